@@ -1,0 +1,278 @@
+/* catalog: the AI+Web3 project catalog in an embedded SQLite database.
+ *
+ * A struct cat is an open database: the taxonomy (layers, categories,
+ * pipeline stages), the projects with their stages and chains, the history
+ * of fetched metrics, an HTTP cache, stored models and predictions. Every
+ * other module reaches the database through this API only.
+ *
+ * Conventions
+ * - Functions that can fail return 0 or a sysexits code (EX_DATAERR for bad
+ *   input, EX_CANTCREAT/EX_IOERR for the database, EX_SOFTWARE for a bug)
+ *   and write a one-line message to err (errlen bytes).
+ * - Every write is one transaction: on any failure nothing is changed.
+ * - Structs returned to the caller are owned by the caller and released with
+ *   the matching _free function. Strings inside them are owned by the struct.
+ * - The taxonomy returned by cat_taxonomy() is borrowed: it lives as long as
+ *   the struct cat.
+ * - AIMAP_FAULT=sql:N makes the Nth write step fail (tests prove atomicity
+ *   with it). */
+#ifndef AIMAP_CATALOG_H
+#define AIMAP_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#define CAT_SCHEMA_VERSION 1
+#define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
+#define CAT_ERRLEN 4096        /* a good size for err buffers */
+
+struct cat;
+
+/* ---- Taxonomy ------------------------------------------------------- */
+
+struct cat_term {              /* a layer, a category or a stage */
+	char *id, *name, *name_zh, *definition, *definition_zh;
+	int layer;             /* categories: index of their layer, else -1 */
+	uint64_t default_stages; /* categories: the labelling rule's stages */
+};
+
+struct cat_taxonomy {
+	struct cat_term *layers;
+	size_t nlayers;
+	struct cat_term *categories;
+	size_t ncategories;
+	struct cat_term *stages;
+	size_t nstages;
+};
+
+/* Index of the term with this id, or -1. */
+int cat_layer_index(const struct cat_taxonomy *t, const char *id);
+int cat_category_index(const struct cat_taxonomy *t, const char *id);
+int cat_stage_index(const struct cat_taxonomy *t, const char *id);
+
+/* Parses taxonomy.json (see data/taxonomy.json) into *out. */
+int cat_taxonomy_from_json(const cJSON *root, const char *name,
+			   struct cat_taxonomy *out, char *err, size_t errlen);
+void cat_taxonomy_free(struct cat_taxonomy *t);
+
+/* ---- Metrics -------------------------------------------------------- */
+
+enum cat_metric {
+	CAT_M_STARS, CAT_M_FORKS, CAT_M_OPEN_ISSUES, CAT_M_WATCHERS,
+	CAT_M_PUSHED_AT, CAT_M_REPOS,
+	CAT_M_PRICE, CAT_M_MCAP, CAT_M_FDV, CAT_M_VOLUME, CAT_M_CHANGE_24H,
+	CAT_M_RANK,
+	CAT_M_TVL,
+	CAT_M_COUNT
+};
+
+/* "github.stars", ... indexed by enum cat_metric. */
+extern const char *const cat_metric_names[CAT_M_COUNT];
+/* Index of a metric name, or -1. */
+int cat_metric_index(const char *name);
+
+/* ---- Projects ------------------------------------------------------- */
+
+enum cat_origin {
+	CAT_ORIGIN_DATA,       /* shipped in data/catalog.json */
+	CAT_ORIGIN_USER,       /* added or changed by `aimap import` */
+	CAT_ORIGIN_PREDICTED   /* added by `aimap classify --save` */
+};
+
+struct cat_project {
+	char *id, *name;
+	int layer, category;   /* taxonomy indexes */
+	uint64_t stages;       /* bit i: taxonomy stage i */
+	char *description, *description_zh;
+	char *website, *twitter, *github, *coingecko_id, *defillama_slug;
+	char *token;
+	char **chains;         /* NULL: unknown */
+	size_t nchains;
+	char *source;          /* "seed" or "curated" */
+	int origin;            /* enum cat_origin */
+	int reviewed;          /* 0 for unreviewed classifier output */
+	char *homepage_text;   /* fetched homepage meta text, or NULL */
+	/* Latest metrics, NaN when never fetched; observed_at in Unix time. */
+	double metric[CAT_M_COUNT];
+	int64_t metric_at[CAT_M_COUNT];
+	/* The latest stored prediction: category index (-1 when none) and its
+	 * calibrated score. */
+	int pred_category;
+	double pred_score;
+};
+
+void cat_project_free(struct cat_project *p);      /* frees the members */
+void cat_projects_free(struct cat_project *v, size_t n); /* and the array */
+
+/* Validates catalog entries (one JSON object or an array of them) against
+ * the taxonomy. Every problem is reported, one per line, as
+ * "NAME: entry I (id "X"): field "F": what is wrong", up to 20. On success
+ * *out is an array of *n projects (the caller frees it). */
+int cat_parse_entries(const struct cat_taxonomy *t, const cJSON *root,
+		      const char *name, struct cat_project **out, size_t *n,
+		      char *err, size_t errlen);
+
+/* The JSON object of one project, with the catalog's keys (and "metrics"
+ * when any was fetched). The caller frees it with cJSON_Delete. */
+cJSON *cat_project_to_json(const struct cat_taxonomy *t,
+			   const struct cat_project *p);
+
+/* ---- Opening -------------------------------------------------------- */
+
+/* The database path: explicit (non-NULL) wins, then $AIMAP_DB, then
+ * $XDG_DATA_HOME/aimap/aimap.db, then ~/.local/share/aimap/aimap.db.
+ * Returns 0, or EX_USAGE when no home directory can be found. */
+int cat_default_path(const char *explicit_path, char *out, size_t outlen);
+
+/* Opens (creating when missing) the database at path. A new database is
+ * filled from datadir (taxonomy.json, catalog.json); *created is set then.
+ * The schema is migrated forward when older. */
+int cat_open(const char *path, const char *datadir, struct cat **out,
+	     int *created, char *err, size_t errlen);
+void cat_close(struct cat *c);   /* NULL is a no-op */
+
+const struct cat_taxonomy *cat_taxonomy(const struct cat *c);
+const char *cat_path(const struct cat *c);
+
+/* ---- Reading -------------------------------------------------------- */
+
+/* All projects, sorted by id, with their latest metrics and predictions. */
+int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
+	     size_t errlen);
+
+/* One project by exact id, else by case-insensitive name. Returns 0, or 1
+ * when not found (no message), or an error code. */
+int cat_find(struct cat *c, const char *key, struct cat_project *out,
+	     char *err, size_t errlen);
+
+/* ---- Filtering and sorting (pure, no database) ---------------------- */
+
+struct cat_filter {
+	int layer, category, stage;   /* -1: any */
+	const char *search;           /* NULL or "": any; matched
+					 case-insensitively in name, id and
+					 both descriptions */
+};
+
+void cat_filter_init(struct cat_filter *f);
+int cat_match(const struct cat_project *p, const struct cat_filter *f);
+
+enum cat_sort {
+	CAT_SORT_ID, CAT_SORT_NAME, CAT_SORT_LAYER, CAT_SORT_CATEGORY,
+	CAT_SORT_STAGES, CAT_SORT_MCAP, CAT_SORT_TVL, CAT_SORT_STARS,
+	CAT_SORT_CHANGE, CAT_SORT_PRICE, CAT_SORT_VOLUME, CAT_SORT_CONFIDENCE,
+	CAT_SORT_COUNT
+};
+/* "id", "name", "layer", "category", "stages", "market_cap", "tvl",
+ * "stars", "change_24h", "price", "volume", "confidence". */
+extern const char *const cat_sort_names[CAT_SORT_COUNT];
+int cat_sort_index(const char *name);   /* -1 when unknown */
+/* Compares two projects by a sort key. Missing figures sort last in either
+ * direction; ties fall back to the name, then the id. */
+int cat_compare(const struct cat_project *a, const struct cat_project *b,
+		int key, int desc);
+/* Sorts an array of pointers (stable order for equal keys). */
+void cat_sort_ptrs(const struct cat_project **v, size_t n, int key, int desc);
+
+/* ---- Writing -------------------------------------------------------- */
+
+struct cat_import_stats {
+	size_t added, updated, unchanged;
+};
+
+/* Adds or updates projects in one transaction (all or nothing). origin
+ * marks who wrote them. */
+int cat_upsert(struct cat *c, const struct cat_project *v, size_t n,
+	       int origin, struct cat_import_stats *st, char *err,
+	       size_t errlen);
+
+/* Brings the database up to date with datadir: the taxonomy, and the
+ * shipped projects (those the user imported or changed are kept, as is every
+ * metric). With fresh set, starts from an empty database instead. */
+int cat_sync_data(struct cat *c, const char *datadir, int fresh,
+		  struct cat_import_stats *st, char *err, size_t errlen);
+
+/* What cat_sync_data(fresh) would discard: user projects and metric rows. */
+int cat_count_user_state(struct cat *c, size_t *user_projects,
+			 size_t *metric_rows, size_t *models);
+
+/* Explicit transactions for callers that write many things as one change
+ * (a fetch writes one project's results at a time). cat_begin takes the
+ * write lock at once (BEGIN IMMEDIATE), waiting up to the busy timeout. */
+int cat_begin(struct cat *c, char *err, size_t errlen);
+int cat_commit(struct cat *c, char *err, size_t errlen);
+void cat_rollback(struct cat *c);
+
+/* Inside a transaction: one observation of a metric. */
+int cat_metric_add(struct cat *c, const char *project, const char *source,
+		   int metric, double value, int64_t observed_at, char *err,
+		   size_t errlen);
+/* Inside a transaction: "seen again, unchanged" (HTTP 304): the latest
+ * value of every metric of this source is observed again at time t. */
+int cat_metric_reconfirm(struct cat *c, const char *project,
+			 const char *source, int64_t t, char *err,
+			 size_t errlen);
+/* Inside a transaction: the homepage text. */
+int cat_set_homepage_text(struct cat *c, const char *project,
+			  const char *text, int64_t t, char *err,
+			  size_t errlen);
+
+struct cat_point {
+	int64_t t;
+	double v;
+};
+/* A metric's history for one project, oldest first (caller frees *out). */
+int cat_metric_history(struct cat *c, const char *project, int metric,
+		       struct cat_point **out, size_t *n);
+
+/* ---- HTTP cache ----------------------------------------------------- */
+
+struct cat_http_entry {
+	char *etag, *last_modified;
+	int64_t fetched_at;
+};
+/* Returns 0 with *e filled, 1 when absent. */
+int cat_http_get(struct cat *c, const char *url, struct cat_http_entry *e);
+int cat_http_put(struct cat *c, const char *url, const char *etag,
+		 const char *last_modified, int64_t fetched_at, char *err,
+		 size_t errlen);
+void cat_http_entry_free(struct cat_http_entry *e);
+
+/* ---- Models and predictions ----------------------------------------- */
+
+/* A hash of everything a classifier trains on (taxonomy and projects' text
+ * and labels): it changes exactly when retraining would change the model. */
+uint64_t cat_state_hash(const struct cat_taxonomy *t,
+			const struct cat_project *v, size_t n);
+
+/* Stores a model blob under a name (replacing it), with the catalog state
+ * hash it was trained on. */
+int cat_model_put(struct cat *c, const char *name, const void *blob,
+		  size_t len, uint64_t state_hash, char *err, size_t errlen);
+/* Returns 0 with *blob (caller frees), 1 when absent. */
+int cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
+		  uint64_t *state_hash);
+
+/* Replaces the stored predictions of the given projects in one
+ * transaction. json is the prediction as classify prints it. */
+struct cat_prediction {
+	const char *project;
+	int category;
+	double score;
+	const char *json;
+};
+int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
+			size_t n, char *err, size_t errlen);
+
+/* ---- Small helpers -------------------------------------------------- */
+
+/* FNV-1a 64 over bytes, chained from h (start with CAT_HASH_INIT). */
+#define CAT_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t cat_hash(uint64_t h, const void *p, size_t n);
+
+/* Stage set as "a;b;c" in taxonomy order (caller frees). */
+char *cat_stages_join(const struct cat_taxonomy *t, uint64_t stages,
+		      const char *sep);
+
+#endif

@@ -1,0 +1,33 @@
+/* catalog_int.h: what the catalog's own source files share, and nothing
+ * outside catalog/ includes (the split of SQLite's btree.h/btreeInt.h).
+ * New storage code for a capability goes into its own file in catalog/
+ * with this header, and its API into catalog.h. */
+#ifndef AIMAP_CATALOG_INT_H
+#define AIMAP_CATALOG_INT_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "catalog/catalog.h"
+
+struct cat {
+	sqlite3 *db;
+	char *path;
+	struct cat_taxonomy tax;
+	int in_tx;
+};
+
+/* A prepared statement for static SQL, or NULL (see cati_fail). */
+sqlite3_stmt *cati_prep(struct cat *c, const char *sql);
+/* sqlite3_step for writes; honours AIMAP_FAULT=sql:N. */
+int cati_wstep(sqlite3_stmt *st);
+/* Writes "PATH: what: sqlite's message" to err; returns the exit code that
+ * fits the error (EX_TEMPFAIL when busy, EX_IOERR ...). */
+int cati_fail(struct cat *c, char *err, size_t errlen, const char *what);
+/* Binds a string or NULL; the string must outlive the step. */
+void cati_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A copy of a text column, or NULL. */
+char *cati_col_text(sqlite3_stmt *st, int i);
+int64_t cati_now(void);
+
+#endif

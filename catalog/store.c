@@ -1,0 +1,1450 @@
+/* store.c: the SQLite side of the catalog (see catalog.h).
+ *
+ * Schema changes are forward migrations, one per schema version, applied
+ * in order inside one transaction; PRAGMA user_version records how far a
+ * database has come. All SQL is static text with bound parameters. */
+#include "catalog/catalog.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "catalog/catalog_int.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+#define APPLICATION_ID 0x41494d50   /* "AIMP" */
+#define BUSY_TIMEOUT_MS 10000
+#define DATA_LIMIT (256u << 20)    /* bytes of a data file */
+
+
+/* ---- schema ----------------------------------------------------------- */
+
+static const char *const migrations[CAT_SCHEMA_VERSION] = {
+	/* 1: the whole first schema */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE layers(id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, name_zh TEXT, definition TEXT,"
+	"  definition_zh TEXT);"
+	"CREATE TABLE categories(id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
+	"  layer TEXT NOT NULL REFERENCES layers(id),"
+	"  name TEXT NOT NULL, name_zh TEXT, definition TEXT,"
+	"  definition_zh TEXT, default_stages TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE stages(id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, name_zh TEXT, definition TEXT,"
+	"  definition_zh TEXT);"
+	"CREATE TABLE projects("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  category TEXT NOT NULL REFERENCES categories(id),"
+	"  description TEXT NOT NULL, description_zh TEXT,"
+	"  website TEXT, twitter TEXT, github TEXT, coingecko_id TEXT,"
+	"  defillama_slug TEXT, token TEXT,"
+	"  source TEXT NOT NULL,"
+	"  origin INTEGER NOT NULL,"          /* enum cat_origin */
+	"  reviewed INTEGER NOT NULL DEFAULT 1,"
+	"  chains_known INTEGER NOT NULL DEFAULT 0,"
+	"  content_hash TEXT NOT NULL,"
+	"  homepage_text TEXT, homepage_at INTEGER,"
+	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE project_stages("
+	"  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  stage TEXT NOT NULL REFERENCES stages(id),"
+	"  PRIMARY KEY(project, stage)) WITHOUT ROWID;"
+	"CREATE TABLE project_chains("
+	"  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL, chain TEXT NOT NULL,"
+	"  PRIMARY KEY(project, pos)) WITHOUT ROWID;"
+	/* Append-only history: one row per fetch that produced a value. */
+	"CREATE TABLE metrics(id INTEGER PRIMARY KEY,"
+	"  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL, metric TEXT NOT NULL,"
+	"  value REAL NOT NULL, observed_at INTEGER NOT NULL);"
+	"CREATE INDEX metrics_by_project ON metrics(project, metric,"
+	"  observed_at);"
+	/* The latest row of each (project, metric), kept with the history so
+	 * that listing 100 000 projects never scans it. */
+	"CREATE TABLE metrics_latest("
+	"  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL, source TEXT NOT NULL, value REAL NOT NULL,"
+	"  observed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(project, metric)) WITHOUT ROWID;"
+	"CREATE TABLE http_cache(url TEXT PRIMARY KEY, etag TEXT,"
+	"  last_modified TEXT, fetched_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE models(name TEXT PRIMARY KEY, state_hash TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, blob BLOB NOT NULL);"
+	"CREATE TABLE predictions("
+	"  project TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,"
+	"  category TEXT NOT NULL REFERENCES categories(id),"
+	"  score REAL NOT NULL, json TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
+};
+
+/* ---- fault injection -------------------------------------------------- */
+
+/* AIMAP_FAULT=sql:N fails the Nth write step of the process. Tests use it to
+ * prove that a failed write leaves the database as it was. */
+static long fault_countdown = -1;
+
+static void
+fault_init(void)
+{
+	static int done;
+	const char *s = getenv("AIMAP_FAULT");
+
+	if (done)
+		return;
+	done = 1;
+	if (s && strncmp(s, "sql:", 4) == 0) {
+		char *end;
+		long n = strtol(s + 4, &end, 10);
+		if (*end == '\0' && n > 0)
+			fault_countdown = n;
+	}
+}
+
+/* sqlite3_step for statements that write. */
+int
+cati_wstep(sqlite3_stmt *st)
+{
+	if (fault_countdown > 0 && --fault_countdown == 0)
+		return SQLITE_IOERR;
+	return sqlite3_step(st);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+int64_t
+cati_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+cati_fail(struct cat *c, char *err, size_t errlen, const char *what)
+{
+	int code = sqlite3_errcode(c->db);
+
+	snprintf(err, errlen, "%s: %s: %s", c->path, what,
+		 sqlite3_errmsg(c->db));
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return EX_TEMPFAIL;
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		return EX_DATAERR;
+	if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
+	    code == SQLITE_PERM)
+		return EX_CANTCREAT;
+	return EX_IOERR;
+}
+
+sqlite3_stmt *
+cati_prep(struct cat *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+void
+cati_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *
+cati_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* Runs a static SQL script (no parameters). */
+static int
+exec(struct cat *c, const char *sql)
+{
+	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+								     : -1;
+}
+
+static int
+pragma_int(struct cat *c, const char *sql, int *out)
+{
+	sqlite3_stmt *st = cati_prep(c, sql);
+	int rc = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- paths ------------------------------------------------------------ */
+
+int
+cat_default_path(const char *explicit_path, char *out, size_t outlen)
+{
+	const char *s;
+
+	if (explicit_path && *explicit_path) {
+		snprintf(out, outlen, "%s", explicit_path);
+		return 0;
+	}
+	if ((s = getenv("AIMAP_DB")) && *s) {
+		snprintf(out, outlen, "%s", s);
+		return 0;
+	}
+	if ((s = getenv("XDG_DATA_HOME")) && *s == '/') {
+		snprintf(out, outlen, "%s/aimap/aimap.db", s);
+		return 0;
+	}
+	if ((s = getenv("HOME")) && *s) {
+		snprintf(out, outlen, "%s/.local/share/aimap/aimap.db", s);
+		return 0;
+	}
+	return EX_USAGE;
+}
+
+/* mkdir -p of the directory part of path. */
+static int
+make_parent_dirs(const char *path)
+{
+	char *dir = xstrdup(path), *p;
+	int rc = 0;
+
+	p = strrchr(dir, '/');
+	if (!p || p == dir) {
+		free(dir);
+		return 0;
+	}
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*p = saved;
+			if (!saved)
+				break;
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+/* ---- taxonomy in the database ----------------------------------------- */
+
+static int
+load_terms(struct cat *c, const char *sql, struct cat_term **out, size_t *n,
+	   int with_layer)
+{
+	sqlite3_stmt *st = cati_prep(c, sql);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
+		struct cat_term *x = &(*out)[(*n)++];
+		memset(x, 0, sizeof *x);
+		x->id = cati_col_text(st, 0);
+		x->name = cati_col_text(st, 1);
+		x->name_zh = cati_col_text(st, 2);
+		x->definition = cati_col_text(st, 3);
+		x->definition_zh = cati_col_text(st, 4);
+		x->layer = -1;
+		if (with_layer) {
+			/* layer id and default stages resolved below */
+			x->layer = cat_layer_index(&c->tax,
+				(const char *)sqlite3_column_text(st, 5));
+			const char *ds =
+				(const char *)sqlite3_column_text(st, 6);
+			char *copy = xstrdup(ds ? ds : ""), *save = NULL;
+			for (char *t = strtok_r(copy, ";", &save); t;
+			     t = strtok_r(NULL, ";", &save)) {
+				int k = cat_stage_index(&c->tax, t);
+				if (k >= 0)
+					x->default_stages |= 1ULL << k;
+			}
+			free(copy);
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+load_taxonomy(struct cat *c, char *err, size_t errlen)
+{
+	cat_taxonomy_free(&c->tax);
+	if (load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
+		       " FROM layers ORDER BY pos", &c->tax.layers,
+		       &c->tax.nlayers, 0) ||
+	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
+		       " FROM stages ORDER BY pos", &c->tax.stages,
+		       &c->tax.nstages, 0) ||
+	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh,"
+		       " layer, default_stages FROM categories ORDER BY pos",
+		       &c->tax.categories, &c->tax.ncategories, 1))
+		return cati_fail(c, err, errlen, "reading the taxonomy");
+	if (c->tax.nlayers == 0 || c->tax.ncategories == 0 ||
+	    c->tax.nstages == 0) {
+		snprintf(err, errlen, "%s: the database has no taxonomy; run "
+			 "`aimap init --force`", c->path);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int
+store_terms(struct cat *c, const char *table, const struct cat_term *v,
+	    size_t n, const struct cat_taxonomy *t)
+{
+	sqlite3_stmt *st;
+	char *ds;
+	int is_cat = strcmp(table, "categories") == 0, rc = 0;
+
+	/* Rows the new taxonomy drops go first; a foreign key stops this when
+	 * a project still uses them, and the whole sync fails. */
+	const char *del =
+		strcmp(table, "layers") == 0 ? "DELETE FROM layers WHERE id = ?"
+		: is_cat ? "DELETE FROM categories WHERE id = ?"
+			 : "DELETE FROM stages WHERE id = ?";
+	const char *sel =
+		strcmp(table, "layers") == 0 ? "SELECT id FROM layers"
+		: is_cat ? "SELECT id FROM categories"
+			 : "SELECT id FROM stages";
+	sqlite3_stmt *q = cati_prep(c, sel), *d = cati_prep(c, del);
+	if (!q || !d) {
+		sqlite3_finalize(q);
+		sqlite3_finalize(d);
+		return -1;
+	}
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(q, 0);
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].id, id) == 0)
+				break;
+		if (i < n)
+			continue;
+		sqlite3_bind_text(d, 1, id, -1, SQLITE_TRANSIENT);
+		if (cati_wstep(d) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(d);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(d);
+	if (rc)
+		return rc;
+
+	if (strcmp(table, "layers") == 0)
+		st = cati_prep(c, "INSERT INTO layers(id, pos, name, name_zh,"
+			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh");
+	else if (is_cat)
+		st = cati_prep(c, "INSERT INTO categories(id, pos, name, name_zh,"
+			  " definition, definition_zh, layer, default_stages)"
+			  " VALUES(?,?,?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh,"
+			  " layer=excluded.layer,"
+			  " default_stages=excluded.default_stages");
+	else
+		st = cati_prep(c, "INSERT INTO stages(id, pos, name, name_zh,"
+			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh");
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(st);
+		cati_bind_text(st, 1, v[i].id);
+		sqlite3_bind_int(st, 2, (int)i);
+		cati_bind_text(st, 3, v[i].name);
+		cati_bind_text(st, 4, v[i].name_zh);
+		cati_bind_text(st, 5, v[i].definition);
+		cati_bind_text(st, 6, v[i].definition_zh);
+		ds = NULL;
+		if (is_cat) {
+			cati_bind_text(st, 7, t->layers[v[i].layer].id);
+			ds = cat_stages_join(t, v[i].default_stages, ";");
+			cati_bind_text(st, 8, ds);
+		}
+		if (cati_wstep(st) != SQLITE_DONE)
+			rc = -1;
+		free(ds);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+int
+cat_begin(struct cat *c, char *err, size_t errlen)
+{
+	if (c->in_tx) {
+		snprintf(err, errlen, "internal error: nested transaction");
+		return EX_SOFTWARE;
+	}
+	if (exec(c, "BEGIN IMMEDIATE") < 0)
+		return cati_fail(c, err, errlen, "cannot start a write");
+	c->in_tx = 1;
+	return 0;
+}
+
+int
+cat_commit(struct cat *c, char *err, size_t errlen)
+{
+	if (fault_countdown > 0 && --fault_countdown == 0) {
+		cat_rollback(c);
+		snprintf(err, errlen, "%s: commit failed (injected fault)",
+			 c->path);
+		return EX_IOERR;
+	}
+	if (exec(c, "COMMIT") < 0) {
+		int rc = cati_fail(c, err, errlen, "commit failed");
+		cat_rollback(c);
+		return rc;
+	}
+	c->in_tx = 0;
+	return 0;
+}
+
+void
+cat_rollback(struct cat *c)
+{
+	if (c->in_tx)
+		exec(c, "ROLLBACK");
+	c->in_tx = 0;
+}
+
+/* ---- projects: writing ------------------------------------------------ */
+
+static uint64_t
+content_hash(const struct cat_taxonomy *t, const struct cat_project *p)
+{
+	const char *f[] = {p->id, p->name, p->description, p->description_zh,
+			   p->website, p->twitter, p->github, p->coingecko_id,
+			   p->defillama_slug, p->token, p->source,
+			   t->categories[p->category].id};
+	uint64_t h = CAT_HASH_INIT;
+
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+		h = f[i] ? cat_hash(h, f[i], strlen(f[i]) + 1)
+			 : cat_hash(h, "\xff", 1);
+	h = cat_hash(h, &p->stages, sizeof p->stages);
+	h = cat_hash(h, &p->nchains, sizeof p->nchains);
+	for (size_t i = 0; i < p->nchains; i++)
+		h = cat_hash(h, p->chains[i], strlen(p->chains[i]) + 1);
+	h = cat_hash(h, p->chains ? "c" : "n", 1);
+	return h;
+}
+
+struct upsert_stmts {
+	sqlite3_stmt *get, *put, *del_stages, *add_stage, *del_chains,
+		*add_chain;
+};
+
+static void
+upsert_finalize(struct upsert_stmts *s)
+{
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del_stages);
+	sqlite3_finalize(s->add_stage);
+	sqlite3_finalize(s->del_chains);
+	sqlite3_finalize(s->add_chain);
+}
+
+static int
+upsert_prepare(struct cat *c, struct upsert_stmts *s)
+{
+	s->get = cati_prep(c, "SELECT origin, content_hash FROM projects"
+		      " WHERE id = ?");
+	s->put = cati_prep(c,
+		"INSERT INTO projects(id, name, category, description,"
+		" description_zh, website, twitter, github, coingecko_id,"
+		" defillama_slug, token, source, origin, reviewed,"
+		" chains_known, content_hash, added_at, updated_at)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+		"?16,?17,?17)"
+		" ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
+		" category=excluded.category,"
+		" description=excluded.description,"
+		" description_zh=excluded.description_zh,"
+		" website=excluded.website, twitter=excluded.twitter,"
+		" github=excluded.github, coingecko_id=excluded.coingecko_id,"
+		" defillama_slug=excluded.defillama_slug,"
+		" token=excluded.token, source=excluded.source,"
+		" origin=excluded.origin, reviewed=excluded.reviewed,"
+		" chains_known=excluded.chains_known,"
+		" content_hash=excluded.content_hash,"
+		" updated_at=excluded.updated_at");
+	s->del_stages = cati_prep(c, "DELETE FROM project_stages WHERE project = ?");
+	s->add_stage = cati_prep(c, "INSERT INTO project_stages(project, stage)"
+			    " VALUES(?, ?)");
+	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
+	s->add_chain = cati_prep(c, "INSERT INTO project_chains(project, pos, chain)"
+			    " VALUES(?, ?, ?)");
+	if (!s->get || !s->put || !s->del_stages || !s->add_stage ||
+	    !s->del_chains || !s->add_chain)
+		return -1;
+	return 0;
+}
+
+/* Writes one project. keep_user: leave projects the user owns alone (a
+ * data sync). Returns 0 and counts into st, or -1 on a database error. */
+static int
+upsert_one(struct cat *c, struct upsert_stmts *s, const struct cat_project *p,
+	   int origin, int keep_user, int64_t t, struct cat_import_stats *st)
+{
+	const struct cat_taxonomy *tax = &c->tax;
+	char hash[17];
+	int exists = 0, rc;
+
+	snprintf(hash, sizeof hash, "%016llx",
+		 (unsigned long long)content_hash(tax, p));
+	sqlite3_reset(s->get);
+	cati_bind_text(s->get, 1, p->id);
+	rc = sqlite3_step(s->get);
+	if (rc == SQLITE_ROW) {
+		exists = 1;
+		int old_origin = sqlite3_column_int(s->get, 0);
+		const char *old_hash =
+			(const char *)sqlite3_column_text(s->get, 1);
+		if (keep_user && old_origin != CAT_ORIGIN_DATA) {
+			st->unchanged++;
+			return 0;
+		}
+		if (old_origin == origin && old_hash &&
+		    strcmp(old_hash, hash) == 0) {
+			st->unchanged++;
+			return 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		return -1;
+	}
+	sqlite3_reset(s->get);
+
+	sqlite3_reset(s->put);
+	cati_bind_text(s->put, 1, p->id);
+	cati_bind_text(s->put, 2, p->name);
+	cati_bind_text(s->put, 3, tax->categories[p->category].id);
+	cati_bind_text(s->put, 4, p->description);
+	cati_bind_text(s->put, 5, p->description_zh);
+	cati_bind_text(s->put, 6, p->website);
+	cati_bind_text(s->put, 7, p->twitter);
+	cati_bind_text(s->put, 8, p->github);
+	cati_bind_text(s->put, 9, p->coingecko_id);
+	cati_bind_text(s->put, 10, p->defillama_slug);
+	cati_bind_text(s->put, 11, p->token);
+	cati_bind_text(s->put, 12, p->source ? p->source : "curated");
+	sqlite3_bind_int(s->put, 13, origin);
+	sqlite3_bind_int(s->put, 14, p->reviewed);
+	sqlite3_bind_int(s->put, 15, p->chains != NULL);
+	cati_bind_text(s->put, 16, hash);
+	sqlite3_bind_int64(s->put, 17, t);
+	if (cati_wstep(s->put) != SQLITE_DONE)
+		return -1;
+
+	if (exists) {
+		sqlite3_reset(s->del_stages);
+		cati_bind_text(s->del_stages, 1, p->id);
+		if (cati_wstep(s->del_stages) != SQLITE_DONE)
+			return -1;
+		sqlite3_reset(s->del_chains);
+		cati_bind_text(s->del_chains, 1, p->id);
+		if (cati_wstep(s->del_chains) != SQLITE_DONE)
+			return -1;
+	}
+	for (size_t i = 0; i < tax->nstages; i++) {
+		if (!(p->stages & (1ULL << i)))
+			continue;
+		sqlite3_reset(s->add_stage);
+		cati_bind_text(s->add_stage, 1, p->id);
+		cati_bind_text(s->add_stage, 2, tax->stages[i].id);
+		if (cati_wstep(s->add_stage) != SQLITE_DONE)
+			return -1;
+	}
+	for (size_t i = 0; i < p->nchains; i++) {
+		sqlite3_reset(s->add_chain);
+		cati_bind_text(s->add_chain, 1, p->id);
+		sqlite3_bind_int(s->add_chain, 2, (int)i);
+		cati_bind_text(s->add_chain, 3, p->chains[i]);
+		if (cati_wstep(s->add_chain) != SQLITE_DONE)
+			return -1;
+	}
+	if (exists)
+		st->updated++;
+	else
+		st->added++;
+	return 0;
+}
+
+static int
+upsert_all(struct cat *c, const struct cat_project *v, size_t n, int origin,
+	   int keep_user, struct cat_import_stats *st)
+{
+	struct upsert_stmts s = {0};
+	int64_t t = cati_now();
+	int rc = 0;
+
+	if (upsert_prepare(c, &s) < 0)
+		rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = upsert_one(c, &s, &v[i], origin, keep_user, t, st);
+	upsert_finalize(&s);
+	return rc;
+}
+
+int
+cat_upsert(struct cat *c, const struct cat_project *v, size_t n, int origin,
+	   struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_import_stats local = {0};
+	int rc;
+
+	if ((rc = cat_begin(c, err, errlen)))
+		return rc;
+	if (upsert_all(c, v, n, origin, 0, &local) < 0) {
+		rc = cati_fail(c, err, errlen, "import failed, nothing written");
+		cat_rollback(c);
+		return rc;
+	}
+	if ((rc = cat_commit(c, err, errlen)))
+		return rc;
+	if (st)
+		*st = local;
+	return 0;
+}
+
+/* ---- data sync -------------------------------------------------------- */
+
+static int
+read_data(const char *datadir, struct cat_taxonomy *tax,
+	  struct cat_project **v, size_t *n, uint64_t *hash, char *err,
+	  size_t errlen)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	cJSON *root = NULL;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	memset(tax, 0, sizeof *tax);
+	buf_init(&b, 0);
+	snprintf(path, sizeof path, "%s/taxonomy.json", datadir);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)) ||
+	    (rc = cat_taxonomy_from_json(root, path, tax, err, errlen)))
+		goto fail;
+	*hash = cat_hash(CAT_HASH_INIT, b.data, b.len);
+	cJSON_Delete(root);
+	root = NULL;
+	buf_reset(&b);
+
+	snprintf(path, sizeof path, "%s/catalog.json", datadir);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)) ||
+	    (rc = cat_parse_entries(tax, root, path, v, n, err, errlen)))
+		goto fail;
+	*hash = cat_hash(*hash, b.data, b.len);
+	cJSON_Delete(root);
+	buf_free(&b);
+	return 0;
+fail:
+	cJSON_Delete(root);
+	buf_free(&b);
+	cat_taxonomy_free(tax);
+	return rc;
+}
+
+static int
+set_meta(struct cat *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st = cati_prep(c, "INSERT INTO meta(key, value) VALUES(?, ?)"
+				" ON CONFLICT(key) DO UPDATE SET"
+				" value=excluded.value");
+	int rc = -1;
+
+	if (st) {
+		cati_bind_text(st, 1, key);
+		cati_bind_text(st, 2, value);
+		rc = cati_wstep(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Everything a fresh start discards, in an order foreign keys accept. */
+static const char wipe_sql[] =
+	"DELETE FROM predictions; DELETE FROM models; DELETE FROM http_cache;"
+	"DELETE FROM metrics_latest; DELETE FROM metrics;"
+	"DELETE FROM project_chains; DELETE FROM project_stages;"
+	"DELETE FROM projects; DELETE FROM categories; DELETE FROM stages;"
+	"DELETE FROM layers; DELETE FROM meta;";
+
+/* The body of a sync, inside a transaction that the caller owns. */
+static int
+sync_in_tx(struct cat *c, const char *datadir, int fresh,
+	   struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_taxonomy tax;
+	struct cat_project *v = NULL;
+	size_t n = 0;
+	uint64_t hash = 0;
+	char hex[17];
+	int rc;
+
+	if ((rc = read_data(datadir, &tax, &v, &n, &hash, err, errlen)))
+		return rc;
+	if (fresh && fault_countdown != 0 && exec(c, wipe_sql) < 0)
+		goto dberr;
+	/* The new taxonomy becomes the one projects are checked against. */
+	if (store_terms(c, "layers", tax.layers, tax.nlayers, &tax) ||
+	    store_terms(c, "stages", tax.stages, tax.nstages, &tax) ||
+	    store_terms(c, "categories", tax.categories, tax.ncategories,
+			&tax))
+		goto dberr;
+	cat_taxonomy_free(&c->tax);
+	c->tax = tax;
+	memset(&tax, 0, sizeof tax);
+	if (upsert_all(c, v, n, CAT_ORIGIN_DATA, 1, st) < 0)
+		goto dberr;
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+	if (set_meta(c, "data_hash", hex) < 0)
+		goto dberr;
+	cat_projects_free(v, n);
+	return 0;
+dberr:
+	rc = cati_fail(c, err, errlen, "loading the data failed");
+	cat_taxonomy_free(&tax);
+	cat_projects_free(v, n);
+	return rc;
+}
+
+int
+cat_sync_data(struct cat *c, const char *datadir, int fresh,
+	      struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_import_stats local = {0};
+	int rc;
+
+	if ((rc = cat_begin(c, err, errlen)))
+		return rc;
+	if ((rc = sync_in_tx(c, datadir, fresh, &local, err, errlen))) {
+		cat_rollback(c);
+		goto restore;
+	}
+	if ((rc = cat_commit(c, err, errlen)))
+		goto restore;
+	if (st)
+		*st = local;
+	return 0;
+restore:
+	/* The taxonomy in memory may be the new one: read it back. */
+	{
+		char e2[256];
+		load_taxonomy(c, e2, sizeof e2);
+	}
+	return rc;
+}
+
+int
+cat_count_user_state(struct cat *c, size_t *user_projects,
+		     size_t *metric_rows, size_t *models)
+{
+	int a = 0, b = 0, m = 0;
+	sqlite3_stmt *st = cati_prep(c, "SELECT (SELECT count(*) FROM projects"
+				" WHERE origin <> 0), (SELECT count(*) FROM"
+				" metrics), (SELECT count(*) FROM models)");
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a = sqlite3_column_int(st, 0);
+		b = sqlite3_column_int(st, 1);
+		m = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	*user_projects = (size_t)a;
+	*metric_rows = (size_t)b;
+	*models = (size_t)m;
+	return 0;
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static int
+migrate(struct cat *c, char *err, size_t errlen)
+{
+	int version = 0, appid = 0, tables = 0, rc;
+
+	if (pragma_int(c, "PRAGMA user_version", &version) ||
+	    pragma_int(c, "PRAGMA application_id", &appid) ||
+	    pragma_int(c, "SELECT count(*) FROM sqlite_schema", &tables))
+		return cati_fail(c, err, errlen, "cannot read the database");
+	if (version > CAT_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %d is newer than "
+			 "this aimap (%d); upgrade aimap", c->path, version,
+			 CAT_SCHEMA_VERSION);
+		return EX_DATAERR;
+	}
+	if (tables > 0 && appid != APPLICATION_ID) {
+		snprintf(err, errlen, "%s: not an aimap database", c->path);
+		return EX_DATAERR;
+	}
+	if (version == CAT_SCHEMA_VERSION)
+		return 0;
+	if ((rc = cat_begin(c, err, errlen)))
+		return rc;
+	for (int v = version; v < CAT_SCHEMA_VERSION; v++)
+		if (exec(c, migrations[v]) < 0)
+			goto fail;
+	{
+		/* PRAGMA arguments cannot be bound; these are constants. */
+		char sql[96];
+		snprintf(sql, sizeof sql,
+			 "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 CAT_SCHEMA_VERSION, APPLICATION_ID);
+		if (exec(c, sql) < 0)
+			goto fail;
+	}
+	return cat_commit(c, err, errlen);
+fail:
+	rc = cati_fail(c, err, errlen, "schema migration failed");
+	cat_rollback(c);
+	return rc;
+}
+
+static int
+has_projects_or_taxonomy(struct cat *c)
+{
+	int n = 0;
+
+	pragma_int(c, "SELECT count(*) FROM layers", &n);
+	return n > 0;
+}
+
+static void
+remove_db_files(const char *path)
+{
+	char p[PATH_MAX];
+
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-journal", path);
+	unlink(p);
+}
+
+int
+cat_open(const char *path, const char *datadir, struct cat **out,
+	 int *created, char *err, size_t errlen)
+{
+	struct cat *c;
+	struct stat sb;
+	int is_new, rc;
+
+	*out = NULL;
+	if (created)
+		*created = 0;
+	fault_init();
+	is_new = stat(path, &sb) != 0 || (S_ISREG(sb.st_mode) && sb.st_size == 0);
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a database",
+			 path);
+		return EX_CANTCREAT;
+	}
+	if (is_new && !datadir) {
+		snprintf(err, errlen, "%s: no database here, and no data "
+			 "directory to create it from (set AIMAP_DATA)", path);
+		return EX_NOINPUT;
+	}
+	if (is_new && make_parent_dirs(path) < 0) {
+		snprintf(err, errlen, "%s: cannot create its directory: %s",
+			 path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &c->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open the database: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		rc = is_new ? EX_CANTCREAT : EX_IOERR;
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(c->db, 0);
+	/* WAL lets the dashboard read while a fetch writes; NORMAL sync is
+	 * safe with WAL (a crash loses at most the last commits, never
+	 * consistency). */
+	if (exec(c, "PRAGMA foreign_keys = ON") < 0 ||
+	    exec(c, "PRAGMA journal_mode = WAL") < 0 ||
+	    exec(c, "PRAGMA synchronous = NORMAL") < 0) {
+		rc = cati_fail(c, err, errlen, is_new ? "cannot create"
+						     : "cannot open");
+		if (is_new && rc == EX_IOERR)
+			rc = EX_CANTCREAT;
+		goto fail;
+	}
+	if ((rc = migrate(c, err, errlen)))
+		goto fail;
+	if (!has_projects_or_taxonomy(c)) {
+		if (!datadir) {
+			snprintf(err, errlen, "%s: the database is empty and "
+				 "no data directory was found (set "
+				 "AIMAP_DATA)", path);
+			rc = EX_NOINPUT;
+			goto fail;
+		}
+		if ((rc = cat_sync_data(c, datadir, 0, NULL, err, errlen)))
+			goto fail;
+		is_new = 1;
+	}
+	if ((rc = load_taxonomy(c, err, errlen)))
+		goto fail;
+	if (created)
+		*created = is_new;
+	*out = c;
+	return 0;
+fail:
+	cat_close(c);
+	if (is_new)
+		remove_db_files(path);
+	return rc;
+}
+
+void
+cat_close(struct cat *c)
+{
+	if (!c)
+		return;
+	cat_rollback(c);
+	sqlite3_close(c->db);
+	cat_taxonomy_free(&c->tax);
+	free(c->path);
+	free(c);
+}
+
+const struct cat_taxonomy *
+cat_taxonomy(const struct cat *c)
+{
+	return &c->tax;
+}
+
+const char *
+cat_path(const struct cat *c)
+{
+	return c->path;
+}
+
+/* ---- projects: reading ------------------------------------------------ */
+
+static const char project_cols[] =
+	"SELECT id, name, category, description, description_zh, website,"
+	" twitter, github, coingecko_id, defillama_slug, token, source,"
+	" origin, reviewed, chains_known, homepage_text FROM projects";
+
+static void
+row_to_project(struct cat *c, sqlite3_stmt *st, struct cat_project *p)
+{
+	memset(p, 0, sizeof *p);
+	p->id = cati_col_text(st, 0);
+	p->name = cati_col_text(st, 1);
+	p->category = cat_category_index(&c->tax,
+		(const char *)sqlite3_column_text(st, 2));
+	p->layer = p->category >= 0 ? c->tax.categories[p->category].layer
+				    : -1;
+	p->description = cati_col_text(st, 3);
+	p->description_zh = cati_col_text(st, 4);
+	p->website = cati_col_text(st, 5);
+	p->twitter = cati_col_text(st, 6);
+	p->github = cati_col_text(st, 7);
+	p->coingecko_id = cati_col_text(st, 8);
+	p->defillama_slug = cati_col_text(st, 9);
+	p->token = cati_col_text(st, 10);
+	p->source = cati_col_text(st, 11);
+	p->origin = sqlite3_column_int(st, 12);
+	p->reviewed = sqlite3_column_int(st, 13);
+	if (sqlite3_column_int(st, 14))
+		p->chains = xcalloc(1, sizeof *p->chains);
+	p->homepage_text = cati_col_text(st, 15);
+	for (int i = 0; i < CAT_M_COUNT; i++)
+		p->metric[i] = NAN;
+	p->pred_category = -1;
+	p->pred_score = NAN;
+}
+
+/* Index of id in v (sorted by id), or -1. */
+static long
+find_sorted(const struct cat_project *v, size_t n, const char *id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(id, v[mid].id);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* Fills stages, chains, metrics and predictions of v[0..n) (sorted by id).
+ * where: "" for all projects, or " WHERE project = ?1" with the id bound. */
+static int
+load_details(struct cat *c, struct cat_project *v, size_t n,
+	     const char *only)
+{
+	static const char *const sql[4][2] = {
+		{"SELECT project, stage FROM project_stages",
+		 "SELECT project, stage FROM project_stages WHERE project = ?1"},
+		{"SELECT project, chain FROM project_chains ORDER BY project,"
+		 " pos",
+		 "SELECT project, chain FROM project_chains WHERE project = ?1"
+		 " ORDER BY pos"},
+		{"SELECT project, metric, value, observed_at FROM"
+		 " metrics_latest",
+		 "SELECT project, metric, value, observed_at FROM"
+		 " metrics_latest WHERE project = ?1"},
+		{"SELECT project, category, score FROM predictions",
+		 "SELECT project, category, score FROM predictions"
+		 " WHERE project = ?1"},
+	};
+
+	for (int q = 0; q < 4; q++) {
+		sqlite3_stmt *st = cati_prep(c, sql[q][only != NULL]);
+		long i = -1;
+		const char *last = NULL;
+
+		if (!st)
+			return -1;
+		if (only)
+			cati_bind_text(st, 1, only);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *id =
+				(const char *)sqlite3_column_text(st, 0);
+			const char *val =
+				(const char *)sqlite3_column_text(st, 1);
+			/* Rows come grouped by project: look up once. */
+			if (!last || i < 0 || strcmp(id, v[i].id) != 0)
+				i = find_sorted(v, n, id);
+			last = id;
+			if (i < 0 || !val)
+				continue;
+			struct cat_project *p = &v[i];
+			if (q == 0) {
+				int k = cat_stage_index(&c->tax, val);
+				if (k >= 0)
+					p->stages |= 1ULL << k;
+			} else if (q == 1) {
+				if (!p->chains)
+					continue;
+				p->chains = xrealloc(p->chains,
+					(p->nchains + 2) * sizeof *p->chains);
+				p->chains[p->nchains++] = xstrdup(val);
+				p->chains[p->nchains] = NULL;
+			} else if (q == 2) {
+				int k = cat_metric_index(val);
+				if (k >= 0) {
+					p->metric[k] =
+						sqlite3_column_double(st, 2);
+					p->metric_at[k] =
+						sqlite3_column_int64(st, 3);
+				}
+			} else {
+				p->pred_category = cat_category_index(&c->tax,
+								      val);
+				p->pred_score = sqlite3_column_double(st, 2);
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int
+cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
+	 size_t errlen)
+{
+	char sql[sizeof project_cols + 32];
+	sqlite3_stmt *st;
+	struct cat_project *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/* One read transaction, so the five queries see one snapshot even
+	 * while a fetch commits. */
+	if (!c->in_tx && exec(c, "BEGIN") < 0)
+		return cati_fail(c, err, errlen, "cannot read");
+	snprintf(sql, sizeof sql, "%s ORDER BY id", project_cols);
+	st = cati_prep(c, sql);
+	if (!st)
+		goto dberr;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xgrow(v, sizeof *v, &cap, len + 1);
+		row_to_project(c, st, &v[len++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || load_details(c, v, len, NULL) < 0)
+		goto dberr;
+	if (!c->in_tx)
+		exec(c, "COMMIT");
+	*out = v;
+	*n = len;
+	return 0;
+dberr:
+	rc = cati_fail(c, err, errlen, "cannot read the projects");
+	if (!c->in_tx)
+		exec(c, "ROLLBACK");
+	cat_projects_free(v, len);
+	return rc;
+}
+
+int
+cat_find(struct cat *c, const char *key, struct cat_project *out, char *err,
+	 size_t errlen)
+{
+	static const char *const where[2] = {
+		" WHERE id = ?1",
+		" WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 1",
+	};
+	char sql[sizeof project_cols + 64];
+	int found = 0;
+
+	memset(out, 0, sizeof *out);
+	for (int w = 0; w < 2 && !found; w++) {
+		snprintf(sql, sizeof sql, "%s%s", project_cols, where[w]);
+		sqlite3_stmt *st = cati_prep(c, sql);
+		if (!st)
+			return cati_fail(c, err, errlen, "cannot read");
+		cati_bind_text(st, 1, key);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			row_to_project(c, st, out);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	if (!found)
+		return 1;
+	if (load_details(c, out, 1, out->id) < 0) {
+		cat_project_free(out);
+		return cati_fail(c, err, errlen, "cannot read");
+	}
+	return 0;
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+int
+cat_metric_add(struct cat *c, const char *project, const char *source,
+	       int metric, double value, int64_t observed_at, char *err,
+	       size_t errlen)
+{
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int rc = 0;
+
+	if (metric < 0 || metric >= CAT_M_COUNT || !isfinite(value)) {
+		snprintf(err, errlen, "internal error: bad metric");
+		return EX_SOFTWARE;
+	}
+	a = cati_prep(c, "INSERT INTO metrics(project, source, metric, value,"
+		 " observed_at) VALUES(?, ?, ?, ?, ?)");
+	b = cati_prep(c, "INSERT INTO metrics_latest(project, metric, source,"
+		 " value, observed_at) VALUES(?, ?, ?, ?, ?)"
+		 " ON CONFLICT(project, metric) DO UPDATE SET"
+		 " source=excluded.source, value=excluded.value,"
+		 " observed_at=excluded.observed_at"
+		 " WHERE excluded.observed_at >= metrics_latest.observed_at");
+	if (!a || !b)
+		goto dberr;
+	cati_bind_text(a, 1, project);
+	cati_bind_text(a, 2, source);
+	cati_bind_text(a, 3, cat_metric_names[metric]);
+	sqlite3_bind_double(a, 4, value);
+	sqlite3_bind_int64(a, 5, observed_at);
+	cati_bind_text(b, 1, project);
+	cati_bind_text(b, 2, cat_metric_names[metric]);
+	cati_bind_text(b, 3, source);
+	sqlite3_bind_double(b, 4, value);
+	sqlite3_bind_int64(b, 5, observed_at);
+	if (cati_wstep(a) != SQLITE_DONE || cati_wstep(b) != SQLITE_DONE)
+		goto dberr;
+	goto out;
+dberr:
+	rc = cati_fail(c, err, errlen, "cannot store a metric");
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	return rc;
+}
+
+int
+cat_metric_reconfirm(struct cat *c, const char *project, const char *source,
+		     int64_t t, char *err, size_t errlen)
+{
+	sqlite3_stmt *a = cati_prep(c,
+		"INSERT INTO metrics(project, source, metric, value,"
+		" observed_at) SELECT project, source, metric, value, ?3"
+		" FROM metrics_latest WHERE project = ?1 AND source = ?2");
+	sqlite3_stmt *b = cati_prep(c,
+		"UPDATE metrics_latest SET observed_at = ?3"
+		" WHERE project = ?1 AND source = ?2 AND observed_at <= ?3");
+	int rc = 0;
+
+	if (!a || !b)
+		goto dberr;
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *s = i ? b : a;
+		cati_bind_text(s, 1, project);
+		cati_bind_text(s, 2, source);
+		sqlite3_bind_int64(s, 3, t);
+		if (cati_wstep(s) != SQLITE_DONE)
+			goto dberr;
+	}
+	goto out;
+dberr:
+	rc = cati_fail(c, err, errlen, "cannot store a metric");
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	return rc;
+}
+
+int
+cat_set_homepage_text(struct cat *c, const char *project, const char *text,
+		      int64_t t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = cati_prep(c, "UPDATE projects SET homepage_text = ?,"
+				" homepage_at = ? WHERE id = ?");
+	int rc = 0;
+
+	if (!st)
+		return cati_fail(c, err, errlen, "cannot store homepage text");
+	cati_bind_text(st, 1, text);
+	sqlite3_bind_int64(st, 2, t);
+	cati_bind_text(st, 3, project);
+	if (cati_wstep(st) != SQLITE_DONE)
+		rc = cati_fail(c, err, errlen, "cannot store homepage text");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cat_metric_history(struct cat *c, const char *project, int metric,
+		   struct cat_point **out, size_t *n)
+{
+	sqlite3_stmt *st = cati_prep(c, "SELECT observed_at, value FROM metrics"
+				" WHERE project = ? AND metric = ?"
+				" ORDER BY observed_at, id");
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!st || metric < 0 || metric >= CAT_M_COUNT) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	cati_bind_text(st, 1, project);
+	cati_bind_text(st, 2, cat_metric_names[metric]);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
+		(*out)[*n].t = sqlite3_column_int64(st, 0);
+		(*out)[*n].v = sqlite3_column_double(st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* ---- HTTP cache ------------------------------------------------------- */
+
+int
+cat_http_get(struct cat *c, const char *url, struct cat_http_entry *e)
+{
+	sqlite3_stmt *st = cati_prep(c, "SELECT etag, last_modified, fetched_at"
+				" FROM http_cache WHERE url = ?");
+	int rc = 1;
+
+	memset(e, 0, sizeof *e);
+	if (!st)
+		return -1;
+	cati_bind_text(st, 1, url);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		e->etag = cati_col_text(st, 0);
+		e->last_modified = cati_col_text(st, 1);
+		e->fetched_at = sqlite3_column_int64(st, 2);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cat_http_put(struct cat *c, const char *url, const char *etag,
+	     const char *last_modified, int64_t fetched_at, char *err,
+	     size_t errlen)
+{
+	sqlite3_stmt *st = cati_prep(c, "INSERT INTO http_cache(url, etag,"
+				" last_modified, fetched_at) VALUES(?,?,?,?)"
+				" ON CONFLICT(url) DO UPDATE SET"
+				" etag=excluded.etag,"
+				" last_modified=excluded.last_modified,"
+				" fetched_at=excluded.fetched_at");
+	int rc = 0;
+
+	if (!st)
+		return cati_fail(c, err, errlen, "cannot write the HTTP cache");
+	cati_bind_text(st, 1, url);
+	cati_bind_text(st, 2, etag);
+	cati_bind_text(st, 3, last_modified);
+	sqlite3_bind_int64(st, 4, fetched_at);
+	if (cati_wstep(st) != SQLITE_DONE)
+		rc = cati_fail(c, err, errlen, "cannot write the HTTP cache");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+cat_http_entry_free(struct cat_http_entry *e)
+{
+	free(e->etag);
+	free(e->last_modified);
+	memset(e, 0, sizeof *e);
+}
+
+/* ---- models and predictions ------------------------------------------- */
+
+int
+cat_model_put(struct cat *c, const char *name, const void *blob, size_t len,
+	      uint64_t state_hash, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = cati_prep(c, "INSERT INTO models(name, state_hash,"
+				" created_at, blob) VALUES(?,?,?,?)"
+				" ON CONFLICT(name) DO UPDATE SET"
+				" state_hash=excluded.state_hash,"
+				" created_at=excluded.created_at,"
+				" blob=excluded.blob");
+	char hex[17];
+	int rc = 0;
+
+	if (!st)
+		return cati_fail(c, err, errlen, "cannot store the model");
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)state_hash);
+	cati_bind_text(st, 1, name);
+	cati_bind_text(st, 2, hex);
+	sqlite3_bind_int64(st, 3, cati_now());
+	sqlite3_bind_blob(st, 4, blob, (int)len, SQLITE_STATIC);
+	if (cati_wstep(st) != SQLITE_DONE)
+		rc = cati_fail(c, err, errlen, "cannot store the model");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
+	      uint64_t *state_hash)
+{
+	sqlite3_stmt *st = cati_prep(c, "SELECT state_hash, blob FROM models"
+				" WHERE name = ?");
+	int rc = 1;
+
+	*blob = NULL;
+	*len = 0;
+	if (!st)
+		return -1;
+	cati_bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 1);
+		const void *p = sqlite3_column_blob(st, 1);
+		*state_hash = h ? strtoull(h, NULL, 16) : 0;
+		*blob = xmalloc((size_t)n);
+		if (n)
+			memcpy(*blob, p, (size_t)n);
+		*len = (size_t)n;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cat_predictions_put(struct cat *c, const struct cat_prediction *v, size_t n,
+		    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int64_t t = cati_now();
+	int rc, own = !c->in_tx;
+
+	if (own && (rc = cat_begin(c, err, errlen)))
+		return rc;
+	st = cati_prep(c, "INSERT INTO predictions(project, category, score, json,"
+		  " created_at) VALUES(?,?,?,?,?) ON CONFLICT(project) DO"
+		  " UPDATE SET category=excluded.category,"
+		  " score=excluded.score, json=excluded.json,"
+		  " created_at=excluded.created_at");
+	if (!st)
+		goto dberr;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		cati_bind_text(st, 1, v[i].project);
+		cati_bind_text(st, 2, c->tax.categories[v[i].category].id);
+		sqlite3_bind_double(st, 3, v[i].score);
+		cati_bind_text(st, 4, v[i].json);
+		sqlite3_bind_int64(st, 5, t);
+		if (cati_wstep(st) != SQLITE_DONE)
+			goto dberr;
+	}
+	sqlite3_finalize(st);
+	return own ? cat_commit(c, err, errlen) : 0;
+dberr:
+	rc = cati_fail(c, err, errlen, "cannot store predictions");
+	sqlite3_finalize(st);
+	if (own)
+		cat_rollback(c);
+	return rc;
+}

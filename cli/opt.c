@@ -1,0 +1,217 @@
+/* opt.c: command options, output files and number formatting. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+int
+cli_next_opt(struct cli *c, const char *cmd, int argc, char **argv, int *i,
+	     const struct cli_opt *opts, const char **val)
+{
+	const char *a, *eq;
+	size_t len;
+
+	*val = NULL;
+	if (*i >= argc)
+		return OPT_END;
+	a = argv[(*i)++];
+	if (a[0] != '-' || a[1] == '\0') {
+		*val = a;
+		return OPT_ARG;
+	}
+	if (strcmp(a, "--") == 0) {
+		if (*i < argc) {
+			*val = argv[(*i)++];
+			return OPT_ARG;
+		}
+		return OPT_END;
+	}
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+		return OPT_HELP;
+	if (a[1] != '-') {
+		/* A short option: one letter, value in the next word. */
+		for (const struct cli_opt *o = opts; o && o->name; o++) {
+			if (!o->short_name || a[1] != o->short_name ||
+			    a[2] != '\0')
+				continue;
+			if (o->has_arg) {
+				if (*i >= argc) {
+					cli_usage(cmd, "option '%s' needs a "
+						  "value", a);
+					return OPT_ERROR;
+				}
+				*val = argv[(*i)++];
+			}
+			return o->key;
+		}
+		cli_usage(cmd, "unknown option '%s'", a);
+		return OPT_ERROR;
+	}
+	eq = strchr(a, '=');
+	len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+	if (len == 2 && strncmp(a + 2, "db", 2) == 0) {
+		if (eq) {
+			c->db_opt = eq + 1;
+		} else if (*i < argc) {
+			c->db_opt = argv[(*i)++];
+		} else {
+			cli_usage(cmd, "option '--db' needs a path");
+			return OPT_ERROR;
+		}
+		return cli_next_opt(c, cmd, argc, argv, i, opts, val);
+	}
+	for (const struct cli_opt *o = opts; o && o->name; o++) {
+		if (strlen(o->name) != len || strncmp(a + 2, o->name, len))
+			continue;
+		if (!o->has_arg) {
+			if (eq) {
+				cli_usage(cmd, "option '--%s' takes no value",
+					  o->name);
+				return OPT_ERROR;
+			}
+			return o->key;
+		}
+		if (eq) {
+			*val = eq + 1;
+		} else if (*i < argc) {
+			*val = argv[(*i)++];
+		} else {
+			cli_usage(cmd, "option '--%s' needs a value", o->name);
+			return OPT_ERROR;
+		}
+		return o->key;
+	}
+	cli_usage(cmd, "unknown option '%.*s'", (int)(len + 2), a);
+	return OPT_ERROR;
+}
+
+long
+cli_parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	return v;
+}
+
+int
+cli_term_width(void)
+{
+	struct winsize ws;
+	const char *cols;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	cols = getenv("COLUMNS");
+	if (cols && atoi(cols) > 0)
+		return atoi(cols);
+	return 80;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+cli_write_output(const char *path, const struct buf *b)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (!path || strcmp(path, "-") == 0) {
+		fflush(stdout);
+		if (b->len && write_all(STDOUT_FILENO, b->data, b->len) < 0) {
+			cli_err("write error on standard output: %s",
+				strerror(errno));
+			return EX_IOERR;
+		}
+		return 0;
+	}
+	/* A temporary file beside the target, renamed over it once complete:
+	 * a failed export never leaves a half-written file. */
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof tmp) {
+		cli_err("%s: path too long", path);
+		return EX_CANTCREAT;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		cli_err("%s: cannot create: %s", path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (write_all(fd, b->data ? b->data : "", b->len) < 0 ||
+	    fsync(fd) < 0) {
+		cli_err("%s: write error: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return EX_IOERR;
+	}
+	fchmod(fd, 0644 & ~umask(umask(0)));
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		cli_err("%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+static void
+fmt_scaled(double v, char *out, size_t len, const char *prefix)
+{
+	static const char *const unit[] = {"", "K", "M", "B", "T"};
+	double a = fabs(v);
+	int u = 0;
+
+	if (isnan(v)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	while (a >= 1000 && u < 4) {
+		a /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%s%s%.0f", v < 0 ? "-" : "", prefix, a);
+	else
+		snprintf(out, len, "%s%s%.*f%s", v < 0 ? "-" : "", prefix,
+			 a < 10 ? 2 : a < 100 ? 1 : 0, a, unit[u]);
+}
+
+void
+cli_fmt_money(double v, char *out, size_t len)
+{
+	fmt_scaled(v, out, len, "$");
+}
+
+void
+cli_fmt_count(double v, char *out, size_t len)
+{
+	fmt_scaled(v, out, len, "");
+}
