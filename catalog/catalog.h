@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 
 #define CAT_SCHEMA_VERSION 1
@@ -100,6 +101,10 @@ struct cat_project {
 	 * calibrated score. */
 	int pred_category;
 	double pred_score;
+	/* Loaded projects keep their strings in one block (one allocation
+	 * instead of a dozen): when set, the string members point into it.
+	 * Treat the strings as read-only; cat_project_free knows. */
+	void *block;
 };
 
 void cat_project_free(struct cat_project *p);      /* frees the members */
@@ -187,6 +192,15 @@ int cat_upsert(struct cat *c, const struct cat_project *v, size_t n,
 	       int origin, struct cat_import_stats *st, char *err,
 	       size_t errlen);
 
+/* Imports catalog entries from JSON text (one object or an array) in one
+ * transaction, one entry at a time so that memory does not grow with the
+ * input. Problems are reported as cat_parse_entries does, and any problem
+ * means nothing is written. dry_run checks only (st->added counts the valid
+ * entries then). name names the input in messages. */
+int cat_import_text(struct cat *c, const char *name, const char *text,
+		    size_t len, int origin, int dry_run,
+		    struct cat_import_stats *st, char *err, size_t errlen);
+
 /* Brings the database up to date with datadir: the taxonomy, and the
  * shipped projects (those the user imported or changed are kept, as is every
  * metric). With fresh set, starts from an empty database instead. */
@@ -264,6 +278,16 @@ struct cat_prediction {
 };
 int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
 			size_t n, char *err, size_t errlen);
+
+/* ---- Export -------------------------------------------------------- */
+
+/* Writes rows as CSV to f: RFC 4180, CRLF, a header row, stages and
+ * chains joined by ';', the latest metrics as numeric columns (empty when
+ * never fetched). Formula-like text cells get a leading ' unless raw; bom
+ * starts the file with a UTF-8 byte order mark. */
+int cat_csv_write(const struct cat_taxonomy *t,
+		  const struct cat_project *const *rows, size_t n, int raw,
+		  int bom, FILE *f);   /* 0, or -1 on a write error (errno) */
 
 /* ---- Small helpers -------------------------------------------------- */
 

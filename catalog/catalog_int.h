@@ -30,4 +30,17 @@ void cati_bind_text(sqlite3_stmt *st, int i, const char *s);
 char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
 
+/* Writing projects one at a time inside a transaction the caller owns. */
+struct upsert_stmts {
+	sqlite3_stmt *get, *ins, *put, *del_stages, *add_stage, *del_chains,
+		*add_chain;
+};
+int cati_upsert_prepare(struct cat *c, struct upsert_stmts *s);
+/* keep_user: leave projects the user owns alone (a data sync). Returns 0,
+ * or -1 on a database error (see cati_fail). */
+int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
+		    const struct cat_project *p, int origin, int keep_user,
+		    int64_t t, struct cat_import_stats *st);
+void cati_upsert_finalize(struct upsert_stmts *s);
+
 #endif

@@ -5,6 +5,7 @@
  * entry's index and id and the field, so that a curator fixes a file in one
  * pass. Nothing is written to the database before all entries are valid. */
 #include "catalog/catalog.h"
+#include "catalog/catalog_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,6 +53,12 @@ cat_project_free(struct cat_project *p)
 {
 	if (!p)
 		return;
+	if (p->block) {
+		free(p->block);
+		p->id = p->name = p->description = p->description_zh = NULL;
+		p->website = p->twitter = p->github = p->coingecko_id = NULL;
+		p->defillama_slug = p->token = p->source = NULL;
+	}
 	free(p->id);
 	free(p->name);
 	free(p->description);
@@ -243,6 +250,13 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 
 	cJSON_ArrayForEach(it, obj) {
 		size_t k;
+		for (const cJSON *o = it->next; o; o = o->next)
+			if (strcmp(o->string, it->string) == 0) {
+				char *safe = utf8_sanitize(it->string, 1);
+				complain(v, safe, "appears twice");
+				free(safe);
+				break;
+			}
 		for (k = 0; k < sizeof known_keys / sizeof *known_keys; k++)
 			if (strcmp(it->string, known_keys[k]) == 0)
 				break;
@@ -517,4 +531,167 @@ cat_project_to_json(const struct cat_taxonomy *t, const struct cat_project *p)
 	if (p->homepage_text)
 		cJSON_AddStringToObject(o, "homepage_text", p->homepage_text);
 	return o;
+}
+
+/* ---- streaming import ----------------------------------------------- */
+
+/* A set of the ids seen so far in one import, to find duplicates without
+ * keeping every entry: open addressing, the value is the entry index. */
+struct idset {
+	char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+static size_t
+idset_slot(const struct idset *s, const char *k)
+{
+	size_t i = (size_t)cat_hash(CAT_HASH_INIT, k, strlen(k)) & (s->cap - 1);
+
+	while (s->keys[i] && strcmp(s->keys[i], k) != 0)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+/* Returns the earlier index of k, or (size_t)-1 after adding it. */
+static size_t
+idset_add(struct idset *s, const char *k, size_t val)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		struct idset big = {0};
+		big.cap = s->cap ? s->cap * 2 : 1024;
+		big.keys = xcalloc(big.cap, sizeof *big.keys);
+		big.vals = xcalloc(big.cap, sizeof *big.vals);
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->keys[i]) {
+				size_t j = idset_slot(&big, s->keys[i]);
+				big.keys[j] = s->keys[i];
+				big.vals[j] = s->vals[i];
+			}
+		big.n = s->n;
+		free(s->keys);
+		free(s->vals);
+		*s = big;
+	}
+	size_t i = idset_slot(s, k);
+	if (s->keys[i])
+		return s->vals[i];
+	s->keys[i] = xstrdup(k);
+	s->vals[i] = val;
+	s->n++;
+	return (size_t)-1;
+}
+
+static void
+idset_free(struct idset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->vals);
+}
+
+int
+cat_import_text(struct cat *c, const char *name, const char *text,
+		size_t len, int origin, int dry_run,
+		struct cat_import_stats *st, char *err, size_t errlen)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_import_stats local = {0};
+	struct upsert_stmts us = {0};
+	struct json_span *spans = NULL;
+	struct idset ids = {0};
+	struct buf msgs;
+	struct vctx v = {.name = name};
+	size_t n = 0;
+	int is_array = 0, rc, writing = !dry_run, began = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	buf_init(&msgs, 0);
+	v.msgs = &msgs;
+	if ((rc = json_split(name, text, len, &spans, &n, &is_array, err,
+			     errlen)))
+		goto out;
+	if (is_array && n == 0) {
+		snprintf(err, errlen, "%s: no entries", name);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (!is_array && text[spans[0].off] != '{') {
+		snprintf(err, errlen, "%s: expected a JSON object or an array "
+			 "of objects", name);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (writing) {
+		if ((rc = cat_begin(c, err, errlen)))
+			goto out;
+		began = 1;
+		if (cati_upsert_prepare(c, &us) < 0)
+			goto dberr;
+	}
+	/* Each entry is parsed, checked and written in turn, so memory stays
+	 * that of one entry; the first invalid one stops the writing, the
+	 * checking goes on to report every problem, and the transaction is
+	 * rolled back. */
+	for (size_t i = 0; i < n; i++) {
+		struct cat_project p;
+		cJSON *obj = cJSON_ParseWithLength(text + spans[i].off,
+						   spans[i].len);
+		int before = v.nerr;
+
+		v.index = i;
+		v.id = NULL;
+		if (!obj) {
+			complain(&v, NULL, "cannot parse (out of memory?)");
+			continue;
+		}
+		parse_one(t, &v, obj, &p);
+		if (v.nerr == before) {
+			size_t first = idset_add(&ids, p.id, i);
+			if (first != (size_t)-1) {
+				v.id = p.id;
+				complain(&v, "id", "duplicate of entry %zu",
+					 first);
+			}
+		}
+		if (v.nerr == before && writing && v.nerr == 0 &&
+		    cati_upsert_one(c, &us, &p, origin, 0, now, &local) < 0) {
+			cat_project_free(&p);
+			cJSON_Delete(obj);
+			goto dberr;
+		}
+		cat_project_free(&p);
+		cJSON_Delete(obj);
+	}
+	cati_upsert_finalize(&us);
+	memset(&us, 0, sizeof us);
+	if (v.nerr) {
+		if (v.nerr > MAX_REPORTED)
+			buf_printf(&msgs, "\n%s: ... and %d more problems", name,
+				   v.nerr - MAX_REPORTED);
+		snprintf(err, errlen, "%s", msgs.data);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (began) {
+		began = 0;
+		if ((rc = cat_commit(c, err, errlen)))
+			goto out;
+	}
+	local.added += dry_run ? n : 0;
+	if (st)
+		*st = local;
+	rc = 0;
+	goto out;
+dberr:
+	rc = cati_fail(c, err, errlen, "import failed, nothing written");
+out:
+	cati_upsert_finalize(&us);
+	if (began)
+		cat_rollback(c);
+	idset_free(&ids);
+	free(spans);
+	buf_free(&msgs);
+	return rc;
 }

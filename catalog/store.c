@@ -471,15 +471,11 @@ content_hash(const struct cat_taxonomy *t, const struct cat_project *p)
 	return h;
 }
 
-struct upsert_stmts {
-	sqlite3_stmt *get, *put, *del_stages, *add_stage, *del_chains,
-		*add_chain;
-};
-
-static void
-upsert_finalize(struct upsert_stmts *s)
+void
+cati_upsert_finalize(struct upsert_stmts *s)
 {
 	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del_stages);
 	sqlite3_finalize(s->add_stage);
@@ -487,11 +483,18 @@ upsert_finalize(struct upsert_stmts *s)
 	sqlite3_finalize(s->add_chain);
 }
 
-static int
-upsert_prepare(struct cat *c, struct upsert_stmts *s)
+int
+cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 {
 	s->get = cati_prep(c, "SELECT origin, content_hash FROM projects"
 		      " WHERE id = ?");
+	s->ins = cati_prep(c,
+		"INSERT INTO projects(id, name, category, description,"
+		" description_zh, website, twitter, github, coingecko_id,"
+		" defillama_slug, token, source, origin, reviewed,"
+		" chains_known, content_hash, added_at, updated_at)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+		"?16,?17,?17)");
 	s->put = cati_prep(c,
 		"INSERT INTO projects(id, name, category, description,"
 		" description_zh, website, twitter, github, coingecko_id,"
@@ -517,7 +520,7 @@ upsert_prepare(struct cat *c, struct upsert_stmts *s)
 	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
 	s->add_chain = cati_prep(c, "INSERT INTO project_chains(project, pos, chain)"
 			    " VALUES(?, ?, ?)");
-	if (!s->get || !s->put || !s->del_stages || !s->add_stage ||
+	if (!s->get || !s->ins || !s->put || !s->del_stages || !s->add_stage ||
 	    !s->del_chains || !s->add_chain)
 		return -1;
 	return 0;
@@ -525,9 +528,34 @@ upsert_prepare(struct cat *c, struct upsert_stmts *s)
 
 /* Writes one project. keep_user: leave projects the user owns alone (a
  * data sync). Returns 0 and counts into st, or -1 on a database error. */
-static int
-upsert_one(struct cat *c, struct upsert_stmts *s, const struct cat_project *p,
-	   int origin, int keep_user, int64_t t, struct cat_import_stats *st)
+static void
+bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
+	     const struct cat_project *p, int origin, const char *hash,
+	     int64_t t)
+{
+	cati_bind_text(st, 1, p->id);
+	cati_bind_text(st, 2, p->name);
+	cati_bind_text(st, 3, tax->categories[p->category].id);
+	cati_bind_text(st, 4, p->description);
+	cati_bind_text(st, 5, p->description_zh);
+	cati_bind_text(st, 6, p->website);
+	cati_bind_text(st, 7, p->twitter);
+	cati_bind_text(st, 8, p->github);
+	cati_bind_text(st, 9, p->coingecko_id);
+	cati_bind_text(st, 10, p->defillama_slug);
+	cati_bind_text(st, 11, p->token);
+	cati_bind_text(st, 12, p->source ? p->source : "curated");
+	sqlite3_bind_int(st, 13, origin);
+	sqlite3_bind_int(st, 14, p->reviewed);
+	sqlite3_bind_int(st, 15, p->chains != NULL);
+	cati_bind_text(st, 16, hash);
+	sqlite3_bind_int64(st, 17, t);
+}
+
+int
+cati_upsert_one(struct cat *c, struct upsert_stmts *s,
+		const struct cat_project *p, int origin, int keep_user,
+		int64_t t, struct cat_import_stats *st)
 {
 	const struct cat_taxonomy *tax = &c->tax;
 	char hash[17];
@@ -535,6 +563,16 @@ upsert_one(struct cat *c, struct upsert_stmts *s, const struct cat_project *p,
 
 	snprintf(hash, sizeof hash, "%016llx",
 		 (unsigned long long)content_hash(tax, p));
+	/* Most imports add projects: try a plain insert first and look at
+	 * the existing row only when the id is taken. */
+	sqlite3_reset(s->ins);
+	bind_project(s->ins, tax, p, origin, hash, t);
+	rc = cati_wstep(s->ins);
+	if (rc == SQLITE_DONE)
+		goto children;
+	if (rc != SQLITE_CONSTRAINT)
+		return -1;
+	sqlite3_reset(s->ins);
 	sqlite3_reset(s->get);
 	cati_bind_text(s->get, 1, p->id);
 	rc = sqlite3_step(s->get);
@@ -552,31 +590,16 @@ upsert_one(struct cat *c, struct upsert_stmts *s, const struct cat_project *p,
 			st->unchanged++;
 			return 0;
 		}
-	} else if (rc != SQLITE_DONE) {
+	} else {
 		return -1;
 	}
 	sqlite3_reset(s->get);
 
 	sqlite3_reset(s->put);
-	cati_bind_text(s->put, 1, p->id);
-	cati_bind_text(s->put, 2, p->name);
-	cati_bind_text(s->put, 3, tax->categories[p->category].id);
-	cati_bind_text(s->put, 4, p->description);
-	cati_bind_text(s->put, 5, p->description_zh);
-	cati_bind_text(s->put, 6, p->website);
-	cati_bind_text(s->put, 7, p->twitter);
-	cati_bind_text(s->put, 8, p->github);
-	cati_bind_text(s->put, 9, p->coingecko_id);
-	cati_bind_text(s->put, 10, p->defillama_slug);
-	cati_bind_text(s->put, 11, p->token);
-	cati_bind_text(s->put, 12, p->source ? p->source : "curated");
-	sqlite3_bind_int(s->put, 13, origin);
-	sqlite3_bind_int(s->put, 14, p->reviewed);
-	sqlite3_bind_int(s->put, 15, p->chains != NULL);
-	cati_bind_text(s->put, 16, hash);
-	sqlite3_bind_int64(s->put, 17, t);
+	bind_project(s->put, tax, p, origin, hash, t);
 	if (cati_wstep(s->put) != SQLITE_DONE)
 		return -1;
+children:
 
 	if (exists) {
 		sqlite3_reset(s->del_stages);
@@ -620,11 +643,11 @@ upsert_all(struct cat *c, const struct cat_project *v, size_t n, int origin,
 	int64_t t = cati_now();
 	int rc = 0;
 
-	if (upsert_prepare(c, &s) < 0)
+	if (cati_upsert_prepare(c, &s) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = upsert_one(c, &s, &v[i], origin, keep_user, t, st);
-	upsert_finalize(&s);
+		rc = cati_upsert_one(c, &s, &v[i], origin, keep_user, t, st);
+	cati_upsert_finalize(&s);
 	return rc;
 }
 
@@ -985,22 +1008,36 @@ static const char project_cols[] =
 static void
 row_to_project(struct cat *c, sqlite3_stmt *st, struct cat_project *p)
 {
+	/* Text columns, in the order of project_cols, and where they go. */
+	char **dst[] = {
+		&p->id, &p->name, NULL, &p->description, &p->description_zh,
+		&p->website, &p->twitter, &p->github, &p->coingecko_id,
+		&p->defillama_slug, &p->token, &p->source,
+	};
+	size_t total = 0, n = sizeof dst / sizeof *dst;
+	char *at;
+
 	memset(p, 0, sizeof *p);
-	p->id = cati_col_text(st, 0);
-	p->name = cati_col_text(st, 1);
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] && sqlite3_column_type(st, (int)i) != SQLITE_NULL)
+			total += (size_t)sqlite3_column_bytes(st, (int)i) + 1;
+	at = p->block = xmalloc(total ? total : 1);
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *s;
+		size_t len;
+		if (!dst[i] || sqlite3_column_type(st, (int)i) == SQLITE_NULL)
+			continue;
+		s = sqlite3_column_text(st, (int)i);
+		len = (size_t)sqlite3_column_bytes(st, (int)i);
+		memcpy(at, s, len);
+		at[len] = '\0';
+		*dst[i] = at;
+		at += len + 1;
+	}
 	p->category = cat_category_index(&c->tax,
 		(const char *)sqlite3_column_text(st, 2));
 	p->layer = p->category >= 0 ? c->tax.categories[p->category].layer
 				    : -1;
-	p->description = cati_col_text(st, 3);
-	p->description_zh = cati_col_text(st, 4);
-	p->website = cati_col_text(st, 5);
-	p->twitter = cati_col_text(st, 6);
-	p->github = cati_col_text(st, 7);
-	p->coingecko_id = cati_col_text(st, 8);
-	p->defillama_slug = cati_col_text(st, 9);
-	p->token = cati_col_text(st, 10);
-	p->source = cati_col_text(st, 11);
 	p->origin = sqlite3_column_int(st, 12);
 	p->reviewed = sqlite3_column_int(st, 13);
 	if (sqlite3_column_int(st, 14))

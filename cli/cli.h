@@ -41,9 +41,17 @@ int cli_help(const char *cmd);
  * code after printing the reason. */
 int cli_open(struct cli *c);
 
-/* Writes b to path atomically (temporary file, then rename), or to stdout
- * when path is NULL or "-". Returns 0 or an exit code after a message. */
-int cli_write_output(const char *path, const struct buf *b);
+/* Output files are written atomically: cli_out_open gives a stream on a
+ * temporary file beside path (or stdout when path is NULL or "-"), and
+ * cli_out_close renames it over path once complete, or removes it when
+ * failed is set or the writes failed. Both return 0 or an exit code after
+ * printing the reason. */
+struct cli_out {
+	FILE *f;
+	char *path, *tmp;
+};
+int cli_out_open(struct cli_out *o, const char *path);
+int cli_out_close(struct cli_out *o, int failed);
 
 /* Terminal width of stdout, or 0 when stdout is not a terminal. */
 int cli_term_width(void);

@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/csv.h"
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -205,64 +204,6 @@ select_projects(struct cli *c, const char *cmd, const struct selection *s,
 	return 0;
 }
 
-/* ---- CSV -------------------------------------------------------------- */
-
-static const char *const csv_head[] = {
-	"id", "name", "layer", "category", "stages", "description",
-	"description_zh", "website", "twitter", "github", "coingecko_id",
-	"defillama_slug", "token", "chains", "source", "market_cap_usd",
-	"tvl_usd", "github_stars", "price_usd", "change_24h_pct",
-	"volume_24h_usd", "fdv_usd", "market_cap_rank",
-};
-
-static void
-csv_projects(const struct cat_taxonomy *t, const struct cat_project **rows,
-	     size_t n, int raw, int bom, struct buf *out)
-{
-	static const int metrics[] = {
-		CAT_M_MCAP, CAT_M_TVL, CAT_M_STARS, CAT_M_PRICE,
-		CAT_M_CHANGE_24H, CAT_M_VOLUME, CAT_M_FDV, CAT_M_RANK,
-	};
-	struct csv w;
-
-	if (bom)
-		buf_puts(out, "\xEF\xBB\xBF");
-	csv_init(&w, out, raw);
-	/* The header is ours and never a formula. */
-	for (size_t i = 0; i < sizeof csv_head / sizeof *csv_head; i++)
-		csv_text(&w, csv_head[i]);
-	csv_end_row(&w);
-	for (size_t r = 0; r < n; r++) {
-		const struct cat_project *p = rows[r];
-		char *stages = cat_stages_join(t, p->stages, ";");
-		struct buf chains;
-
-		buf_init(&chains, 0);
-		for (size_t i = 0; i < p->nchains; i++)
-			buf_printf(&chains, "%s%s", i ? ";" : "", p->chains[i]);
-		csv_text(&w, p->id);
-		csv_text(&w, p->name);
-		csv_text(&w, t->layers[p->layer].id);
-		csv_text(&w, t->categories[p->category].id);
-		csv_text(&w, stages);
-		csv_text(&w, p->description);
-		csv_text(&w, p->description_zh);
-		csv_text(&w, p->website);
-		csv_text(&w, p->twitter);
-		csv_text(&w, p->github);
-		csv_text(&w, p->coingecko_id);
-		csv_text(&w, p->defillama_slug);
-		csv_text(&w, p->token);
-		csv_text(&w, chains.data);
-		csv_text(&w, p->source);
-		for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++)
-			csv_num(&w, p->metric[metrics[i]]);
-		csv_end_row(&w);
-		free(stages);
-		buf_free(&chains);
-	}
-}
-
 /* ---- init ------------------------------------------------------------- */
 
 int
@@ -318,13 +259,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 	static const struct cli_opt opts[] = {{"dry-run", 'n', 0, K_DRYRUN},
 					      {0}};
 	struct cat_import_stats st = {0};
-	struct cat_project *v = NULL;
-	cJSON *root = NULL;
+	struct buf text;
 	const char *val, *file = NULL;
 	char *err = xmalloc(CAT_ERRLEN);
-	size_t n = 0;
 	int i = 1, k, dry = 0, rc;
 
+	buf_init(&text, 0);
 	while ((k = cli_next_opt(c, "import", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR) {
@@ -349,38 +289,35 @@ cmd_import(struct cli *c, int argc, char **argv)
 			       "input)");
 		goto out;
 	}
-	/* Read and check the input before touching the database, so that a
-	 * bad file never creates or changes one. */
-	if ((rc = json_load(file, IMPORT_LIMIT, &root, err, CAT_ERRLEN))) {
+	/* Read the input before touching the database, so that a missing or
+	 * unreadable file never creates one. */
+	if ((rc = json_read_file(file, IMPORT_LIMIT, &text, err, CAT_ERRLEN))) {
 		cli_err("%s", err);
 		goto out;
 	}
 	if ((rc = cli_open(c)))
 		goto out;
-	rc = cat_parse_entries(cat_taxonomy(c->cat), root,
-			       strcmp(file, "-") ? file : "<stdin>", &v, &n,
-			       err, CAT_ERRLEN);
-	cJSON_Delete(root);
-	root = NULL;
-	if (rc) {
+	rc = cat_import_text(c->cat, strcmp(file, "-") ? file : "<stdin>",
+			     text.data, text.len, CAT_ORIGIN_USER, dry, &st,
+			     err, CAT_ERRLEN);
+	if (rc == EX_DATAERR) {
 		fflush(stdout);
 		fprintf(stderr, "%s\naimap: nothing imported\n", err);
 		goto out;
 	}
-	if (dry) {
-		printf("%zu project(s) valid; nothing written (--dry-run)\n", n);
-		goto out;
-	}
-	if ((rc = cat_upsert(c->cat, v, n, CAT_ORIGIN_USER, &st, err,
-			     CAT_ERRLEN))) {
+	if (rc) {
 		cli_err("%s", err);
 		goto out;
 	}
-	printf("imported %zu project(s): %zu added, %zu updated, %zu "
-	       "unchanged\n", n, st.added, st.updated, st.unchanged);
+	if (dry)
+		printf("%zu project(s) valid; nothing written (--dry-run)\n",
+		       st.added);
+	else
+		printf("imported %zu project(s): %zu added, %zu updated, %zu "
+		       "unchanged\n", st.added + st.updated + st.unchanged,
+		       st.added, st.updated, st.unchanged);
 out:
-	cJSON_Delete(root);
-	cat_projects_free(v, n);
+	buf_free(&text);
 	free(err);
 	return rc;
 }
@@ -500,11 +437,9 @@ cmd_list(struct cli *c, int argc, char **argv)
 	if (fmt == 0) {
 		list_table(c, &sel);
 	} else if (fmt == 1) {
-		struct buf b;
-		buf_init(&b, 0);
-		csv_projects(cat_taxonomy(c->cat), sel.rows, sel.n, 0, 0, &b);
-		rc = cli_write_output(NULL, &b);
-		buf_free(&b);
+		if (cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n, 0, 0,
+				  stdout) < 0)
+			rc = EX_IOERR;
 	} else {
 		cJSON *a = cJSON_CreateArray();
 		for (size_t r = 0; r < sel.n; r++)
@@ -779,7 +714,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 		{"raw", 0, 0, K_RAW}, {0}};
 	struct selection s = {.limit = -1};
 	struct selected sel;
-	struct buf b;
+	struct cli_out o;
 	const char *val, *what = NULL, *out = NULL;
 	int i = 1, k, bom = 0, raw = 0, rc;
 
@@ -811,13 +746,14 @@ cmd_export(struct cli *c, int argc, char **argv)
 				 what);
 	if ((rc = select_projects(c, "export", &s, &sel)))
 		return rc;
-	buf_init(&b, 0);
-	csv_projects(cat_taxonomy(c->cat), sel.rows, sel.n, raw, bom, &b);
-	rc = cli_write_output(out, &b);
+	if ((rc = cli_out_open(&o, out)) == 0) {
+		int bad = cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n,
+					raw, bom, o.f) < 0;
+		rc = cli_out_close(&o, bad);
+	}
 	if (rc == 0 && out)
 		fprintf(stderr, "aimap: wrote %zu project(s) to %s\n", sel.n,
 			out);
-	buf_free(&b);
 	selected_free(&sel);
 	return rc;
 }

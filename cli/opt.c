@@ -1,6 +1,8 @@
 /* opt.c: command options, output files and number formatting. */
 #include "cli/cli.h"
 
+#include <stdio.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +13,8 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+#include "util/mem.h"
 
 int
 cli_next_opt(struct cli *c, const char *cmd, int argc, char **argv, int *i,
@@ -124,62 +128,74 @@ cli_term_width(void)
 	return 80;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
-cli_write_output(const char *path, const struct buf *b)
+cli_out_open(struct cli_out *o, const char *path)
 {
-	char tmp[PATH_MAX];
 	int fd;
 
+	memset(o, 0, sizeof *o);
 	if (!path || strcmp(path, "-") == 0) {
-		fflush(stdout);
-		if (b->len && write_all(STDOUT_FILENO, b->data, b->len) < 0) {
-			cli_err("write error on standard output: %s",
-				strerror(errno));
-			return EX_IOERR;
-		}
+		o->f = stdout;
 		return 0;
 	}
 	/* A temporary file beside the target, renamed over it once complete:
 	 * a failed export never leaves a half-written file. */
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof tmp) {
-		cli_err("%s: path too long", path);
-		return EX_CANTCREAT;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	o->path = xstrdup(path);
+	o->tmp = xmalloc(strlen(path) + 16);
+	snprintf(o->tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
 		cli_err("%s: cannot create: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(o->path);
+		free(o->tmp);
+		memset(o, 0, sizeof *o);
 		return EX_CANTCREAT;
 	}
-	if (write_all(fd, b->data ? b->data : "", b->len) < 0 ||
-	    fsync(fd) < 0) {
-		cli_err("%s: write error: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return EX_IOERR;
-	}
-	fchmod(fd, 0644 & ~umask(umask(0)));
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		cli_err("%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp);
-		return EX_CANTCREAT;
-	}
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	return 0;
+}
+
+int
+cli_out_close(struct cli_out *o, int failed)
+{
+	int rc = 0;
+
+	if (!o->f)
+		return 0;
+	if (o->f == stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			cli_err("write error on standard output: %s",
+				strerror(errno));
+			rc = EX_IOERR;
+		}
+		memset(o, 0, sizeof *o);
+		return failed && !rc ? EX_IOERR : rc;
+	}
+	if (failed || fflush(o->f) != 0 || ferror(o->f) ||
+	    fsync(fileno(o->f)) != 0) {
+		if (!failed)
+			cli_err("%s: write error: %s", o->path,
+				strerror(errno));
+		rc = EX_IOERR;
+	}
+	if (fclose(o->f) != 0 && !rc) {
+		cli_err("%s: write error: %s", o->path, strerror(errno));
+		rc = EX_IOERR;
+	}
+	if (!rc && rename(o->tmp, o->path) != 0) {
+		cli_err("%s: cannot write: %s", o->path, strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	if (rc)
+		unlink(o->tmp);
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+	return rc;
 }
 
 static void

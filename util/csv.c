@@ -40,10 +40,13 @@ csv_text(struct csv *c, const char *s)
 		rc |= buf_putc(c->out, '\'');
 	if (!quote)
 		return rc | buf_puts(c->out, s);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			rc |= buf_putc(c->out, '"');
-		rc |= buf_putc(c->out, *p);
+	/* Copy the runs between quotes whole; double each quote. */
+	for (const char *p = s, *q; *p; p = q + 1) {
+		q = strchr(p, '"');
+		if (!q)
+			return rc | buf_puts(c->out, p) | buf_putc(c->out, '"');
+		rc |= buf_append(c->out, p, (size_t)(q - p + 1));
+		rc |= buf_putc(c->out, '"');
 	}
 	return rc | buf_putc(c->out, '"');
 }

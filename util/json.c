@@ -1,9 +1,15 @@
 /* json.c: JSON file reading with file:line:col errors (see json.h). */
 #include "util/json.h"
+#include "util/mem.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define JSON_MAX_DEPTH_S STR(JSON_MAX_DEPTH)
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -39,6 +45,15 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 				 limit >> 20);
 			rc = EX_DATAERR;
 			goto out;
+		}
+		/* One allocation of the right size instead of doubling. */
+		if (S_ISREG(st.st_mode) && st.st_size > 0 && !b->data) {
+			struct buf nb;
+			buf_init(&nb, b->limit);
+			nb.data = xmalloc((size_t)st.st_size + 1);
+			nb.cap = (size_t)st.st_size + 1;
+			nb.data[0] = '\0';
+			*b = nb;
 		}
 	}
 	for (;;) {
@@ -96,76 +111,247 @@ fail_at(const char *name, const char *text, size_t off, char *err,
 	return EX_DATAERR;
 }
 
-/* Finds the first place nesting passes JSON_MAX_DEPTH, outside strings.
- * cJSON has its own (larger) limit but would only say "syntax error". */
-static size_t
-too_deep(const char *t, size_t len)
+/* A strict syntax check that finds the exact place and nature of the first
+ * error: cJSON only says that parsing failed, and near where. It also
+ * bounds nesting (JSON_MAX_DEPTH) before cJSON recurses. Returns 0, or -1
+ * with *off and *what set. */
+static int
+syntax_check(const char *t, size_t len, size_t *off, const char **what,
+	     struct json_span **spans, size_t *nspans)
 {
-	int depth = 0, in_str = 0;
+	char stack[JSON_MAX_DEPTH];
+	int depth = 0, pending = 0;
+	size_t i = 0, span_start = 0, cap = 0;
+	/* States: expecting a value, or what follows one. */
+	enum { VALUE, AFTER, KEY, COLON, FIRST_KEY, FIRST_VALUE } st = VALUE;
 
-	for (size_t i = 0; i < len; i++) {
-		char c = t[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == '[' || c == '{') {
-			if (++depth > JSON_MAX_DEPTH)
-				return i;
-		} else if (c == ']' || c == '}') {
-			depth--;
+#define WS() while (i < len && (t[i] == ' ' || t[i] == '\t' || \
+				t[i] == '\n' || t[i] == '\r')) i++
+#define FAIL(msg) do { *off = i; *what = (msg); return -1; } while (0)
+	for (;;) {
+		WS();
+		if (i >= len) {
+			if (st == AFTER && depth == 0)
+				return 0;
+			FAIL(depth || st != VALUE ? "unexpected end of input"
+				: "empty input, expected a JSON value");
 		}
+		char c = t[i];
+		/* Spans of the top-level array's elements, for callers that
+		 * handle one element at a time. */
+		if (spans && depth == 1 && stack[0] == '[') {
+			if (pending && st == AFTER) {
+				if (*nspans == cap) {
+					cap = cap ? cap * 2 : 256;
+					*spans = xrealloc(*spans,
+							  cap * sizeof **spans);
+				}
+				(*spans)[*nspans].off = span_start;
+				(*spans)[(*nspans)++].len = i - span_start;
+				pending = 0;
+			} else if (!pending && (st == VALUE || st == FIRST_VALUE) &&
+				   c != ']') {
+				span_start = i;
+				pending = 1;
+			}
+		}
+		if (st == AFTER) {
+			if (depth == 0)
+				FAIL("unexpected content after the JSON value");
+			char open = stack[depth - 1];
+			if (c == ',') {
+				i++;
+				st = open == '{' ? KEY : VALUE;
+			} else if ((open == '{' && c == '}') ||
+				   (open == '[' && c == ']')) {
+				i++;
+				depth--;
+			} else {
+				FAIL(open == '{' ? "expected ',' or '}'"
+						 : "expected ',' or ']'");
+			}
+			continue;
+		}
+		if (st == COLON) {
+			if (c != ':')
+				FAIL("expected ':' after an object key");
+			i++;
+			st = VALUE;
+			continue;
+		}
+		if (st == KEY || st == FIRST_KEY) {
+			if (c == '}' && st == FIRST_KEY) {
+				i++;
+				depth--;
+				st = AFTER;
+				continue;
+			}
+			if (c != '"')
+				FAIL(st == KEY && c == '}'
+					? "trailing comma before '}'"
+					: "expected a string key");
+		} else if (c == ']' && st == FIRST_VALUE) {
+			i++;
+			depth--;
+			st = AFTER;
+			continue;
+		} else if (c == ']' || c == '}') {
+			FAIL("trailing comma, or a missing value");
+		}
+		/* A value (or a key, which is a string). */
+		int is_key = st == KEY || st == FIRST_KEY;
+		if (c == '{' || c == '[') {
+			if (depth >= JSON_MAX_DEPTH)
+				FAIL("nested deeper than " JSON_MAX_DEPTH_S " levels");
+			stack[depth++] = c;
+			i++;
+			st = c == '{' ? FIRST_KEY : FIRST_VALUE;
+			continue;
+		}
+		if (c == '"') {
+			size_t start = i++;
+			for (;;) {
+				if (i >= len) {
+					i = start;
+					FAIL("unterminated string");
+				}
+				unsigned char d = (unsigned char)t[i];
+				if (d == '"')
+					break;
+				if (d < 0x20)
+					FAIL("control character in a string "
+					     "(escape it)");
+				if (d == '\\') {
+					i++;
+					if (i >= len)
+						continue;
+					if (t[i] == 'u') {
+						for (int k = 1; k <= 4; k++)
+							if (i + (size_t)k >= len ||
+							    !strchr("0123456789"
+								    "abcdefABCDEF",
+								    t[i + k]) ||
+							    !t[i + k])
+								FAIL("invalid \\u "
+								     "escape");
+						i += 4;
+					} else if (!t[i] ||
+						   !strchr("\"\\/bfnrt", t[i])) {
+						FAIL("invalid escape in a string");
+					}
+				}
+				i++;
+			}
+			i++;
+			st = is_key ? COLON : AFTER;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t s0 = i;
+			if (t[i] == '-')
+				i++;
+			if (i < len && t[i] == '0')
+				i++;
+			else if (i < len && t[i] >= '1' && t[i] <= '9')
+				while (i < len && t[i] >= '0' && t[i] <= '9')
+					i++;
+			else {
+				i = s0;
+				FAIL("invalid number");
+			}
+			if (i < len && t[i] == '.') {
+				i++;
+				if (i >= len || t[i] < '0' || t[i] > '9')
+					FAIL("invalid number: digits must "
+					     "follow '.'");
+				while (i < len && t[i] >= '0' && t[i] <= '9')
+					i++;
+			}
+			if (i < len && (t[i] == 'e' || t[i] == 'E')) {
+				i++;
+				if (i < len && (t[i] == '+' || t[i] == '-'))
+					i++;
+				if (i >= len || t[i] < '0' || t[i] > '9')
+					FAIL("invalid number exponent");
+				while (i < len && t[i] >= '0' && t[i] <= '9')
+					i++;
+			}
+			st = AFTER;
+			continue;
+		}
+		static const char *const words[] = {"true", "false", "null"};
+		size_t k;
+		for (k = 0; k < 3; k++) {
+			size_t wl = strlen(words[k]);
+			if (len - i >= wl && memcmp(t + i, words[k], wl) == 0) {
+				i += wl;
+				break;
+			}
+		}
+		if (k == 3) {
+			if (c == '\'')
+				FAIL("strings take double quotes, not single");
+			FAIL("expected a value (object, array, string, number, "
+			     "true, false or null)");
+		}
+		st = AFTER;
 	}
-	return (size_t)-1;
+#undef WS
+#undef FAIL
 }
 
 int
 json_parse(const char *name, const char *text, size_t len, cJSON **root,
 	   char *err, size_t errlen)
 {
-	const char *end = NULL;
+	const char *what;
 	size_t off;
-	char what[96];
 
 	*root = NULL;
-	if ((off = too_deep(text, len)) != (size_t)-1) {
-		snprintf(what, sizeof what, "nested deeper than %d levels",
-			 JSON_MAX_DEPTH);
-		return fail_at(name, text, off, err, errlen, what);
-	}
 	if (memchr(text, '\0', len)) {
 		off = (size_t)((const char *)memchr(text, '\0', len) - text);
 		return fail_at(name, text, off, err, errlen, "NUL byte");
 	}
-	*root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (syntax_check(text, len, &off, &what, NULL, NULL) < 0)
+		return fail_at(name, text, off, err, errlen, what);
+	*root = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
 	if (*root)
 		return 0;
-	if (!end)
-		end = cJSON_GetErrorPtr();
-	off = end ? (size_t)(end - text) : 0;
-	if (off > len)
-		off = len;
-	/* Step over white space so the column names the offending token. */
-	while (off < len && strchr(" \t\r\n", text[off]))
-		off++;
-	if (off >= len) {
-		snprintf(what, sizeof what,
-			 len == 0 || strspn(text, " \t\r\n") == len
-				 ? "empty input, expected a JSON value"
-				 : "unexpected end of input");
-	} else {
-		unsigned char c = (unsigned char)text[off];
-		if (c >= 0x20 && c < 0x7F)
-			snprintf(what, sizeof what,
-				 "syntax error at '%c'", c);
-		else
-			snprintf(what, sizeof what,
-				 "syntax error at byte 0x%02X", c);
+	/* The check passed, so this is cJSON running out of memory or a
+	 * number it cannot hold. */
+	return fail_at(name, text, 0, err, errlen,
+		       "cannot parse (out of memory?)");
+}
+
+int
+json_split(const char *name, const char *text, size_t len,
+	   struct json_span **spans, size_t *n, int *is_array, char *err,
+	   size_t errlen)
+{
+	const char *what;
+	size_t off = 0;
+
+	*spans = NULL;
+	*n = 0;
+	if (memchr(text, '\0', len)) {
+		off = (size_t)((const char *)memchr(text, '\0', len) - text);
+		return fail_at(name, text, off, err, errlen, "NUL byte");
 	}
-	return fail_at(name, text, off, err, errlen, what);
+	if (syntax_check(text, len, &off, &what, spans, n) < 0) {
+		free(*spans);
+		*spans = NULL;
+		*n = 0;
+		return fail_at(name, text, off, err, errlen, what);
+	}
+	off = strspn(text, " \t\r\n");
+	*is_array = text[off] == '[';
+	if (!*is_array) {
+		*spans = xmalloc(sizeof **spans);
+		(*spans)[0].off = off;
+		(*spans)[0].len = len - off;
+		*n = 1;
+	}
+	return 0;
 }
 
 int

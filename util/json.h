@@ -34,6 +34,17 @@ int json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 int json_parse(const char *name, const char *text, size_t len, cJSON **root,
 	       char *err, size_t errlen);
 
+/* The syntax check of json_parse without building a tree: on success the
+ * spans of the top-level array's elements (or one span for any other
+ * value; *is_array tells which), so that a large array can be parsed one
+ * element at a time. *spans is freed by the caller. */
+struct json_span {
+	size_t off, len;
+};
+int json_split(const char *name, const char *text, size_t len,
+	       struct json_span **spans, size_t *n, int *is_array, char *err,
+	       size_t errlen);
+
 /* 1-based line and column (in characters) of byte offset off in text. */
 void json_position(const char *text, size_t off, int *line, int *col);
 

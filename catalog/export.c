@@ -1,0 +1,81 @@
+/* export.c: the catalog as CSV, shared by `export csv`, `list --format
+ * csv` and the dashboard's export, so all three write the same file. */
+#include "catalog/catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/buf.h"
+#include "util/csv.h"
+
+static const char *const csv_head[] = {
+	"id", "name", "layer", "category", "stages", "description",
+	"description_zh", "website", "twitter", "github", "coingecko_id",
+	"defillama_slug", "token", "chains", "source", "market_cap_usd",
+	"tvl_usd", "github_stars", "price_usd", "change_24h_pct",
+	"volume_24h_usd", "fdv_usd", "market_cap_rank",
+};
+
+int
+cat_csv_write(const struct cat_taxonomy *t,
+	      const struct cat_project *const *rows, size_t n, int raw,
+	      int bom, FILE *f)
+{
+	struct buf b, *out = &b;
+	int rc = 0;
+
+	static const int metrics[] = {
+		CAT_M_MCAP, CAT_M_TVL, CAT_M_STARS, CAT_M_PRICE,
+		CAT_M_CHANGE_24H, CAT_M_VOLUME, CAT_M_FDV, CAT_M_RANK,
+	};
+	struct csv w;
+
+	buf_init(&b, 0);
+	if (bom)
+		buf_puts(out, "\xEF\xBB\xBF");
+	csv_init(&w, out, raw);
+	/* The header is ours and never a formula. */
+	for (size_t i = 0; i < sizeof csv_head / sizeof *csv_head; i++)
+		csv_text(&w, csv_head[i]);
+	csv_end_row(&w);
+	for (size_t r = 0; r < n; r++) {
+		const struct cat_project *p = rows[r];
+		char *stages = cat_stages_join(t, p->stages, ";");
+		struct buf chains;
+
+		buf_init(&chains, 0);
+		for (size_t i = 0; i < p->nchains; i++)
+			buf_printf(&chains, "%s%s", i ? ";" : "", p->chains[i]);
+		csv_text(&w, p->id);
+		csv_text(&w, p->name);
+		csv_text(&w, t->layers[p->layer].id);
+		csv_text(&w, t->categories[p->category].id);
+		csv_text(&w, stages);
+		csv_text(&w, p->description);
+		csv_text(&w, p->description_zh);
+		csv_text(&w, p->website);
+		csv_text(&w, p->twitter);
+		csv_text(&w, p->github);
+		csv_text(&w, p->coingecko_id);
+		csv_text(&w, p->defillama_slug);
+		csv_text(&w, p->token);
+		csv_text(&w, chains.data);
+		csv_text(&w, p->source);
+		for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++)
+			csv_num(&w, p->metric[metrics[i]]);
+		csv_end_row(&w);
+		free(stages);
+		buf_free(&chains);
+		/* Written in pieces so memory does not grow with the rows. */
+		if (b.len >= (1u << 16)) {
+			if (fwrite(b.data, 1, b.len, f) != b.len)
+				rc = -1;
+			buf_reset(&b);
+		}
+	}
+	if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
+		rc = -1;
+	buf_free(&b);
+	return rc;
+}
+

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# cli_catalog.sh: init, import, list, show, stats, export through the binary.
+. "$(dirname "$0")/../lib/e2e.sh"
+
+# ---- first use creates the database from data/
+try aimap stats
+assert_status 0
+assert_err_contains "created $AIMAP_DB"
+assert_out_contains "By category"
+total=$(python3 -c "import json;print(len(json.load(open('$TOP/data/catalog.json'))))")
+assert_out_contains "$total projects"
+try aimap stats --format json
+assert_status 0
+assert_true "stats json counts every project" \
+	python3 -c "import json,sys; d=json.load(open('$OUT')); assert d['projects']==$total; assert sum(d['categories'].values())==$total; assert set(d['map']['zkml'])=={'infra','middleware','application'}"
+
+try aimap --version
+assert_status 0
+assert_out_contains "aimap "
+try aimap --help
+assert_status 0
+assert_out_contains "usage: aimap"
+for cmd in init import list show stats export; do
+	try aimap $cmd --help
+	assert_status 0
+	assert_out_contains "usage: aimap $cmd"
+done
+
+# ---- list: filters, sort, formats
+try aimap list --layer middleware --stage zkml --format json
+assert_status 0
+assert_true "middleware+zkml are verification projects" \
+	python3 -c "import json; d=json.load(open('$OUT')); assert len(d)>=5; assert all(p['category']=='verification' and 'zkml' in p['stages'] for p in d)"
+try aimap list --search ZAMA
+assert_status 0
+assert_out_contains "zama"
+try aimap list --search 全同态加密
+assert_status 0
+assert_out_contains "zama"
+try aimap list --category storage --sort name --desc --limit 3 --format csv
+assert_status 0
+assert_out_lines 4
+try aimap list --sort name --limit 2
+assert_status 0
+assert_out_lines 3
+assert_out_lacks $'\033'
+
+# Bad flags and values are usage errors.
+try aimap list --layer nope
+assert_status 64
+assert_err_contains "unknown layer 'nope'"
+assert_err_contains "infra"
+try aimap list --sort weight
+assert_status 64
+try aimap list --limit -3
+assert_status 64
+try aimap list --bogus
+assert_status 64
+assert_err_contains "unknown option '--bogus'"
+try aimap frobnicate
+assert_status 64
+assert_err_contains "unknown command 'frobnicate'"
+try aimap --nope
+assert_status 64
+
+# ---- show
+try aimap show bittensor
+assert_status 0
+assert_out_contains "Bittensor (bittensor)"
+assert_out_contains "model-network"
+try aimap show "the graph" --format json
+assert_status 0
+assert_true "show json has catalog keys" \
+	python3 -c "import json; d=json.load(open('$OUT')); assert d['id']=='the-graph' and d['layer']=='infra' and d['category']=='indexing' and 'description_zh' in d and 'metrics' not in d"
+try aimap show no-such-thing
+assert_status 1
+assert_err_contains "no project 'no-such-thing'"
+try aimap show
+assert_status 64
+
+# ---- import: good, then each bad input changes nothing
+cat >"$T/new.json" <<'JSON'
+[{"id": "acme-gpu", "name": "Acme GPU", "layer": "infra",
+  "category": "compute-general", "stages": ["inference"],
+  "description": "=HYPERLINK(\"http://x\") rents GPUs, by the hour",
+  "description_zh": "按小时出租 GPU。", "chains": ["ethereum"]}]
+JSON
+try aimap import "$T/new.json"
+assert_status 0
+assert_out_contains "1 added"
+try aimap import "$T/new.json"
+assert_status 0
+assert_out_contains "1 unchanged"
+try_in "$T/new.json" aimap import -
+assert_status 0
+try aimap show acme-gpu --format json
+assert_true "imported entry round-trips" \
+	python3 -c "import json; d=json.load(open('$OUT')); assert d['chains']==['ethereum'] and d['description_zh']=='按小时出租 GPU。'"
+
+before=$(db_dump "$AIMAP_DB")
+check_unchanged() {
+	assert_true "database unchanged after: $1" \
+		test "$before" = "$(db_dump "$AIMAP_DB")"
+}
+for f in "$TOP"/tests/golden/import-errors/*.json; do
+	name=$(basename "$f" .json)
+	try aimap import "$f"
+	assert_status 65
+	while IFS= read -r want; do
+		[ -n "$want" ] && assert_err_contains "${want//@FILE@/$f}"
+	done <"${f%.json}.err"
+	check_unchanged "$name"
+done
+printf '[{"id": "x", "name": "X\xff", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "d"}]' >"$T/badutf8.json"
+try aimap import "$T/badutf8.json"
+assert_status 65
+assert_err_contains "entry 0 (id \"x\"): field \"name\": invalid UTF-8"
+check_unchanged "invalid UTF-8"
+try aimap import "$T/missing.json"
+assert_status 66
+assert_err_contains "missing.json: cannot open"
+try aimap import "$T"
+assert_status 66
+assert_err_contains "is a directory"
+try aimap import
+assert_status 64
+try aimap import --dry-run "$T/new.json"
+assert_status 0
+assert_out_contains "nothing written"
+
+# Every write step failing in turn leaves the content as it was.
+cat >"$T/three.json" <<'JSON'
+[{"id": "p1", "name": "P1", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "one", "chains": ["a","b"]},
+ {"id": "p2", "name": "P2", "layer": "middleware", "category": "privacy", "stages": ["fhe-ml"], "description": "two"},
+ {"id": "acme-gpu", "name": "Acme GPU 2", "layer": "infra", "category": "compute-general", "stages": ["inference"], "description": "changed"}]
+JSON
+for n in $(seq 1 14); do
+	AIMAP_FAULT=sql:$n try aimap import "$T/three.json"
+	if [ "$STATUS" -eq 0 ]; then
+		break   # fewer write steps than n: the import went through
+	fi
+	assert_true "fault at write $n reports an error" test "$STATUS" -ne 0
+	check_unchanged "fault at write $n"
+done
+assert_true "an import with no fault went through after $n tries" test "$STATUS" -eq 0
+try aimap import "$T/new.json"
+assert_out_contains "1 updated"
+
+# ---- export csv, read back by an independent parser
+try aimap export csv -o "$T/all.csv"
+assert_status 0
+assert_err_contains "wrote"
+assert_true "CSV round trip" python3 - "$T/all.csv" "$AIMAP_DB" <<'PY'
+import csv, sqlite3, sys
+raw = open(sys.argv[1], 'rb').read()
+assert raw.endswith(b'\r\n') and b'\r\n' in raw.split(b'\n')[0] + b'\n'
+rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
+db = sqlite3.connect(sys.argv[2])
+want = {r[0]: r for r in db.execute('SELECT id, name, description, description_zh FROM projects')}
+assert len(rows) == len(want), (len(rows), len(want))
+for r in rows:
+    i, name, desc, zh = want[r['id']]
+    assert r['name'] == name
+    d = r['description']
+    if desc[0] in '=+-@\t\r':
+        assert d == "'" + desc, (d, desc)
+    else:
+        assert d == desc
+    assert r['description_zh'] == (zh or '')
+    assert r['market_cap_usd'] == ''
+acme = [r for r in rows if r['id'] == 'acme-gpu'][0]
+assert acme['description'].startswith("'=HYPERLINK")
+assert acme['stages'] == 'inference' and acme['chains'] == 'ethereum'
+PY
+try aimap export csv --raw --category compute-general
+assert_status 0
+assert_out_contains '"=HYPERLINK(""http://x"") rents GPUs, by the hour"'
+try aimap export csv --bom --limit 1
+assert_true "BOM first" python3 -c "assert open('$OUT','rb').read(3)==b'\xef\xbb\xbf'"
+try aimap export json
+assert_status 64
+try aimap export csv -o "$T/no/such/dir/x.csv"
+assert_status 73
+assert_true "no partial file" test ! -e "$T/no/such/dir/x.csv"
+
+# ---- init: an update keeps user projects and metrics; --force drops them
+python3 - "$AIMAP_DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO metrics(project, source, metric, value, observed_at) VALUES('akash','coingecko','coingecko.market_cap_usd',1e9,1000)")
+db.execute("INSERT INTO metrics_latest(project, metric, source, value, observed_at) VALUES('akash','coingecko.market_cap_usd','coingecko',1e9,1000)")
+db.commit()
+PY
+try aimap init
+assert_status 0
+assert_out_contains "0 added"
+try aimap show akash --format json
+assert_true "metric kept by init" python3 -c "import json; d=json.load(open('$OUT')); assert d['metrics']['coingecko.market_cap_usd']['value']==1e9; assert d['metrics']['coingecko.market_cap_usd']['observed_at']=='1970-01-01T00:16:40Z'"
+try aimap list --sort market_cap --desc --limit 1 --format json
+assert_true "sort by market cap puts akash first" python3 -c "import json; assert json.load(open('$OUT'))[0]['id']=='akash'"
+try aimap show acme-gpu
+assert_status 0
+try aimap init --force
+assert_status 0
+assert_err_contains "discards"
+try aimap show acme-gpu
+assert_status 1
+try aimap show akash --format json
+assert_true "metric dropped by --force" python3 -c "import json; d=json.load(open('$OUT')); assert 'metrics' not in d"
+
+# ---- database paths
+try aimap --db "$T/other.db" list --limit 1
+assert_status 0
+assert_true "--db creates there" test -f "$T/other.db"
+try env -u AIMAP_DB XDG_DATA_HOME="$T/xdg" "$AIMAP_BIN" list --limit 1
+assert_status 0
+assert_true "XDG_DATA_HOME default" test -f "$T/xdg/aimap/aimap.db"
+mkdir -p "$T/ro" && chmod 555 "$T/ro"
+if [ "$(id -u)" != 0 ]; then
+	try aimap --db "$T/ro/x.db" list
+	assert_status 73
+fi
+try aimap --db /proc/aimap.db list
+assert_status 73
+assert_err_contains "/proc/aimap.db"
+echo "not a database" >"$T/junk.db"
+try aimap --db "$T/junk.db" list
+assert_true "a non-database file is refused" test "$STATUS" -eq 65 -o "$STATUS" -eq 74
+try env AIMAP_DATA="$T/nowhere" "$AIMAP_BIN" --db "$T/new2.db" list
+assert_status 66
+assert_true "no half-created database" test ! -e "$T/new2.db"
+
+finish

@@ -1,0 +1,180 @@
+/* test_util.c: UTF-8 width and wrapping, CSV writing, JSON positions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/lib/t.h"
+#include "util/buf.h"
+#include "util/csv.h"
+#include "util/json.h"
+#include "util/utf8.h"
+
+static void
+test_decode(void)
+{
+	uint32_t cp;
+
+	T_EQ_INT(utf8_decode("A", 1, &cp), 1);
+	T_EQ_INT(cp, 'A');
+	T_EQ_INT(utf8_decode("\xE4\xB8\xAD", 3, &cp), 3);   /* 中 */
+	T_EQ_INT(cp, 0x4E2D);
+	T_EQ_INT(utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+	T_EQ_INT(utf8_decode("\xC0\x80", 2, &cp), -1);      /* overlong */
+	T_EQ_INT(utf8_decode("\xED\xA0\x80", 3, &cp), -1);  /* surrogate */
+	T_EQ_INT(utf8_decode("\xE4\xB8", 2, &cp), -1);      /* truncated */
+	T_EQ_INT(utf8_decode("\xF4\x90\x80\x80", 4, &cp), -1); /* > 10FFFF */
+	size_t bad = 0;
+	T_OK(utf8_valid("abc 中文", strlen("abc 中文"), NULL));
+	T_OK(!utf8_valid("ab\xFF", 3, &bad));
+	T_EQ_INT(bad, 2);
+}
+
+static void
+test_width(void)
+{
+	T_EQ_INT(utf8_width("abc"), 3);
+	T_EQ_INT(utf8_width("中文"), 4);
+	T_EQ_INT(utf8_width("e\xCC\x81"), 1);         /* e + combining acute */
+	T_EQ_INT(utf8_width("ＡＢ"), 4);              /* fullwidth */
+	T_EQ_INT(utf8_width("\xF0\x9F\x98\x80"), 2);  /* emoji */
+	size_t w;
+	/* A wide character never splits: 3 columns hold "a中" only. */
+	T_EQ_INT(utf8_fit("a中文", 3, &w), 4);
+	T_EQ_INT(w, 3);
+	T_EQ_INT(utf8_fit("a中文", 2, &w), 1);
+	T_EQ_INT(w, 1);
+}
+
+static void
+test_wrap(void)
+{
+	const char *next;
+	size_t n;
+
+	n = utf8_wrap("hello world again", 11, &next);
+	T_EQ_INT(n, 11);
+	T_STR(next, "again");
+	n = utf8_wrap("hello world", 5, &next);
+	T_EQ_INT(n, 5);
+	T_STR(next, "world");
+	/* CJK breaks between characters, by width: 4 columns = 2 chars. */
+	n = utf8_wrap("中文字符", 4, &next);
+	T_EQ_INT(n, 6);
+	T_STR(next, "字符");
+	/* Closing punctuation stays with the character before it. */
+	n = utf8_wrap("中文。字", 4, &next);
+	T_EQ_INT(n, 3);
+	T_STR(next, "文。字");
+	/* A long word is cut rather than overflowing. */
+	n = utf8_wrap("abcdefgh", 3, &next);
+	T_EQ_INT(n, 3);
+	n = utf8_wrap("line one\nline two", 40, &next);
+	T_EQ_INT(n, 8);
+	T_STR(next, "line two");
+	T_EQ_INT(utf8_wrap("", 10, &next), 0);
+}
+
+static void
+test_sanitize(void)
+{
+	char *s = utf8_sanitize("a\033[31mred\xE2\x80\xAEx\ny", 1);
+	/* ESC and the right-to-left override are replaced, newline -> ' ' */
+	T_OK(strchr(s, '\033') == NULL);
+	T_OK(strstr(s, "\xE2\x80\xAE") == NULL);
+	T_OK(strstr(s, "[31mred") != NULL);
+	T_OK(strchr(s, '\n') == NULL);
+	free(s);
+	s = utf8_sanitize("bad\xFFutf", 0);
+	T_STR(s, "bad\xEF\xBF\xBDutf");
+	free(s);
+	T_OK(utf8_contains_ci("Bittensor Network", "network"));
+	T_OK(utf8_contains_ci("全同态加密", "同态"));
+	T_OK(!utf8_contains_ci("abc", "abd"));
+}
+
+static void
+test_csv(void)
+{
+	struct buf b;
+	struct csv w;
+
+	buf_init(&b, 0);
+	csv_init(&w, &b, 0);
+	csv_text(&w, "plain");
+	csv_text(&w, "a,b");
+	csv_text(&w, "say \"hi\"");
+	csv_text(&w, "two\nlines");
+	csv_text(&w, NULL);
+	csv_end_row(&w);
+	T_STR(b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+	buf_reset(&b);
+	csv_text(&w, "=1+2");
+	csv_text(&w, "+x");
+	csv_text(&w, "-x");
+	csv_text(&w, "@SUM(A1)");
+	csv_text(&w, "\tx");
+	csv_text(&w, "=a,b");
+	csv_num(&w, -3.5);
+	csv_num(&w, 1e6);
+	csv_num(&w, NAN);
+	csv_end_row(&w);
+	T_STR(b.data, "'=1+2,'+x,'-x,'@SUM(A1),'\tx,\"'=a,b\",-3.5,1000000,"
+		      "\r\n");
+	buf_reset(&b);
+	csv_init(&w, &b, 1);
+	csv_text(&w, "=1+2");
+	csv_end_row(&w);
+	T_STR(b.data, "=1+2\r\n");
+	buf_free(&b);
+}
+
+static void
+test_json_errors(void)
+{
+	char err[256];
+	cJSON *root;
+	const char *bad = "[\n  {\"a\": 1,}\n]";
+
+	T_EQ_INT(json_parse("f.json", bad, strlen(bad), &root, err, sizeof err),
+		 65);
+	T_OK(strncmp(err, "f.json:2:", 9) == 0);
+	T_EQ_INT(json_parse("f.json", "", 0, &root, err, sizeof err), 65);
+	T_OK(strstr(err, "empty input") != NULL);
+	T_EQ_INT(json_parse("f.json", "[1, 2", 5, &root, err, sizeof err), 65);
+	T_OK(strstr(err, "f.json:1:") != NULL);
+	/* Deep nesting is refused with a position, not a crash. */
+	char *deep = malloc(20001);
+	memset(deep, '[', 10000);
+	memset(deep + 10000, ']', 10000);
+	deep[20000] = '\0';
+	T_EQ_INT(json_parse("d.json", deep, 20000, &root, err, sizeof err), 65);
+	T_OK(strstr(err, "nested deeper") != NULL);
+	free(deep);
+	T_EQ_INT(json_parse("ok.json", "{\"a\": [1]}", 10, &root, err,
+			    sizeof err), 0);
+	cJSON_Delete(root);
+}
+
+static void
+test_buf_limit(void)
+{
+	struct buf b;
+
+	buf_init(&b, 4);
+	T_EQ_INT(buf_puts(&b, "abcd"), 0);
+	T_EQ_INT(buf_puts(&b, "e"), -1);
+	T_STR(b.data, "abcd");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	T_RUN(test_decode);
+	T_RUN(test_width);
+	T_RUN(test_wrap);
+	T_RUN(test_sanitize);
+	T_RUN(test_csv);
+	T_RUN(test_json_errors);
+	T_RUN(test_buf_limit);
+	return t_done();
+}
