@@ -60,6 +60,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.o)
+# Kept between runs (make would delete them as intermediate files).
+.SECONDARY: $(UNIT_OBJ)
+
 BIN := $(BUILD)/aimap
 
 .PHONY: all test run deps install uninstall clean bench lint check-headers
