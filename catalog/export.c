@@ -21,7 +21,7 @@ cat_csv_write(const struct cat_taxonomy *t,
 	      const struct cat_project *const *rows, size_t n, int raw,
 	      int bom, FILE *f)
 {
-	struct buf b, *out = &b;
+	struct buf b, *out = &b, stages, chains;
 	int rc = 0;
 
 	static const int metrics[] = {
@@ -31,6 +31,8 @@ cat_csv_write(const struct cat_taxonomy *t,
 	struct csv w;
 
 	buf_init(&b, 0);
+	buf_init(&stages, 0);
+	buf_init(&chains, 0);
 	if (bom)
 		buf_puts(out, "\xEF\xBB\xBF");
 	csv_init(&w, out, raw);
@@ -40,17 +42,19 @@ cat_csv_write(const struct cat_taxonomy *t,
 	csv_end_row(&w);
 	for (size_t r = 0; r < n; r++) {
 		const struct cat_project *p = rows[r];
-		char *stages = cat_stages_join(t, p->stages, ";");
-		struct buf chains;
-
-		buf_init(&chains, 0);
+		buf_reset(&stages);
+		for (size_t i = 0; i < t->nstages; i++)
+			if (p->stages & (1ULL << i))
+				buf_printf(&stages, "%s%s", stages.len ? ";" : "",
+					   t->stages[i].id);
+		buf_reset(&chains);
 		for (size_t i = 0; i < p->nchains; i++)
 			buf_printf(&chains, "%s%s", i ? ";" : "", p->chains[i]);
 		csv_text(&w, p->id);
 		csv_text(&w, p->name);
 		csv_text(&w, t->layers[p->layer].id);
 		csv_text(&w, t->categories[p->category].id);
-		csv_text(&w, stages);
+		csv_text(&w, stages.len ? stages.data : "");
 		csv_text(&w, p->description);
 		csv_text(&w, p->description_zh);
 		csv_text(&w, p->website);
@@ -59,13 +63,11 @@ cat_csv_write(const struct cat_taxonomy *t,
 		csv_text(&w, p->coingecko_id);
 		csv_text(&w, p->defillama_slug);
 		csv_text(&w, p->token);
-		csv_text(&w, chains.data);
+		csv_text(&w, chains.len ? chains.data : "");
 		csv_text(&w, p->source);
 		for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++)
 			csv_num(&w, p->metric[metrics[i]]);
 		csv_end_row(&w);
-		free(stages);
-		buf_free(&chains);
 		/* Written in pieces so memory does not grow with the rows. */
 		if (b.len >= (1u << 16)) {
 			if (fwrite(b.data, 1, b.len, f) != b.len)
@@ -76,6 +78,8 @@ cat_csv_write(const struct cat_taxonomy *t,
 	if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
 		rc = -1;
 	buf_free(&b);
+	buf_free(&stages);
+	buf_free(&chains);
 	return rc;
 }
 

@@ -230,4 +230,30 @@ try env AIMAP_DATA="$T/nowhere" "$AIMAP_BIN" --db "$T/new2.db" list
 assert_status 66
 assert_true "no half-created database" test ! -e "$T/new2.db"
 
+# ---- hostile text is stored verbatim and printed harmlessly
+printf '[{"id": "evil", "name": "Evil\\u001b[2J\\u202eName", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "Robert\x27); DROP TABLE projects;-- \\u001b]0;title\\u0007 \\u009b31m"}]' >"$T/evil.json"
+try aimap import "$T/evil.json"
+assert_status 0
+try aimap list --search evil
+assert_status 0
+assert_true "no raw ESC, CSI or RLO in the table" python3 -c "
+b=open('$OUT','rb').read(); assert b'evil' in b
+assert b'\x1b' not in b and b'\xc2\x9b' not in b and b'\xe2\x80\xae' not in b and b'\x07' not in b"
+try aimap show evil
+assert_true "no raw ESC in show" python3 -c "b=open('$OUT','rb').read(); assert b'DROP TABLE' in b and b'\x1b' not in b and b'\x07' not in b"
+try aimap show evil --format json
+assert_true "stored verbatim" python3 -c "
+import json; d=json.load(open('$OUT')); assert d['name']=='Evil\x1b[2J\u202eName', d['name']; assert d['description'].startswith(\"Robert'); DROP TABLE projects;--\")"
+try aimap stats
+assert_status 0
+
+# ---- install: the binary finds its data next to it
+if make -s -C "$TOP" install PREFIX="$T/inst" SAN="${AIMAP_SAN:-}" >/dev/null 2>&1; then
+	try env -u AIMAP_DATA "$T/inst/bin/aimap" --db "$T/inst.db" list --limit 1 --format json
+	assert_status 0
+	assert_true "installed data found" test -f "$T/inst/share/aimap/catalog.json"
+else
+	_bad "make install failed"
+fi
+
 finish
