@@ -289,6 +289,14 @@ int cat_csv_write(const struct cat_taxonomy *t,
 		  const struct cat_project *const *rows, size_t n, int raw,
 		  int bom, FILE *f);   /* 0, or -1 on a write error (errno) */
 
+/* ---- Health --------------------------------------------------------- */
+
+enum { CAT_DOC_OK, CAT_DOC_WARN, CAT_DOC_PROBLEM };
+/* Checks integrity, schema, foreign keys, orphan rows and model freshness,
+ * saying each finding in plain words through say(ctx, level, line). */
+int cat_doctor(struct cat *c, void (*say)(void *, int, const char *),
+	       void *ctx, int *problems, int *warnings);
+
 /* ---- Small helpers -------------------------------------------------- */
 
 /* FNV-1a 64 over bytes, chained from h (start with CAT_HASH_INIT). */

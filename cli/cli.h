@@ -121,5 +121,6 @@ CLI_COMMAND(fetch);
 CLI_COMMAND(tui);
 CLI_COMMAND(report);
 CLI_COMMAND(map);
+CLI_COMMAND(doctor);
 
 #endif

@@ -27,6 +27,7 @@ const struct cli_command cli_commands[] = {
 	{"tui", cmd_tui, "the full-screen dashboard", cmd_tui_usage},
 	{"report", cmd_report, "the analysis report (md, html, csv)", cmd_report_usage},
 	{"map", cmd_map, "the market map as an SVG picture", cmd_map_usage},
+	{"doctor", cmd_doctor, "check the database's health", cmd_doctor_usage},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -25,13 +25,18 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 	int fd, rc = 0;
 	ssize_t n;
 
-	fd = strcmp(path, "-") == 0 ? STDIN_FILENO
-				    : open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer must not hang; the flag is
+	 * cleared below, and a FIFO without a writer then reads as empty. */
+	fd = strcmp(path, "-") == 0
+		     ? STDIN_FILENO
+		     : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 strerror(errno));
 		return EX_NOINPUT;
 	}
+	if (fd != STDIN_FILENO)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (fstat(fd, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			snprintf(err, errlen, "%s: is a directory", path);
