@@ -136,6 +136,41 @@ uninstall:
 bench: $(BIN)
 	bench/run
 
+# Fuzzing (libFuzzer, clang). Each harness tests/fuzz/fuzz_NAME.c links the
+# library built with clang and the fuzzer's sanitizers into
+# build/fuzz/fuzz_NAME; `make fuzz` runs each for FUZZ_SECONDS on its seed
+# corpus tests/fuzz/corpus/NAME (new inputs go to build/fuzz/corpus/NAME).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+		-DAIMAP_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+build/fuzz/libaimap.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libaimap.a
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -lm
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
 # Style checks that a reviewer should not have to make by eye.
 lint:
 	@tests/lint
