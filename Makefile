@@ -55,6 +55,12 @@ CLI_SRC      := $(wildcard cli/*.c)
 LIB_SRC := $(UTIL_SRC) $(CATALOG_SRC) $(CLASSIFY_SRC) $(FETCH_SRC) \
 	   $(TUI_SRC) $(REPORT_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The archive keeps members by file name: two sources with one name would
+# silently replace each other.
+DUP_NAMES := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)
+ifneq ($(DUP_NAMES),)
+$(error two library sources share a file name: $(DUP_NAMES))
+endif
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -91,9 +97,14 @@ $(BUILD)/%.o: %.c
 
 # The packages: build (compiler, libraries), tests (tmux, python3, sqlite3
 # for the benchmark's reference runs). Installs only what is missing.
+# Build: compiler and libraries. Tests: tmux (the dashboard), python3 (the
+# HTTP fixture, CSV and HTML checks), libxml2-utils, librsvg2-bin,
+# w3c-sgml-lib, fonts-noto-cjk and chromium (the report and the map).
+# Fuzzing: clang and its runtime. Benchmarks: sqlite3, bc.
 DEPS := gcc make pkg-config libsqlite3-dev libcurl4-openssl-dev \
 	libcjson-dev libncurses-dev tmux python3 sqlite3 ca-certificates \
-	locales
+	libxml2-utils librsvg2-bin w3c-sgml-lib fonts-noto-cjk chromium \
+	clang libclang-rt-14-dev bc
 deps:
 	@missing=""; for p in $(DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \

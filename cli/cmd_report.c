@@ -1,28 +1,259 @@
-/* cmd_report.c: placeholder until the capability lands. */
+/* cmd_report.c: report (the analysis in md, html or csv) and map (the
+ * market map as SVG). */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <time.h>
+
+#include "catalog/report_store.h"
+#include "report/report.h"
+
+const char cmd_report_usage[] =
+	"usage: aimap report [-o FILE] [--format md|html|csv]\n"
+	"\n"
+	"The analysis of the catalog, for a memo or a slide: per layer and\n"
+	"per category the number of projects, their share, total and median\n"
+	"market cap, total TVL, GitHub stars, recent activity and leaders;\n"
+	"per pipeline stage who serves it, and the white space; the movers\n"
+	"between the two latest fetches; curation hints (projects that the\n"
+	"classifier places in another category with at least 80%\n"
+	"confidence); and how fresh the data is. A figure never fetched is\n"
+	"shown as missing, never as zero.\n"
+	"\n"
+	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	"  --format F         md (Markdown, the default); html (one page,\n"
+	"                     sortable tables and the map sized by market\n"
+	"                     cap, nothing loaded from the network); csv\n"
+	"                     (the category table, quoted as `export csv`\n"
+	"                     quotes). Without --format, the extension of\n"
+	"                     FILE decides (.md, .html or .htm, .csv).\n"
+	"\n"
+	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
+	"the same database gives the same bytes.\n";
+
+const char cmd_map_usage[] =
+	"usage: aimap map [-o FILE.svg] [--size-by count|market_cap|tvl|stars]"
+	"\n"
+	"\n"
+	"The market map as an SVG 1.1 picture for one A4 or letter page in\n"
+	"landscape: the layers as bands, each category a box sized by its\n"
+	"number of projects, each project a tile with its name (shortened\n"
+	"with an ellipsis when it does not fit; the full name is the tile's\n"
+	"tooltip). When the catalog is too large for one page, each box\n"
+	"shows its leaders and a \"+N more\" tile.\n"
+	"\n"
+	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	"  --size-by F        count (the default: tiles alike, in\n"
+	"                     alphabetical order), or market_cap, tvl or\n"
+	"                     stars: tiles ordered by that figure, the\n"
+	"                     largest drawn two or four cells big, those\n"
+	"                     without it dashed\n";
+
+enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
+
+enum { FMT_MD, FMT_HTML, FMT_CSV };
+
+static int
+format_from_name(const char *s)
+{
+	if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
+		return FMT_MD;
+	if (strcmp(s, "html") == 0 || strcmp(s, "htm") == 0)
+		return FMT_HTML;
+	if (strcmp(s, "csv") == 0)
+		return FMT_CSV;
+	return -1;
+}
+
+/* The report's date: now, or SOURCE_DATE_EPOCH (the reproducible-builds
+ * convention) so that tests and archives get the same bytes. */
+static int
+report_now(int64_t *now)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*now = (int64_t)time(NULL);
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0) {
+		cli_err("SOURCE_DATE_EPOCH: not a Unix time: '%s'", s);
+		return EX_USAGE;
+	}
+	*now = (int64_t)v;
+	return 0;
+}
+
+static int
+any_figure(const struct cat_project *v, size_t n, int metric)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i].metric[metric]))
+			return 1;
+	return 0;
+}
 
 int
 cmd_report(struct cli *c, int argc, char **argv)
 {
-	(void)c;
-	(void)argc;
-	(void)argv;
-	cli_err("report: not available in this build");
-	return EX_UNAVAILABLE;
+	static const struct cli_opt opts[] = {
+		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT}, {0}};
+	static const char *const fmt_names[] = {"md", "html", "csv"};
+	int metrics[REPORT_F_COUNT];
+	struct cat_metric_pair *pairs[REPORT_F_COUNT] = {0};
+	size_t npairs[REPORT_F_COUNT] = {0};
+	struct report_history hist;
+	struct cat_project *v = NULL;
+	size_t n = 0;
+	struct report r;
+	struct report_map map;
+	struct cli_out o;
+	const char *val, *out = NULL;
+	char err[CAT_ERRLEN];
+	int i = 1, k, fmt = -1, rc, bad = 0, have_map = 0;
+	int64_t now;
+
+	while ((k = cli_next_opt(c, "report", argc, argv, &i, opts, &val)) !=
+	       OPT_END) {
+		if (k == OPT_ERROR)
+			return EX_USAGE;
+		if (k == OPT_HELP)
+			return cli_help("report");
+		if (k == OPT_ARG)
+			return cli_usage("report", "unexpected argument '%s'",
+					 val);
+		if (k == K_OUTPUT) {
+			out = val;
+		} else if ((fmt = format_from_name(val)) < 0) {
+			return cli_usage("report", "unknown format '%s' (md, "
+					 "html or csv)", val);
+		}
+	}
+	if (fmt < 0) {
+		const char *dot = out ? strrchr(out, '.') : NULL;
+		fmt = dot && !strchr(dot, '/') ? format_from_name(dot + 1) : -1;
+		if (fmt < 0)
+			fmt = FMT_MD;
+	}
+	if ((rc = report_now(&now)))
+		return rc;
+	if ((rc = cli_open(c)))
+		return rc;
+	for (int f = 0; f < REPORT_F_COUNT; f++)
+		metrics[f] = report_fig_metric[f];
+	rc = cat_load_snapshot(c->cat, &v, &n, metrics, REPORT_F_COUNT, pairs,
+			       npairs, err, sizeof err);
+	if (rc) {
+		cli_err("%s", err);
+		return rc;
+	}
+	for (int f = 0; f < REPORT_F_COUNT; f++) {
+		hist.pairs[f] = pairs[f];
+		hist.npairs[f] = npairs[f];
+	}
+	report_build(cat_taxonomy(c->cat), v, n, &hist, now, &r);
+	if (fmt == FMT_HTML) {
+		int size_by = any_figure(v, n, CAT_M_MCAP) ? REPORT_SIZE_MCAP
+							   : REPORT_SIZE_COUNT;
+		rc = report_map_layout(cat_taxonomy(c->cat), v, n, size_by,
+				       r.data_newest, &map, err, sizeof err);
+		if (rc) {
+			cli_err("%s", err);
+			goto done;
+		}
+		have_map = 1;
+	}
+	if ((rc = cli_out_open(&o, out)) == 0) {
+		if (fmt == FMT_MD)
+			bad = report_write_md(&r, o.f) < 0;
+		else if (fmt == FMT_HTML)
+			bad = report_write_html(&r, &map, o.f) < 0;
+		else
+			bad = report_write_csv(&r, 0, o.f) < 0;
+		if (bad && out)
+			cli_err("%s: write error: %s", out, strerror(errno));
+		rc = cli_out_close(&o, bad);
+	}
+	if (rc == 0 && out)
+		fprintf(stderr, "aimap: wrote the report (%s, %zu projects) to "
+			"%s\n", fmt_names[fmt], n, out);
+done:
+	if (have_map)
+		report_map_free(&map);
+	report_free(&r);
+	for (int f = 0; f < REPORT_F_COUNT; f++)
+		cat_metric_pairs_free(pairs[f], npairs[f]);
+	cat_projects_free(v, n);
+	return rc;
 }
 
 int
 cmd_map(struct cli *c, int argc, char **argv)
 {
-	(void)c;
-	(void)argc;
-	(void)argv;
-	cli_err("map: not available in this build");
-	return EX_UNAVAILABLE;
+	static const struct cli_opt opts[] = {
+		{"output", 'o', 1, K_OUTPUT}, {"size-by", 0, 1, K_SIZE_BY},
+		{0}};
+	struct cat_project *v = NULL;
+	size_t n = 0;
+	struct report_map map;
+	struct cli_out o;
+	const char *val, *out = NULL;
+	char err[CAT_ERRLEN];
+	int i = 1, k, size_by = REPORT_SIZE_COUNT, rc, bad;
+	int64_t newest = 0;
+
+	while ((k = cli_next_opt(c, "map", argc, argv, &i, opts, &val)) !=
+	       OPT_END) {
+		if (k == OPT_ERROR)
+			return EX_USAGE;
+		if (k == OPT_HELP)
+			return cli_help("map");
+		if (k == OPT_ARG)
+			return cli_usage("map", "unexpected argument '%s'",
+					 val);
+		if (k == K_OUTPUT) {
+			out = val;
+		} else if ((size_by = report_size_index(val)) < 0) {
+			return cli_usage("map", "unknown --size-by '%s' "
+					 "(count, market_cap, tvl or stars)",
+					 val);
+		}
+	}
+	if ((rc = cli_open(c)))
+		return rc;
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+		cli_err("%s", err);
+		return rc;
+	}
+	for (size_t j = 0; j < n; j++)
+		for (int m = 0; m < CAT_M_COUNT; m++)
+			if (!isnan(v[j].metric[m]) &&
+			    v[j].metric_at[m] > newest)
+				newest = v[j].metric_at[m];
+	rc = report_map_layout(cat_taxonomy(c->cat), v, n, size_by, newest,
+			       &map, err, sizeof err);
+	if (rc) {
+		cli_err("%s", err);
+		cat_projects_free(v, n);
+		return rc;
+	}
+	if ((rc = cli_out_open(&o, out)) == 0) {
+		bad = report_map_svg(&map, 1, o.f) < 0;
+		if (bad && out)
+			cli_err("%s: write error: %s", out, strerror(errno));
+		rc = cli_out_close(&o, bad);
+	}
+	if (rc == 0 && out)
+		fprintf(stderr, "aimap: wrote the map (%zu of %zu projects "
+			"shown) to %s\n", map.nshown, map.nprojects, out);
+	report_map_free(&map);
+	cat_projects_free(v, n);
+	return rc;
 }
-
-const char cmd_report_usage[] = "usage: aimap report\n";
-
-const char cmd_map_usage[] = "usage: aimap map\n";

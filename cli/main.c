@@ -200,12 +200,15 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		/* No command: the summary (the dashboard, once on a
-		 * terminal, is `aimap tui`). */
-		char *sub[] = {"stats", NULL};
-		rc = cli_open(&c);
-		if (rc == 0)
-			rc = cmd_stats(&c, 1, sub);
+		/* No command: the dashboard on a terminal, else the summary. */
+		char *tui[] = {"tui", NULL}, *sub[] = {"stats", NULL};
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			rc = cmd_tui(&c, 1, tui);
+		} else {
+			rc = cli_open(&c);
+			if (rc == 0)
+				rc = cmd_stats(&c, 1, sub);
+		}
 		goto out;
 	}
 	cmd = find_command(argv[i]);

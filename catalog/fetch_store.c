@@ -1,0 +1,82 @@
+/* fetch_store.c: last-fetch times for `aimap fetch --stale-after` (see
+ * fetch_store.h). Read-only; static SQL with bound parameters. */
+#include "catalog/fetch_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog_int.h"
+#include "util/mem.h"
+
+int
+cat_fetch_times(struct cat *c, const char *source,
+		struct cat_fetch_time **out, size_t *n, char *err,
+		size_t errlen)
+{
+	/* metrics_latest holds one row per (project, metric): the newest
+	 * observation of each, so its maximum per project is the last fetch
+	 * that produced (or re-confirmed) anything. */
+	static const char by_source[] =
+		"SELECT project, max(observed_at) FROM metrics_latest"
+		" WHERE source = ? GROUP BY project ORDER BY project";
+	static const char homepages[] =
+		"SELECT id, homepage_at FROM projects"
+		" WHERE homepage_at IS NOT NULL ORDER BY id";
+	sqlite3_stmt *st = cati_prep(c, source ? by_source : homepages);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return cati_fail(c, err, errlen, "cannot read fetch times");
+	if (source)
+		cati_bind_text(st, 1, source);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
+		(*out)[*n].project = cati_col_text(st, 0);
+		(*out)[*n].t = sqlite3_column_int64(st, 1);
+		if (!(*out)[*n].project)
+			continue;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = cati_fail(c, err, errlen, "cannot read fetch times");
+		sqlite3_finalize(st);
+		cat_fetch_times_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void
+cat_fetch_times_free(struct cat_fetch_time *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].project);
+	free(v);
+}
+
+int64_t
+cat_fetch_time_of(const struct cat_fetch_time *v, size_t n,
+		  const char *project)
+{
+	size_t lo = 0, hi = n;
+
+	/* SQLite's ORDER BY on TEXT uses BINARY collation: memcmp order,
+	 * the same as strcmp. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(v[mid].project, project);
+		if (d == 0)
+			return v[mid].t;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}

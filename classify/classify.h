@@ -1,0 +1,299 @@
+/* classify: places a project on the AI value chain from its description.
+ *
+ * A small text classifier trained on the curated catalog. It answers three
+ * questions about a description, all consistent with the taxonomy: the
+ * category (one label), the layer (the category's layer, scored by the sum
+ * of its categories' probabilities, so the two never disagree) and the
+ * pipeline stages (a non-empty set).
+ *
+ * Features: ASCII words (lowercased, lightly stemmed), numbers, word
+ * bigrams, CJK characters and character bigrams (no segmenter), optionally
+ * character n-grams of words. Every feature is hashed into a fixed space of
+ * 2^CLF_HASH_BITS buckets; the model keeps rows only for buckets seen in
+ * training (at most CLF_MAX_ROWS), so its size is bounded whatever the
+ * vocabulary, and no string is stored.
+ *
+ * Learners (enum clf_learner), all in every model:
+ * - nb: multinomial or complement naive Bayes, binarized, the smoothing
+ *   and the variant chosen by leave-one-project-out;
+ * - nn: NB-weighted logistic regression (NBSVM, Wang & Manning 2012), a
+ *   one-layer network trained by SGD with a fixed seed;
+ * - ensemble: the weighted average of both calibrated logits, with a
+ *   temperature of its own.
+ * Scores are calibrated on out-of-fold predictions (temperature scaling
+ * for categories; a stacked logistic model over the learner's one-vs-rest
+ * score and the category's stage prior for stages, with per-stage
+ * thresholds tuned on the same out-of-fold scores). The learner that
+ * cross-validates best (lowest out-of-fold log-loss) becomes the model's
+ * default.
+ *
+ * Training data: the reviewed projects' description and description_zh,
+ * and the taxonomy's definitions. Training is deterministic: the same
+ * catalog gives the same model, byte for byte.
+ *
+ * Conventions: functions that can fail return 0 or a sysexits code and
+ * write a one-line message to err; nothing here prints. A struct clf_model
+ * holds a small workspace that prediction writes to, so a model is used by
+ * one thread at a time (load one per thread). */
+#ifndef AIMAP_CLASSIFY_H
+#define AIMAP_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "catalog/catalog.h"
+
+#define CLF_HASH_BITS 22          /* feature buckets: 4M */
+#define CLF_MAX_ROWS 16384        /* feature rows a model keeps at most */
+#define CLF_MAX_CATEGORIES 32     /* taxonomy sizes the model supports */
+#define CLF_MAX_LAYERS 8
+#define CLF_MAX_TEXT 65536        /* bytes of each text that are read */
+#define CLF_MODEL_NAME "classify" /* the models row in the catalog */
+
+enum clf_learner {
+	CLF_NB, CLF_NN, CLF_ENSEMBLE,
+	CLF_LEARNERS,
+	CLF_DEFAULT = -1          /* the model's own choice */
+};
+/* "nb", "nn", "ensemble", indexed by enum clf_learner. */
+extern const char *const clf_learner_names[CLF_LEARNERS];
+/* Index of a learner name, or -1. */
+int clf_learner_index(const char *name);
+
+/* ---- training ------------------------------------------------------- */
+
+/* Hyperparameters. clf_params_init() sets the defaults, which were
+ * chosen by cross-validation on the catalog; the fields exist so that the
+ * evaluation and the benchmark can compare variants. */
+struct clf_params {
+	int stems;            /* 1: words are stemmed (agents -> agent) */
+	int bigrams;          /* 1: word bigrams */
+	int cjk_bigrams;      /* 1: CJK character bigrams */
+	int char_min, char_max; /* character n-grams of words (0: none) */
+	/* The value of a feature by kind (words and CJK characters count 1),
+	 * rounded to quarters in [0.25, 1]. */
+	double bigram_weight, cjk_bigram_weight, char_weight;
+	double def_weight;    /* weight of a taxonomy definition document */
+	int min_df;           /* documents a feature must appear in */
+	int epochs;           /* SGD passes of the nn learner */
+	double lr;            /* its initial learning rate */
+	double l2;            /* its L2 penalty */
+	int inner_folds;      /* folds of the calibration cross-validation */
+	uint64_t seed;        /* SGD order and fold assignment */
+};
+void clf_params_init(struct clf_params *p);
+
+struct clf_model;
+
+/* Trains on the taxonomy and the reviewed projects of v (others are
+ * ignored: unreviewed labels are predictions, not truth). p may be NULL
+ * for the defaults. learner: the default to record, or CLF_DEFAULT to
+ * pick the one that cross-validates best. On success *out is a new model
+ * (free with clf_free). Returns EX_DATAERR when there is too little to
+ * learn from (fewer than two categories with projects) or the taxonomy is
+ * larger than the model supports. */
+int clf_train(const struct cat_taxonomy *t, const struct cat_project *v,
+	      size_t n, const struct clf_params *p, int learner,
+	      struct clf_model **out, char *err, size_t errlen);
+void clf_free(struct clf_model *m);      /* NULL is a no-op */
+
+/* What training found, for `aimap train` and the benchmark. */
+struct clf_summary {
+	size_t docs;          /* training documents (projects x languages,
+				 plus definitions) */
+	size_t projects;      /* reviewed projects trained on */
+	size_t rows;          /* feature rows kept */
+	double nb_alpha;      /* smoothing chosen by leave-one-project-out */
+	int nb_complement;    /* 1: complement NB won */
+	double temperature[CLF_LEARNERS];
+	double ens_weight;    /* weight of nb in the ensemble */
+	/* Out-of-fold category accuracy and log-loss of each learner on
+	 * the training catalog (the basis of the default choice). */
+	double oof_accuracy[CLF_LEARNERS], oof_logloss[CLF_LEARNERS];
+	int learner;          /* the default learner */
+	int pinned;           /* 1: chosen by the caller, not by CV */
+};
+void clf_summary(const struct clf_model *m, struct clf_summary *s);
+
+/* The learner used when clf_predict is asked for CLF_DEFAULT. */
+int clf_default_learner(const struct clf_model *m);
+
+/* ---- storage -------------------------------------------------------- */
+
+/* The model as a self-contained little-endian blob (caller frees). */
+void *clf_serialize(const struct clf_model *m, size_t *len);
+/* Reads a blob made by clf_serialize for taxonomy t. Returns EX_DATAERR
+ * (with a message) when the blob is damaged, of another format version,
+ * or made for another taxonomy: the caller retrains then. */
+int clf_deserialize(const struct cat_taxonomy *t, const void *blob,
+		    size_t len, struct clf_model **out, char *err,
+		    size_t errlen);
+
+/* ---- prediction ----------------------------------------------------- */
+
+struct clf_input {
+	const char *text;     /* the description (required) */
+	const char *text_zh;  /* a second description, or NULL */
+	const char *const *tags;  /* extra words, or NULL */
+	size_t ntags;
+};
+
+struct clf_prediction {
+	int learner;                 /* the learner that produced it */
+	int layer, category;         /* taxonomy indexes */
+	double layer_score, category_score;
+	int alt[2];                  /* the next two categories, -1: none */
+	double alt_score[2];
+	uint64_t stages;             /* the predicted set, never empty */
+	/* Entries past the taxonomy's layers, categories and stages are
+	 * left as they were. */
+	double layer_prob[CLF_MAX_LAYERS];
+	double cat_prob[CLF_MAX_CATEGORIES];  /* calibrated, sums to 1 */
+	double stage_prob[CAT_MAX_STAGES];    /* calibrated, independent */
+};
+
+/* Predicts one input. Texts must be valid UTF-8 (invalid bytes are read
+ * as separators); only the first CLF_MAX_TEXT bytes of each are used.
+ * With two texts (English and Chinese) the two predictions are averaged.
+ * learner: an enum clf_learner or CLF_DEFAULT. */
+void clf_predict(struct clf_model *m, int learner, const struct clf_input *in,
+		 struct clf_prediction *out);
+
+/* Stage ids of a prediction, sorted by score (highest first): writes up
+ * to max indexes to out and returns how many. */
+size_t clf_stages_sorted(const struct clf_prediction *p, size_t nstages,
+			 int *out, size_t max);
+
+/* ---- explanation ---------------------------------------------------- */
+
+#define CLF_EXPLAIN_TOKENS 5
+
+struct clf_reason {
+	char token[48];       /* the surface text (a word, "w1 w2", or CJK) */
+	double weight;        /* its push toward the decision, in log-odds */
+};
+
+struct clf_explanation {
+	struct clf_reason layer[CLF_EXPLAIN_TOKENS];
+	size_t nlayer;
+	struct clf_reason category[CLF_EXPLAIN_TOKENS];
+	size_t ncategory;
+	/* For each stage of the prediction, in the order of
+	 * clf_stages_sorted. */
+	struct clf_reason stage[CAT_MAX_STAGES][CLF_EXPLAIN_TOKENS];
+	size_t nstage[CAT_MAX_STAGES];
+	int stage_id[CAT_MAX_STAGES];
+	size_t nstages;
+};
+
+/* The tokens that pushed each head of prediction p (made by clf_predict
+ * for the same input and learner) the most: for the category, its score
+ * against the mean of the others; for the layer, the layer's categories
+ * against the rest; for each stage, its one-vs-rest score. */
+void clf_explain(struct clf_model *m, const struct clf_input *in,
+		 const struct clf_prediction *p, struct clf_explanation *out);
+
+/* ---- output --------------------------------------------------------- */
+
+/* The prediction as `aimap classify --format json` prints it:
+ * {"name", "layer": {"id","score"}, "category": {"id","score"},
+ *  "stages": [{"id","score"}...] (by score), "alternatives": [...]}, plus
+ * "catalog" (the curated labels) when curated is not NULL and "explain"
+ * when ex is not NULL. The caller frees it with cJSON_Delete. */
+cJSON *clf_prediction_json(const struct cat_taxonomy *t, const char *name,
+			   const struct clf_prediction *p,
+			   const struct cat_project *curated,
+			   const struct clf_explanation *ex);
+
+/* ---- evaluation ----------------------------------------------------- */
+
+struct clf_eval_options {
+	int folds;            /* K of the stratified K-fold (>= 2) */
+	int repeats;          /* repetitions with different fold seeds */
+	uint64_t seed;        /* the first repetition's fold seed */
+	int learner;          /* enum clf_learner or CLF_DEFAULT */
+	int keep_predictions; /* 1: fill clf_eval.docs */
+};
+
+/* One held-out document's out-of-fold prediction. */
+struct clf_eval_doc {
+	int project;          /* index into the v given to clf_evaluate */
+	int lang;             /* 0 English, 1 Chinese */
+	int repeat, fold;
+	int true_category;
+	uint64_t true_stages;
+	struct clf_prediction pred;
+};
+
+struct clf_eval {
+	int ncat, nlayer, nstage;
+	size_t ndocs;         /* held-out documents, all repeats */
+	size_t nprojects;
+	/* Means over repetitions (and their standard deviation). */
+	double layer_acc, layer_macro_f1, cat_acc, cat_macro_f1;
+	double cat_acc_sd, cat_macro_f1_sd;
+	double stage_micro_f1, stage_macro_f1, stage_micro_f1_sd;
+	double consistency;   /* layer == layer of category: always 1 */
+	double cat_acc_lang[2];   /* English, Chinese */
+	double ece;           /* expected calibration error, category */
+	double log_loss;      /* category */
+	/* Summed over repetitions. confusion[true * ncat + predicted]. */
+	size_t *confusion;
+	double cat_precision[CLF_MAX_CATEGORIES];
+	double cat_recall[CLF_MAX_CATEGORIES];
+	double cat_f1[CLF_MAX_CATEGORIES];
+	size_t cat_support[CLF_MAX_CATEGORIES];
+	double stage_f1[CAT_MAX_STAGES];
+	size_t stage_support[CAT_MAX_STAGES];
+	/* Calibration: ten bins of the category score. */
+	size_t bin_count[10];
+	double bin_score[10], bin_acc[10];
+	double train_ms;      /* mean time to train one fold's model */
+	struct clf_eval_doc *docs;   /* when keep_predictions */
+	int *fold_of;         /* nprojects x repeats: fold of each project,
+				 -1 when not evaluated (unreviewed) */
+};
+
+/* Stratified K-fold cross-validation of the whole training procedure on
+ * the reviewed projects of v, grouped by project (both descriptions of a
+ * project sit in the same fold), repeated. Folds depend only on the seed
+ * and the catalog. Fills *out (free with clf_eval_free). */
+int clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
+		 size_t n, const struct clf_params *p,
+		 const struct clf_eval_options *o, struct clf_eval *out,
+		 char *err, size_t errlen);
+void clf_eval_free(struct clf_eval *e);
+
+/* ---- the catalog's model -------------------------------------------- */
+
+/* Why clf_catalog_model trained a model. */
+enum clf_retrain {
+	CLF_STORED,           /* it did not: the stored model was current */
+	CLF_RETRAIN_NEW,      /* no model was stored */
+	CLF_RETRAIN_STALE,    /* the catalog changed since it was trained */
+	CLF_RETRAIN_FORMAT    /* the stored one was unreadable or from
+				 another version or taxonomy */
+};
+
+/* The model for the catalog in c: the stored one when it was trained on
+ * the catalog's current state, else a new one trained now and stored
+ * (keeping a learner pinned by `aimap train --model`). *why (if not NULL)
+ * gets an enum clf_retrain. */
+int clf_catalog_model(struct cat *c, struct clf_model **out, int *why,
+		      char *err, size_t errlen);
+
+/* Trains on the catalog in c now and stores the model. learner pins the
+ * default learner, or CLF_DEFAULT lets cross-validation choose. */
+int clf_catalog_train(struct cat *c, int learner, struct clf_model **out,
+		      char *err, size_t errlen);
+
+/* Re-runs the classifier over every project of the catalog and stores
+ * the predictions in one transaction (the dashboard calls this). Retrains
+ * first when the stored model is stale. A reviewed project gets its
+ * out-of-fold prediction (made by a model that did not see it, as `aimap
+ * eval` does), so that its score says whether the classifier would have
+ * placed it there; an unreviewed one gets the model's prediction. */
+int clf_reclassify_catalog(struct cat *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,196 @@
+/* classify_int.h: what the classifier's own files share, and nothing
+ * outside classify/ includes (the catalog_int.h split).
+ *
+ * token.c turns text into hashed features; train.c builds a model (naive
+ * Bayes counts, the SGD learner, calibration); model.c predicts, explains
+ * and (de)serializes; eval.c cross-validates; service.c ties the model to
+ * the catalog. */
+#ifndef AIMAP_CLASSIFY_INT_H
+#define AIMAP_CLASSIFY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
+
+#define CLF_FORMAT_VERSION 1
+#define CLF_WORD_MAX 48           /* bytes of a word that are hashed */
+
+/* ---- tokens (token.c) ------------------------------------------------ */
+
+enum clf_kind {
+	CLF_K_WORD, CLF_K_BIGRAM, CLF_K_CJK, CLF_K_CJK2, CLF_K_CHAR,
+	CLF_K_COUNT
+};
+
+struct clf_featcfg {
+	uint8_t stems, bigrams, cjk_bigrams, char_min, char_max;
+	float weight[CLF_K_COUNT];    /* value of each kind: quarters, <= 1 */
+};
+
+/* One feature occurrence. The span is where it came from, for --explain:
+ * a word, the two words of a bigram (and what lies between), a CJK
+ * character or pair; a character n-gram points at its word. */
+struct clf_tok {
+	uint32_t bucket;          /* 1 .. 2^CLF_HASH_BITS; 0 is never used */
+	uint32_t start, len;      /* byte span in the text */
+	uint32_t kind;            /* enum clf_kind */
+};
+
+struct clf_toks {
+	struct clf_tok *v;
+	size_t n, cap;
+};
+
+/* Appends the features of text[0..len) to out (which grows). Invalid
+ * UTF-8 bytes separate tokens. */
+void clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
+	      struct clf_toks *out);
+void clft_free(struct clf_toks *t);
+/* The stem of a lowercase ASCII word, in place; returns its new length. */
+size_t clft_stem(char *w, size_t n);
+
+/* ---- random numbers and small math ------------------------------------ */
+
+/* splitmix64: deterministic, seedable, good enough for shuffles. */
+static inline uint64_t
+clf_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Softmax of scale * z[0..n) into p (in place allowed). */
+void clf_softmax(const double *z, double scale, double *p, int n);
+double clf_sigmoid(double x);
+double clf_logit(double p);
+
+/* ---- the model ------------------------------------------------------- */
+
+/* Row blocks. Each learner's two blocks sit side by side (nb: categories
+ * then stages; nn: the same), so that one learner reads one contiguous
+ * run of each row. */
+enum clf_block { CLF_B_NB, CLF_B_NBS, CLF_B_NN, CLF_B_NNS, CLF_BLOCKS };
+
+/* How a learner's stage scores become probabilities: a logistic model
+ * over its one-vs-rest logit (a, see clfm_stage_input) and the logit of
+ * the category's stage prior under its category distribution (b), per
+ * stage, and the threshold a stage must reach. */
+struct clf_stack {
+	double wa[CAT_MAX_STAGES], wb[CAT_MAX_STAGES], w0[CAT_MAX_STAGES];
+	double thr[CAT_MAX_STAGES];
+};
+
+/* One feature in the lookup table: a prediction touches one 8-byte slot
+ * per token (is it known, which row, was it counted already). */
+struct clf_slot {
+	uint32_t key;             /* bucket, 0 when empty */
+	uint16_t row;             /* CLF_MAX_ROWS fits */
+	uint16_t stamp;           /* the last text that counted it */
+};
+
+struct clf_model {
+	int ncat, nlayer, nstage;
+	int cat_layer[CLF_MAX_CATEGORIES];
+	uint64_t tax_sig;         /* ids of the taxonomy it was made for */
+	struct clf_featcfg feat;
+
+	/* Feature rows of int8, a value being int8 * colscale[column]. Each
+	 * row holds the nb learner's columns (categories, then stages) in
+	 * [0, half) and the nn learner's in [half, 2 half), half a multiple
+	 * of 32 bytes, rows 64-byte aligned: with the usual taxonomy a row is
+	 * one cache line. The nn half ends with the feature's idf squared as
+	 * a float (CLF_SQ_AT), which its length normalisation needs. */
+	uint32_t nrows, stride, half;   /* in bytes */
+	uint32_t *bucket;         /* nrows, ascending */
+	int8_t *rows;             /* nrows x stride */
+	uint32_t nslots;          /* power of two, at least 2 nrows */
+	struct clf_slot *slots;
+	int off[CLF_BLOCKS];      /* column where each block starts */
+	float *colscale;          /* stride */
+	double bias[CLF_BLOCKS][CLF_MAX_CATEGORIES > CAT_MAX_STAGES ?
+				 CLF_MAX_CATEGORIES : CAT_MAX_STAGES];
+
+	/* Calibration. */
+	double temp[CLF_LEARNERS];
+	double ens_w;             /* weight of nb in the ensemble's logits */
+	struct clf_stack stack[CLF_LEARNERS];
+	double *stage_prior;      /* ncat x nstage: P(s|c) */
+
+	int learner, pinned;
+	struct clf_summary sum;
+
+	/* Workspace of prediction (see the thread note in classify.h). */
+	uint16_t gen;
+	struct clf_toks toks;
+	uint32_t *hits;           /* rows found in the current text */
+	size_t hcap;
+};
+
+/* Where a row keeps its idf squared (a float in four int8 columns). */
+#define CLF_SQ_AT(m) ((m)->stride - 4)
+#define CLF_MAX_STRIDE (2 * ((CLF_MAX_CATEGORIES + CAT_MAX_STAGES + 4 + 31) / \
+			     32 * 32))
+
+/* Lays the rows out for K categories and S stages: sets half, stride and
+ * off, and allocates zeroed rows for m->nrows and the column scales. */
+void clfm_layout(struct clf_model *m);
+/* Builds the lookup table from m->bucket (train and load). */
+void clfm_index(struct clf_model *m);
+/* The slot of a bucket, or NULL. */
+static inline struct clf_slot *
+clfm_slot(struct clf_model *m, uint32_t bucket)
+{
+	uint32_t mask = m->nslots - 1, i = (bucket * 0x9E3779B1u) & mask;
+
+	for (;;) {
+		struct clf_slot *s = &m->slots[i];
+		if (s->key == bucket)
+			return s;
+		if (s->key == 0)
+			return NULL;
+		i = (i + 1) & mask;
+	}
+}
+/* A new stamp generation (a text about to be read). */
+uint16_t clfm_next_gen(struct clf_model *m);
+/* The idf squared of a row. */
+float clfm_sq(const struct clf_model *m, uint32_t row);
+void clfm_set_sq(struct clf_model *m, uint32_t row, float sq);
+/* A hash of the taxonomy's ids and shape. */
+uint64_t clfm_tax_sig(const struct cat_taxonomy *t);
+void clfm_featcfg(const struct clf_params *p, struct clf_featcfg *f);
+
+/* Raw block scores of one text. */
+struct clf_raw {
+	double nb[CLF_MAX_CATEGORIES], nn[CLF_MAX_CATEGORIES];
+	double nbs[CAT_MAX_STAGES], nns[CAT_MAX_STAGES];
+};
+/* Calibrated category distribution (p, may be NULL) and stage
+ * probabilities (q, may be NULL) of a learner from raw scores, with the
+ * stage prior P(s|c) given (ncat x nstage, row-major). Prediction and training's out-of-fold
+ * calibration both go through here, so they cannot drift apart. */
+void clfm_probs(const struct clf_model *m, int learner,
+		const struct clf_raw *r,
+		const double *prior, double *p, double *q);
+/* The one-vs-rest input of a learner's stage stacker for stage s. */
+double clfm_stage_input(const struct clf_model *m, int learner,
+			const struct clf_raw *r, int s);
+/* Decisions (layer, category, alternatives, stage set) from the averaged
+ * probabilities already in out->cat_prob and out->stage_prob. */
+void clfm_decide(const struct clf_model *m, int learner,
+		 struct clf_prediction *out);
+
+/* ---- training (train.c) ---------------------------------------------- */
+
+/* clf_train on the reviewed projects of v with use[i] set (NULL: all). */
+int clft_train(const struct cat_taxonomy *t, const struct cat_project *v,
+	       size_t n, const unsigned char *use, const struct clf_params *p,
+	       int learner, struct clf_model **out, char *err, size_t errlen);
+/* Stratified assignment of groups (projects) to k folds: fold[g]. */
+void clft_folds(int ngroups, const int *group_cat, int ncat, int k,
+		uint64_t seed, int *fold);
+
+#endif

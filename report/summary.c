@@ -1,0 +1,203 @@
+/* summary.c: the report's opening sentences, the same in every format. */
+#include "report/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define DAY 86400
+
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+add(struct lines *l, struct buf *b)
+{
+	l->v = xgrow(l->v, sizeof *l->v, &l->cap, l->n + 1);
+	l->v[l->n++] = buf_take(b);
+}
+
+void
+report_lines_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+fresh_line(struct buf *b, const char *what, const struct report_fresh *fr,
+	   size_t n, int64_t now)
+{
+	char d1[32], d2[32];
+
+	if (fr->known == 0) {
+		buf_printf(b, "%s: never fetched.", what);
+		return;
+	}
+	report_fmt_date(fr->oldest, d1, sizeof d1);
+	report_fmt_date(fr->newest, d2, sizeof d2);
+	buf_printf(b, "%s: %zu of %zu projects, observed ", what, fr->known,
+		   n);
+	if (strcmp(d1, d2) == 0)
+		buf_printf(b, "on %s", d2);
+	else
+		buf_printf(b, "from %s to %s", d1, d2);
+	if (now >= fr->newest) {
+		long long days = (long long)((now - fr->newest) / DAY);
+		buf_printf(b, " (%s%lld day%s before this report)",
+			   strcmp(d1, d2) ? "the latest " : "", days,
+			   days == 1 ? "" : "s");
+	}
+	buf_putc(b, '.');
+}
+
+size_t
+report_freshness(const struct report *r, char ***out)
+{
+	struct lines l = {0};
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (r->data_newest == 0) {
+		buf_printf(&b, "No figure has been fetched yet: counts, shares "
+			   "and stages are complete, while market cap, TVL "
+			   "and GitHub figures are missing (run aimap "
+			   "fetch to get them).");
+		add(&l, &b);
+	}
+	for (int f = 0; f < REPORT_F_COUNT; f++) {
+		fresh_line(&b, report_fig_labels[f], &r->fresh[f], r->n,
+			   r->now);
+		add(&l, &b);
+	}
+	fresh_line(&b, "GitHub last push", &r->fresh_pushed, r->n, r->now);
+	add(&l, &b);
+	buf_printf(&b, "A figure that was never fetched is shown as missing, "
+		   "never as zero; totals and medians count only the projects "
+		   "that have it, and say how many that is.");
+	add(&l, &b);
+	buf_free(&b);
+	*out = l.v;
+	return l.n;
+}
+
+static const char *
+cat_name(const struct report *r, int i)
+{
+	return r->tax->categories[i].name;
+}
+
+size_t
+report_findings(const struct report *r, char ***out)
+{
+	const struct report_findings *fd = &r->find;
+	struct lines l = {0};
+	struct buf b;
+	char v[64];
+
+	buf_init(&b, 0);
+	if (fd->most_projects >= 0) {
+		const struct report_segment *s =
+			&r->categories[fd->most_projects];
+		buf_printf(&b, "Most projects: %s, %zu of %zu (%.1f%% of the "
+			   "catalog).", cat_name(r, fd->most_projects),
+			   s->count, r->n, s->share * 100);
+		add(&l, &b);
+	}
+	for (int f = 0; f < REPORT_F_COUNT; f++) {
+		int c = fd->top_fig[f];
+		if (c < 0)
+			continue;
+		const struct report_sum *s = &r->categories[c].fig[f];
+		report_fmt_fig(f, s->total, v, sizeof v);
+		buf_printf(&b, "%s %s: %s, %s (%.1f%% of the known total; %zu "
+			   "of its %zu projects have the figure).",
+			   f == REPORT_F_STARS ? "Most" : "Largest",
+			   f == REPORT_F_STARS ? "GitHub stars"
+			   : f == REPORT_F_MCAP ? "market cap" : "TVL",
+			   cat_name(r, c), v,
+			   s->total / r->all.fig[f].total * 100, s->known,
+			   r->categories[c].count);
+		add(&l, &b);
+		if (f == REPORT_F_MCAP && fd->top_median_mcap >= 0) {
+			int m = fd->top_median_mcap;
+			const struct report_sum *ms =
+				&r->categories[m].fig[REPORT_F_MCAP];
+			report_fmt_money(ms->median, v, sizeof v);
+			buf_printf(&b, "Highest median market cap: %s, %s "
+				   "across %zu projects with a market cap.",
+				   cat_name(r, m), v, ms->known);
+			add(&l, &b);
+		}
+	}
+	if (r->all.nleaders > 0) {
+		const struct cat_project *p = r->all.leader[0];
+		buf_printf(&b, "Largest project: %s (%s)", p->name,
+			   cat_name(r, p->category));
+		for (int f = 0; f < REPORT_F_COUNT; f++) {
+			double x = p->metric[report_fig_metric[f]];
+			if (isnan(x))
+				continue;
+			report_fmt_fig(f, x, v, sizeof v);
+			buf_printf(&b, ", %s %s",
+				   f == REPORT_F_MCAP ? "market cap"
+				   : f == REPORT_F_TVL ? "TVL" : "GitHub stars",
+				   v);
+			break;
+		}
+		buf_putc(&b, '.');
+		add(&l, &b);
+	}
+	if (fd->most_active >= 0) {
+		const struct report_segment *s =
+			&r->categories[fd->most_active];
+		buf_printf(&b, "Most developer activity: %s, %zu of %zu "
+			   "projects with a known repository pushed within %d "
+			   "days of the fetch.", cat_name(r, fd->most_active),
+			   s->active, s->pushed_known, REPORT_ACTIVE_DAYS);
+		add(&l, &b);
+	}
+	size_t nwhite = 0;
+	for (size_t i = 0; i < r->tax->nstages; i++)
+		nwhite += r->stages[i].white_space;
+	if (nwhite) {
+		buf_printf(&b, "White space (stages served by fewer than %zu "
+			   "projects): ", r->white_below);
+		for (size_t i = 0, k = 0; i < r->tax->nstages; i++) {
+			if (!r->stages[i].white_space)
+				continue;
+			buf_printf(&b, "%s%s (%zu)", k++ ? ", " : "",
+				   r->tax->stages[i].name, r->stages[i].count);
+		}
+		buf_putc(&b, '.');
+	} else {
+		buf_printf(&b, "No white space: every pipeline stage is served "
+			   "by at least %zu projects.", r->white_below);
+	}
+	add(&l, &b);
+	if (r->predicted == 0)
+		buf_printf(&b, "Curation: no classifier predictions are stored "
+			   "for the catalog, so there is nothing to review.");
+	else if (r->nhints == 0)
+		buf_printf(&b, "Curation: the classifier agrees with the "
+			   "catalog wherever it is at least %.0f%% sure (%zu "
+			   "projects predicted).", REPORT_HINT_SCORE * 100,
+			   r->predicted);
+	else
+		buf_printf(&b, "Curation: %zu of %zu predicted projects are "
+			   "placed in another category by the classifier with "
+			   "at least %.0f%% confidence; see the review list.",
+			   r->nhints, r->predicted, REPORT_HINT_SCORE * 100);
+	add(&l, &b);
+	buf_free(&b);
+	*out = l.v;
+	return l.n;
+}

@@ -1,0 +1,602 @@
+/* test_classify.c: the classifier: tokens, training, storage, prediction
+ * invariants, explanations, evaluation, the catalog's model, and how well
+ * it does on descriptions it never saw (tests/fixtures/classify). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "classify/classify.h"
+#include "classify/classify_int.h"
+#include "tests/lib/t.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+static char err[CAT_ERRLEN];
+static char dir[] = "/tmp/aimap-clf.XXXXXX";
+
+/* The shipped catalog in a fresh database. */
+static struct cat *
+open_catalog(const char *name, const char *datadir)
+{
+	char path[256];
+	struct cat *c = NULL;
+	int created;
+
+	snprintf(path, sizeof path, "%s/%s.db", dir, name);
+	int rc = cat_open(path, datadir, &c, &created, err, sizeof err);
+	T_CHECK(rc == 0, "cat_open: %s", err);
+	return c;
+}
+
+static struct clf_featcfg
+featcfg(void)
+{
+	struct clf_params p;
+	struct clf_featcfg f;
+
+	clf_params_init(&p);
+	clfm_featcfg(&p, &f);
+	return f;
+}
+
+/* The buckets of a text, in order. */
+static size_t
+buckets(const char *text, uint32_t *out, int *kinds, size_t max)
+{
+	struct clf_featcfg f = featcfg();
+	struct clf_toks t = {0};
+	size_t n;
+
+	clft_run(&f, text, strlen(text), &t);
+	n = t.n < max ? t.n : max;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = t.v[i].bucket;
+		if (kinds)
+			kinds[i] = (int)t.v[i].kind;
+	}
+	clft_free(&t);
+	return n;
+}
+
+static int
+same_tokens(const char *a, const char *b)
+{
+	uint32_t x[64], y[64];
+	size_t n = buckets(a, x, NULL, 64), m = buckets(b, y, NULL, 64);
+
+	return n == m && memcmp(x, y, n * sizeof *x) == 0;
+}
+
+static void
+test_tokens(void)
+{
+	uint32_t b[64];
+	int k[64];
+	size_t n;
+	char w[32];
+
+	/* Words: lowercased, bigrams between words. */
+	n = buckets("GPU compute", b, k, 64);
+	T_EQ_INT(n, 3);
+	T_EQ_INT(k[0], CLF_K_WORD);
+	T_EQ_INT(k[1], CLF_K_WORD);
+	T_EQ_INT(k[2], CLF_K_BIGRAM);
+	T_OK(same_tokens("GPU Compute", "gpu compute"));
+	T_OK(same_tokens("ＧＰＵ", "gpu"));                  /* fullwidth */
+	T_OK(same_tokens("Allora's network", "allora network"));
+	T_OK(same_tokens("data-storage", "data storage"));  /* hyphen joins */
+	T_OK(!same_tokens("data. storage", "data storage")); /* '.' breaks */
+	T_EQ_INT(buckets("data. storage", b, NULL, 64), 2);
+	/* Invalid UTF-8 separates words, and nothing reads past it. */
+	T_EQ_INT(buckets("ab\xff" "cd", b, NULL, 64), 2);
+	T_EQ_INT(buckets("\xe4\xb8", b, NULL, 64), 0);      /* truncated */
+	/* CJK: characters and adjacent pairs; punctuation breaks pairs. */
+	n = buckets("去中心化", b, k, 64);
+	T_EQ_INT(n, 7);
+	T_EQ_INT(k[0], CLF_K_CJK);
+	T_EQ_INT(k[2], CLF_K_CJK2);
+	T_EQ_INT(buckets("算力，存储", b, NULL, 64), 6);
+	T_EQ_INT(buckets("AI 算力", b, NULL, 64), 4);
+	/* Spans point at the text, for --explain. */
+	{
+		struct clf_featcfg f = featcfg();
+		struct clf_toks t = {0};
+		const char *s = "zero-knowledge proof";
+		clft_run(&f, s, strlen(s), &t);
+		T_EQ_INT(t.n, 5);
+		T_EQ_INT(t.v[2].kind, CLF_K_BIGRAM);
+		T_EQ_INT(t.v[2].start, 0);
+		T_EQ_INT(t.v[2].len, strlen("zero-knowledge"));
+		T_EQ_INT(t.v[3].start, strlen("zero-knowledge "));
+		clft_free(&t);
+	}
+	/* Stems meet across the forms an analyst writes. */
+	struct { const char *a, *b; } meet[] = {
+		{"agents", "agent"}, {"indexing", "index"}, {"indexed", "index"},
+		{"decentralised", "decentralized"}, {"queries", "query"},
+		{"tokenisation", "tokenization"}, {"providers", "provider"},
+	};
+	for (size_t i = 0; i < sizeof meet / sizeof *meet; i++) {
+		char x[32], y[32];
+		snprintf(x, sizeof x, "%s", meet[i].a);
+		snprintf(y, sizeof y, "%s", meet[i].b);
+		x[clft_stem(x, strlen(x))] = '\0';
+		y[clft_stem(y, strlen(y))] = '\0';
+		T_CHECK(strcmp(x, y) == 0, "%s -> %s, %s -> %s", meet[i].a, x,
+			meet[i].b, y);
+	}
+	snprintf(w, sizeof w, "gas");
+	T_EQ_INT(clft_stem(w, 3), 3);                       /* short: kept */
+	/* Character n-grams when asked for: "<ab>" gives <a ab b> for n=2. */
+	{
+		struct clf_params p;
+		struct clf_featcfg f;
+		struct clf_toks t = {0};
+		clf_params_init(&p);
+		p.char_min = 2;
+		p.char_max = 2;
+		clfm_featcfg(&p, &f);
+		clft_run(&f, "ab", 2, &t);
+		T_EQ_INT(t.n, 4);
+		T_EQ_INT(t.v[0].kind, CLF_K_CHAR);
+		clft_free(&t);
+	}
+}
+
+/* Everything a prediction promises. */
+static void
+check_prediction(const struct cat_taxonomy *t, const struct clf_prediction *p)
+{
+	double sum = 0, lsum = 0;
+
+	T_OK(p->category >= 0 && p->category < (int)t->ncategories);
+	T_EQ_INT(p->layer, t->categories[p->category].layer);
+	for (size_t k = 0; k < t->ncategories; k++) {
+		T_OK(p->cat_prob[k] >= 0 && p->cat_prob[k] <= 1);
+		T_OK(p->cat_prob[k] <= p->category_score + 1e-12);
+		sum += p->cat_prob[k];
+	}
+	T_NEAR(sum, 1, 1e-6);
+	for (size_t l = 0; l < t->nlayers; l++)
+		lsum += p->layer_prob[l];
+	T_NEAR(lsum, 1, 1e-6);
+	T_NEAR(p->layer_score, p->layer_prob[p->layer], 1e-12);
+	T_OK(p->stages != 0);
+	T_OK((p->stages >> t->nstages) == 0);
+	for (size_t s = 0; s < t->nstages; s++)
+		T_OK(p->stage_prob[s] >= 0 && p->stage_prob[s] <= 1);
+	T_OK(p->alt[0] != p->category && p->alt[1] != p->category &&
+	     p->alt[0] != p->alt[1]);
+	T_OK(p->alt_score[0] >= p->alt_score[1]);
+}
+
+static const char *const texts[] = {
+	"A marketplace where anyone rents out idle GPUs and servers for any "
+	"workload.",
+	"Zero-knowledge proofs that a machine-learning model ran as claimed.",
+	"基于加密知识库回答 Web3 问题的聊天机器人。",
+	"Stores files permanently on a decentralized network.",
+	"",
+	"x",
+};
+
+static void
+test_train_and_store(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *v;
+	struct clf_model *m = NULL, *m2 = NULL, *back = NULL;
+	struct clf_summary s;
+	size_t n, len, len2;
+	void *blob, *blob2;
+	int rc;
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	rc = clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err);
+	T_CHECK(rc == 0, "train: %s", err);
+	if (rc)
+		return;
+	clf_summary(m, &s);
+	T_EQ_INT(s.projects, n);
+	T_OK(s.docs >= 2 * n);           /* both languages, and definitions */
+	T_OK(s.rows > 1000 && s.rows <= CLF_MAX_ROWS);
+	T_OK(s.nb_alpha > 0);
+	for (int l = 0; l < CLF_LEARNERS; l++) {
+		T_OK(s.oof_accuracy[l] > 0.6 && s.oof_accuracy[l] <= 1);
+		T_OK(s.temperature[l] > 0);
+	}
+	T_EQ_INT(s.pinned, 0);
+
+	/* Deterministic: the same catalog, the same bytes. */
+	blob = clf_serialize(m, &len);
+	T_OK(len <= 2u << 20);
+	rc = clf_train(t, v, n, NULL, CLF_DEFAULT, &m2, err, sizeof err);
+	T_EQ_INT(rc, 0);
+	blob2 = clf_serialize(m2, &len2);
+	T_CHECK(len == len2 && memcmp(blob, blob2, len) == 0,
+		"two trainings differ");
+
+	/* Stored and read back, it predicts exactly the same. */
+	T_EQ_INT(clf_deserialize(t, blob, len, &back, err, sizeof err), 0);
+	for (size_t i = 0; back && i < sizeof texts / sizeof *texts; i++) {
+		struct clf_input in = {texts[i], NULL, NULL, 0};
+		for (int l = 0; l < CLF_LEARNERS; l++) {
+			struct clf_prediction a, b;
+			clf_predict(m, l, &in, &a);
+			clf_predict(back, l, &in, &b);
+			T_EQ_INT(a.category, b.category);
+			T_EQ_INT(a.stages, b.stages);
+			T_NEAR(a.category_score, b.category_score, 1e-12);
+			check_prediction(t, &a);
+		}
+	}
+	clf_free(back);
+	back = NULL;
+
+	/* A damaged blob is refused, never read. */
+	{
+		unsigned char *bad = xmalloc(len);
+		memcpy(bad, blob, len);
+		bad[len / 2] ^= 0x40;
+		T_EQ_INT(clf_deserialize(t, bad, len, &back, err, sizeof err),
+			 EX_DATAERR);
+		T_OK(strstr(err, "damaged") != NULL);
+		T_EQ_INT(clf_deserialize(t, blob, len - 9, &back, err,
+					 sizeof err), EX_DATAERR);
+		memcpy(bad, "NOTAMODEL", 9);
+		T_EQ_INT(clf_deserialize(t, bad, len, &back, err, sizeof err),
+			 EX_DATAERR);
+		T_OK(strstr(err, "not a classifier model") != NULL);
+		T_EQ_INT(clf_deserialize(t, bad, 3, &back, err, sizeof err),
+			 EX_DATAERR);
+		T_OK(back == NULL);
+		free(bad);
+	}
+	/* A model is only for the taxonomy it was made for. */
+	{
+		struct cat_taxonomy t2 = *t;
+		struct cat_term *cats = xmalloc(t->ncategories * sizeof *cats);
+		memcpy(cats, t->categories, t->ncategories * sizeof *cats);
+		cats[0].id = "renamed";
+		t2.categories = cats;
+		T_EQ_INT(clf_deserialize(&t2, blob, len, &back, err, sizeof err),
+			 EX_DATAERR);
+		T_OK(strstr(err, "another taxonomy") != NULL);
+		free(cats);
+	}
+
+	/* Two descriptions average; tags count as words. */
+	{
+		struct clf_input en = {texts[0], NULL, NULL, 0};
+		struct clf_input zh = {"出租闲置 GPU 和服务器的去中心化算力市场。",
+				       NULL, NULL, 0};
+		struct clf_input both = {en.text, zh.text, NULL, 0};
+		struct clf_prediction a, b, ab;
+		clf_predict(m, CLF_DEFAULT, &en, &a);
+		clf_predict(m, CLF_DEFAULT, &zh, &b);
+		clf_predict(m, CLF_DEFAULT, &both, &ab);
+		for (size_t k = 0; k < t->ncategories; k++)
+			T_NEAR(ab.cat_prob[k], (a.cat_prob[k] + b.cat_prob[k]) / 2,
+			       1e-9);
+		const char *tags[] = {"oracle", "price feeds"};
+		struct clf_input tagged = {"A protocol.", NULL, tags, 2};
+		clf_predict(m, CLF_DEFAULT, &tagged, &a);
+		T_STR(t->categories[a.category].id, "oracle");
+	}
+	/* Long text: read up to CLF_MAX_TEXT, no harm. */
+	{
+		size_t big = CLF_MAX_TEXT * 3;
+		char *text = xmalloc(big + 1);
+		for (size_t i = 0; i < big; i++)
+			text[i] = "storage files "[i % 14];
+		text[big] = '\0';
+		struct clf_input in = {text, NULL, NULL, 0};
+		struct clf_prediction p;
+		clf_predict(m, CLF_DEFAULT, &in, &p);
+		check_prediction(t, &p);
+		free(text);
+	}
+
+	/* Too little to learn from. */
+	{
+		struct clf_model *none = NULL;
+		unsigned char *use = xcalloc(n, 1);
+		for (size_t i = 0; i < n; i++)
+			use[i] = v[i].category == v[0].category;
+		T_EQ_INT(clft_train(t, v, n, use, NULL, CLF_DEFAULT, &none, err,
+				    sizeof err), EX_DATAERR);
+		T_OK(strstr(err, "too little to learn from") != NULL);
+		T_OK(none == NULL);
+		free(use);
+	}
+	/* A pinned learner is the default. */
+	clf_free(m2);
+	rc = clf_train(t, v, n, NULL, CLF_NN, &m2, err, sizeof err);
+	T_EQ_INT(rc, 0);
+	T_EQ_INT(clf_default_learner(m2), CLF_NN);
+	clf_summary(m2, &s);
+	T_EQ_INT(s.pinned, 1);
+
+	free(blob);
+	free(blob2);
+	clf_free(m);
+	clf_free(m2);
+	cat_projects_free(v, n);
+}
+
+static void
+test_explain_and_json(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *v;
+	struct clf_model *m = NULL;
+	size_t n;
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	T_EQ_INT(clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err), 0);
+	for (int l = 0; m && l < CLF_LEARNERS; l++) {
+		struct clf_input in = {texts[1], NULL, NULL, 0};
+		struct clf_prediction p;
+		struct clf_explanation e;
+		int found = 0;
+		clf_predict(m, l, &in, &p);
+		T_STR(t->categories[p.category].id, "verification");
+		clf_explain(m, &in, &p, &e);
+		T_OK(e.ncategory > 0 && e.ncategory <= CLF_EXPLAIN_TOKENS);
+		for (size_t i = 0; i < e.ncategory; i++) {
+			T_OK(e.category[i].weight > 0);
+			if (i)
+				T_OK(e.category[i].weight <=
+				     e.category[i - 1].weight);
+			found |= strstr(e.category[i].token, "zero") != NULL ||
+				 strstr(e.category[i].token, "proof") != NULL;
+		}
+		T_CHECK(found, "learner %d: no 'zero' or 'proof' among the "
+			"category's reasons", l);
+		T_EQ_INT(e.nstages, __builtin_popcountll(p.stages));
+	}
+
+	/* The JSON contract, and the curated labels when given. */
+	{
+		struct clf_input in = {texts[3], NULL, NULL, 0};
+		struct clf_prediction p;
+		cJSON *j, *x;
+		const struct cat_project *cur = NULL;
+		clf_predict(m, CLF_DEFAULT, &in, &p);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].id, "filecoin") == 0)
+				cur = &v[i];
+		T_OK(cur != NULL);
+		j = clf_prediction_json(t, "Filecoin", &p, cur, NULL);
+		const char *keys[] = {"name", "layer", "category", "stages",
+				      "alternatives", "catalog"};
+		int nk = 0;
+		cJSON_ArrayForEach(x, j)
+			nk++;
+		T_EQ_INT(nk, 6);
+		for (size_t i = 0; i < 6; i++)
+			T_CHECK(cJSON_HasObjectItem(j, keys[i]), "no %s", keys[i]);
+		x = cJSON_GetObjectItem(j, "category");
+		T_STR(json_get_str(x, "id"), "storage");
+		T_OK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alternatives")) == 2);
+		x = cJSON_GetObjectItem(j, "catalog");
+		T_STR(json_get_str(x, "id"), "filecoin");
+		T_OK(cJSON_IsTrue(cJSON_GetObjectItem(x, "agrees")));
+		cJSON_Delete(j);
+		j = clf_prediction_json(t, "X", &p, NULL, NULL);
+		T_OK(!cJSON_HasObjectItem(j, "catalog"));
+		T_OK(!cJSON_HasObjectItem(j, "explain"));
+		cJSON_Delete(j);
+	}
+	clf_free(m);
+	cat_projects_free(v, n);
+}
+
+static void
+test_folds(void)
+{
+	int cat[100], fold[100], count[5][4] = {{0}}, again[100];
+
+	for (int g = 0; g < 100; g++)
+		cat[g] = g % 4 == 3 ? 3 : g % 3;    /* uneven classes */
+	clft_folds(100, cat, 4, 5, 7, fold);
+	for (int g = 0; g < 100; g++) {
+		T_OK(fold[g] >= 0 && fold[g] < 5);
+		count[fold[g]][cat[g]]++;
+	}
+	/* Stratified: a class splits evenly over the folds. */
+	for (int k = 0; k < 4; k++) {
+		int lo = 1000, hi = 0;
+		for (int f = 0; f < 5; f++) {
+			lo = count[f][k] < lo ? count[f][k] : lo;
+			hi = count[f][k] > hi ? count[f][k] : hi;
+		}
+		T_OK(hi - lo <= 1);
+	}
+	clft_folds(100, cat, 4, 5, 7, again);
+	T_OK(memcmp(fold, again, sizeof fold) == 0);
+	clft_folds(100, cat, 4, 5, 8, again);
+	T_OK(memcmp(fold, again, sizeof fold) != 0);
+}
+
+static void
+test_evaluate(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct clf_eval_options o = {.folds = 5, .repeats = 2, .seed = 3,
+				     .learner = CLF_DEFAULT,
+				     .keep_predictions = 1};
+	struct cat_project *v;
+	struct clf_eval e;
+	size_t n, right = 0, cm = 0;
+	int rc;
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	rc = clf_evaluate(t, v, n, NULL, &o, &e, err, sizeof err);
+	T_CHECK(rc == 0, "evaluate: %s", err);
+	if (rc)
+		goto out;
+	/* The floors: well below what the catalog gives, well above what a
+	 * broken learner would. */
+	T_CHECK(e.cat_acc >= 0.72, "category accuracy %.3f", e.cat_acc);
+	T_CHECK(e.layer_acc >= 0.86, "layer accuracy %.3f", e.layer_acc);
+	T_CHECK(e.stage_micro_f1 >= 0.75, "stage micro-F1 %.3f",
+		e.stage_micro_f1);
+	T_CHECK(e.ece <= 0.12, "calibration error %.3f", e.ece);
+	T_NEAR(e.consistency, 1, 1e-12);
+	T_EQ_INT(e.ndocs, 2 * 2 * n);           /* two languages, repeats */
+	/* The figures agree with the predictions they come from. */
+	for (size_t i = 0; i < e.ndocs; i++) {
+		const struct clf_eval_doc *d = &e.docs[i];
+		right += d->pred.category == d->true_category;
+		/* grouped: a project's fold is its documents' fold */
+		T_EQ_INT(d->fold, e.fold_of[(size_t)d->repeat * n + d->project]);
+	}
+	T_NEAR(e.cat_acc, (double)right / (double)e.ndocs, 1e-9);
+	for (int k = 0; k < e.ncat; k++)
+		cm += e.confusion[(size_t)k * e.ncat + k];
+	T_EQ_INT(cm, right);
+	for (int k = 0; k < e.ncat; k++) {
+		double p = e.cat_precision[k], r = e.cat_recall[k];
+		T_NEAR(e.cat_f1[k], p + r > 0 ? 2 * p * r / (p + r) : 0, 1e-9);
+	}
+	clf_eval_free(&e);
+	/* A fold count the catalog cannot give is a usage error. */
+	o.folds = (int)n + 1;
+	T_EQ_INT(clf_evaluate(t, v, n, NULL, &o, &e, err, sizeof err),
+		 EX_USAGE);
+out:
+	cat_projects_free(v, n);
+}
+
+/* Descriptions of projects that are not in the catalog, written for this
+ * test and never used to tune anything. */
+static void
+test_unseen(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *v;
+	struct clf_model *m = NULL;
+	cJSON *root = NULL, *it;
+	size_t n, total = 0, right = 0, layer_right = 0;
+
+	T_EQ_INT(json_load("tests/fixtures/classify/unseen.json", 1 << 20,
+			   &root, err, sizeof err), 0);
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	T_EQ_INT(clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err), 0);
+	cJSON_ArrayForEach(it, root) {
+		struct clf_input in = {json_get_str(it, "description"), NULL,
+				       NULL, 0};
+		struct clf_prediction p;
+		int want = cat_category_index(t, json_get_str(it, "category"));
+		T_OK(want >= 0);
+		clf_predict(m, CLF_DEFAULT, &in, &p);
+		total++;
+		right += p.category == want;
+		layer_right += want >= 0 && p.layer == t->categories[want].layer;
+		if (p.category != want)
+			fprintf(stderr, "note: %s: %s, expected %s\n",
+				json_get_str(it, "name"),
+				t->categories[p.category].id,
+				json_get_str(it, "category"));
+	}
+	T_EQ_INT(total, 28);
+	T_CHECK(right >= 24, "%zu of %zu unseen descriptions right", right,
+		total);
+	T_CHECK(layer_right >= 26, "%zu of %zu layers right", layer_right,
+		total);
+	clf_free(m);
+	cat_projects_free(v, n);
+	cJSON_Delete(root);
+}
+
+static void
+test_catalog_model(void)
+{
+	struct cat *c = open_catalog("service", "data");
+	struct clf_model *m = NULL;
+	struct cat_project *v = NULL;
+	size_t n;
+	int why = -1;
+
+	if (!c)
+		return;
+	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
+	T_EQ_INT(why, CLF_RETRAIN_NEW);
+	clf_free(m);
+	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
+	T_EQ_INT(why, CLF_STORED);
+	clf_free(m);
+
+	/* Pin nn, then change the catalog: the retrained model keeps it. */
+	T_EQ_INT(clf_catalog_train(c, CLF_NN, &m, err, sizeof err), 0);
+	clf_free(m);
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	/* Loaded strings live in one block: point elsewhere, free nothing. */
+	char newdesc[] = "A storage network for files.";
+	v[0].description = newdesc;
+	T_EQ_INT(cat_upsert(c, v, 1, CAT_ORIGIN_USER, NULL, err, sizeof err), 0);
+	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
+	T_EQ_INT(why, CLF_RETRAIN_STALE);
+	T_EQ_INT(clf_default_learner(m), CLF_NN);
+	clf_free(m);
+	cat_projects_free(v, n);
+
+	/* A damaged stored model is replaced. */
+	T_EQ_INT(cat_model_put(c, CLF_MODEL_NAME, "junk", 4, 1, err,
+			       sizeof err), 0);
+	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
+	T_EQ_INT(why, CLF_RETRAIN_FORMAT);
+	clf_free(m);
+
+	/* The dashboard's call: every project gets a stored prediction. */
+	T_EQ_INT(clf_reclassify_catalog(c, err, sizeof err), 0);
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	size_t scored = 0, agree = 0;
+	for (size_t i = 0; i < n; i++) {
+		scored += v[i].pred_category >= 0 && v[i].pred_score > 0 &&
+			  v[i].pred_score <= 1;
+		agree += v[i].pred_category == v[i].category;
+	}
+	T_EQ_INT(scored, n);
+	/* Out-of-fold, so not all agree, but most do. */
+	T_CHECK(agree > n * 7 / 10 && agree < n, "%zu of %zu agree", agree, n);
+	cat_projects_free(v, n);
+	cat_close(c);
+}
+
+int
+main(void)
+{
+	struct cat *c;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	T_RUN(test_tokens);
+	T_RUN(test_folds);
+	c = open_catalog("catalog", "data");
+	if (c) {
+		t_current = "test_train_and_store";
+		test_train_and_store(c);
+		t_current = "test_explain_and_json";
+		test_explain_and_json(c);
+		t_current = "test_evaluate";
+		test_evaluate(c);
+		t_current = "test_unseen";
+		test_unseen(c);
+		cat_close(c);
+	}
+	T_RUN(test_catalog_model);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return t_done();
+}

@@ -1,0 +1,265 @@
+/* model_int.h: what the model's own files share (model.c, frame.c, keys.c,
+ * view_*.c), and nothing else includes. The struct model lives here so the
+ * views can read it; only model.c changes the filter, the sort and the
+ * rows. */
+#ifndef AIMAP_TUI_MODEL_INT_H
+#define AIMAP_TUI_MODEL_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui/model.h"
+
+/* ---- glyphs: Unicode or ASCII drawing characters ---------------------- */
+
+struct model_glyphs {
+	const char *hline, *vline, *tl, *tr, *bl, *br;
+	const char *ell;        /* ellipsis, one column */
+	const char *sep;        /* " · " between status items */
+	const char *up, *down;  /* sort direction */
+	const char *bar[9];     /* bar[k]: k eighths of a cell */
+	const char *spark[8];   /* sparkline levels, low to high */
+	const char *repl;       /* shown for unsafe or undecodable text */
+};
+
+extern const struct model_glyphs model_glyphs_unicode, model_glyphs_ascii;
+
+/* ---- frame: writing text into cells ----------------------------------- */
+
+/* Sizes f to w x h and fills it with blanks of the normal style. */
+void model_frame_reset(struct model_frame *f, int w, int h);
+/* Options of the text writers below: utf8 0 writes '?' for any character
+ * outside ASCII; repl replaces control characters, bidirectional
+ * overrides and invalid bytes (so that nothing from the data can reach
+ * the terminal as an escape sequence). */
+struct model_pen {
+	struct model_frame *f;
+	int utf8;
+	const char *repl;
+	const struct model_glyphs *g;
+};
+/* Writes s at (x, y) into at most maxw columns (clipped to the frame),
+ * never splitting a wide character: one that does not fit leaves blanks.
+ * Newlines and tabs show as blanks. Returns the columns written. */
+int model_put(const struct model_pen *p, int x, int y, int maxw,
+	      const char *s, int style);
+/* Columns s takes when written by model_put. */
+int model_text_width(const struct model_pen *p, const char *s);
+/* Writes s into exactly w columns: cut with an ellipsis when longer,
+ * padded with blanks, right-aligned when right is set. */
+void model_put_fit(const struct model_pen *p, int x, int y, int w,
+		   const char *s, int style, int right);
+/* Fills w cells from (x, y) with blanks of style. */
+void model_fill(const struct model_pen *p, int x, int y, int w, int style);
+/* Changes the style of w cells from (x, y), keeping their text. */
+void model_restyle(const struct model_pen *p, int x, int y, int w,
+		   int style);
+/* Draws a box border. */
+void model_box(const struct model_pen *p, int x, int y, int w, int h,
+	       int style);
+
+/* ---- documents: scrollable lines of styled spans ---------------------- */
+
+struct model_span {
+	int x;
+	int style;
+	char *text;
+};
+struct model_line {
+	struct model_span *spans;
+	size_t n, cap;
+};
+struct model_doc {
+	struct model_line *lines;
+	size_t n, cap;
+	int width;            /* the width it was laid out for, 0: stale */
+};
+
+void model_doc_free(struct model_doc *d);        /* leaves it empty */
+/* Starts a new line (empty until spans are added). */
+void model_doc_line(struct model_doc *d);
+/* Adds a span to the last line (starting one when there is none). */
+void model_doc_span(struct model_doc *d, int x, int style, const char *s);
+/* Adds a span to line i, adding empty lines up to it. */
+void model_doc_span_at(struct model_doc *d, size_t line, int x, int style,
+		       const char *s);
+void model_doc_spanf(struct model_doc *d, int x, int style,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Wraps text (sanitized, paragraphs kept) into lines from column x, at
+ * most width columns each; CJK text breaks between characters, never
+ * inside one. */
+void model_doc_wrap(struct model_doc *d, int x, int width, int style,
+		    const char *text);
+/* Draws lines top.. into rows y..y+h-1. */
+void model_doc_draw(const struct model_pen *p, const struct model_doc *d,
+		    size_t top, int y, int h);
+
+/* ---- formatting figures ----------------------------------------------- */
+
+/* "$1.23B", "$0.0412", "12.3K", "+4.2%", "87%"; NaN gives "-". */
+void model_fmt_money(double v, char *out, size_t len);
+void model_fmt_count(double v, char *out, size_t len);
+void model_fmt_pct(double v, int sign, char *out, size_t len);
+/* A metric's value as the detail view shows it. */
+void model_fmt_metric(int metric, double v, char *out, size_t len);
+/* "2025-01-31 14:05" (UTC). */
+void model_fmt_time(int64_t t, char *out, size_t len);
+/* A bar of frac (0..1) over width cells, in eighths: a new string. */
+char *model_bar(const struct model_glyphs *g, double frac, int width);
+/* A sparkline of the last width values of v: a new string. */
+char *model_sparkline(const struct model_glyphs *g, const double *v,
+		      size_t n, int width);
+
+/* ---- the model -------------------------------------------------------- */
+
+enum { MODE_NONE, MODE_SEARCH, MODE_PICKER, MODE_PROMPT };
+
+#define MODEL_MIN_W 80
+#define MODEL_MIN_H 24
+#define MAP_NAMES 32            /* names kept per map cell */
+#define SEARCH_CACHE 24         /* searches remembered */
+/* Per-project search signature (see search.c), in 64-bit words: the bytes
+ * present (256 bits), the pairs of adjacent ASCII letters or digits
+ * present (36 x 36 bits), the triples of them (hashed into 512 bits), and
+ * the characters outside ASCII (hashed into 256 bits). */
+#define SIG_PAIR_AT 4
+#define SIG_TRIPLE_AT (SIG_PAIR_AT + 21)
+#define SIG_WIDE_AT (SIG_TRIPLE_AT + 8)
+#define SIG_WORDS (SIG_WIDE_AT + 4)
+
+struct search_entry {
+	char *needle;           /* lowercased; NULL: unused slot */
+	uint64_t *bits;         /* projects whose text contains it */
+	uint32_t *pos;          /* per project with its bit set: where it
+				   occurs first, or an earlier position */
+	size_t refined;         /* projects whose position is exact */
+	unsigned long used;
+};
+
+/* Table columns of the Projects view. */
+enum {
+	COL_NAME, COL_LAYER, COL_CATEGORY, COL_MCAP, COL_TVL, COL_STARS,
+	COL_CHANGE, COL_CONF, COL_STAGES,
+	COL_COUNT
+};
+
+struct model {
+	const struct cat_taxonomy *tax;
+	struct model_options opt;
+	const struct model_glyphs *g;
+
+	/* The projects (owned) and what is derived from them once. */
+	struct cat_project *proj;
+	size_t n;
+	uint32_t *order[CAT_SORT_COUNT][2];   /* lazily built */
+	int has_metric[CAT_M_COUNT];
+	int has_pred;
+	int name_w, cat_w, layer_w, stages_w; /* widest cells, capped */
+
+	/* Search. */
+	uint64_t *sig;          /* SIG_WORDS planes of n words */
+	unsigned char *wide_fields;  /* per project: fields with non-ASCII */
+	size_t sig_done;        /* projects with a signature so far */
+	struct search_entry cache[SEARCH_CACHE];
+	unsigned long tick;
+
+	/* Filter and sort. */
+	int layer, category, stage;
+	char search[MODEL_SEARCH_MAX];
+	int sort, desc;
+
+	/* The rows shown: indexes into proj, in order. */
+	uint32_t *rows;
+	size_t nrows;
+	unsigned char *hit;     /* per project: matches the facets (also
+				   scratch for building orders) */
+	uint64_t *scratch_key;  /* 3 x n, for building orders */
+	uint32_t *scratch_idx;  /* n */
+	int dirty;              /* rows must be recomputed */
+	size_t sel, top;
+	size_t sel_proj;        /* the selected project, SIZE_MAX: none */
+
+	int view, back;         /* back: where Esc returns from detail/help */
+	int w, h;
+	int mode;
+	char input[1024];       /* the export path being typed */
+	int confirm;            /* the export target exists: Enter again */
+
+	/* Filter picker. */
+	int pick, pick_top;
+	size_t *pick_count;     /* per item, see picker_items */
+	int pick_dirty;
+
+	/* Detail. */
+	size_t detail_proj;
+	struct model_doc detail;
+	size_t detail_top;
+
+	/* Map: counts per (stage, layer), first names per cell. */
+	size_t *map_count;      /* nstages x nlayers */
+	uint32_t *map_names;    /* nstages x nlayers x MAP_NAMES */
+	size_t *layer_count;
+	int map_r, map_c;
+	size_t map_top;
+
+	/* Stats. */
+	struct model_doc stats;
+	size_t stats_top;
+
+	/* Help. */
+	struct model_doc help;
+	size_t help_top;
+
+	char msg[512];
+	int msg_error;
+
+	/* Where things were drawn, for the mouse. */
+	int tab_x[MODEL_VIEW_COUNT][2];
+	int table_y, table_h;
+	int col_x[COL_COUNT], col_w[COL_COUNT];
+	int map_y, map_h, map_x, map_cw, map_ch;
+	int box_x, box_y, box_w, box_h, box_list_y;
+	int doc_y, doc_h;
+};
+
+/* model.c, for the views. */
+void model_refresh(struct model *m);          /* recompute rows if dirty */
+/* search.c: the projects whose text contains the search, as a bitset
+ * (bit i: project i) borrowed until the next search; NULL: no search. */
+const uint64_t *model_search_bits(struct model *m);
+/* Forgets every cached search (the projects changed). */
+void model_search_reset(struct model *m);
+const char *model_sort_label(int key);        /* "market cap" */
+int model_col_sort(int col);                  /* the sort key of a column */
+int model_col_shown(const struct model *m, int col);  /* data exists */
+/* Picker items: 3 sections ("any" first in each). */
+size_t model_picker_items(const struct model *m);
+void model_picker_item(const struct model *m, size_t i, int *section,
+		       int *value);
+void model_picker_counts(struct model *m);
+/* The picker item on screen row y, or -1 (a heading, or outside). */
+int model_picker_at(const struct model *m, int y);
+/* A text summary of the filter ("infra, storage"), "" when none. */
+void model_filter_text(const struct model *m, char *out, size_t len);
+/* Opens the detail of a project (index into proj). */
+void model_detail_open(struct model *m, size_t proj);
+
+/* The views (view_*.c). Each draws its body between the top bar (row 0)
+ * and the status line (row h - 1). */
+void model_draw_projects(struct model *m, const struct model_pen *p);
+void model_draw_detail(struct model *m, const struct model_pen *p);
+void model_draw_map(struct model *m, const struct model_pen *p);
+void model_draw_stats(struct model *m, const struct model_pen *p);
+void model_draw_help(struct model *m, const struct model_pen *p);
+void model_draw_picker(struct model *m, const struct model_pen *p);
+/* Builds the detail, stats and help documents for the current width. */
+void model_build_detail(struct model *m, int width);
+void model_build_stats(struct model *m, int width);
+void model_build_help(struct model *m, int width);
+/* The map's cell under a point, for the mouse: 0 with the stage in *r
+ * and the layer in *c, or -1. */
+int model_map_hit(const struct model *m, int x, int y, int *r, int *c);
+
+#endif

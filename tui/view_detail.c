@@ -1,0 +1,347 @@
+/* view_detail.c: one project in full: labels, links, both descriptions
+ * wrapped to the width, every fetched figure with its time and a
+ * sparkline of its history, and the classifier's scores as bars.
+ *
+ * The page is laid out once per project and width into a document; keys
+ * only scroll it. The history and the stored prediction are read through
+ * the model's source when the page is laid out, never per keystroke. */
+#include "tui/model_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define LABEL_X 2
+#define VALUE_X 14
+
+static const char *const metric_label[CAT_M_COUNT] = {
+	[CAT_M_STARS] = "GitHub stars", [CAT_M_FORKS] = "forks",
+	[CAT_M_OPEN_ISSUES] = "open issues", [CAT_M_WATCHERS] = "watchers",
+	[CAT_M_PUSHED_AT] = "last push", [CAT_M_REPOS] = "repositories",
+	[CAT_M_PRICE] = "price", [CAT_M_MCAP] = "market cap",
+	[CAT_M_FDV] = "fully diluted", [CAT_M_VOLUME] = "24h volume",
+	[CAT_M_CHANGE_24H] = "24h change", [CAT_M_RANK] = "market cap rank",
+	[CAT_M_TVL] = "TVL",
+};
+
+/* The order figures are listed in: market first, then code. */
+static const int metric_order[] = {
+	CAT_M_MCAP, CAT_M_PRICE, CAT_M_CHANGE_24H, CAT_M_VOLUME, CAT_M_FDV,
+	CAT_M_RANK, CAT_M_TVL, CAT_M_STARS, CAT_M_FORKS, CAT_M_WATCHERS,
+	CAT_M_OPEN_ISSUES, CAT_M_REPOS, CAT_M_PUSHED_AT,
+};
+
+static void
+field(struct model_doc *d, int width, const char *label, const char *value,
+      int style)
+{
+	model_doc_line(d);
+	model_doc_span(d, LABEL_X, MODEL_S_HEAD, label);
+	if (!value) {
+		model_doc_span(d, VALUE_X, MODEL_S_DIM, "-");
+		return;
+	}
+	/* Long values wrap under themselves. */
+	size_t before = d->n;
+	model_doc_wrap(d, VALUE_X, width - VALUE_X - 1, style, value);
+	if (d->n > before) {
+		/* Join the first wrapped line to the label's line. */
+		struct model_line *first = &d->lines[before];
+		struct model_line *label_line = &d->lines[before - 1];
+		for (size_t i = 0; i < first->n; i++) {
+			label_line->spans = xgrow(label_line->spans,
+						  sizeof *label_line->spans,
+						  &label_line->cap,
+						  label_line->n + 1);
+			label_line->spans[label_line->n++] = first->spans[i];
+		}
+		free(first->spans);
+		memmove(first, first + 1,
+			(d->n - before - 1) * sizeof *first);
+		d->n--;
+	}
+}
+
+static void
+heading(struct model_doc *d, const char *text)
+{
+	model_doc_line(d);
+	model_doc_line(d);
+	model_doc_span(d, 1, MODEL_S_TITLE, text);
+}
+
+static void
+term_field(struct model_doc *d, int width, const char *label,
+	   const struct cat_term *t)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "%s  %s%s%s", t->id, t->name,
+		 t->name_zh ? "  " : "", t->name_zh ? t->name_zh : "");
+	field(d, width, label, buf, MODEL_S_NORMAL);
+}
+
+static void
+link_field(struct model_doc *d, int width, const char *label,
+	   const char *fmt, const char *value)
+{
+	char buf[1024];
+
+	if (!value)
+		return;
+	snprintf(buf, sizeof buf, fmt, value);
+	field(d, width, label, buf, MODEL_S_LINK);
+}
+
+static void
+figures(struct model *m, const struct cat_project *p, int width)
+{
+	struct model_doc *d = &m->detail;
+	const struct model_source *src = &m->opt.source;
+	int any = 0, spark_w = width - 62;
+
+	heading(d, "Figures");
+	if (spark_w > 32)
+		spark_w = 32;
+	for (size_t k = 0; k < sizeof metric_order / sizeof *metric_order;
+	     k++) {
+		int i = metric_order[k];
+		char value[48], when[32];
+		if (isnan(p->metric[i]))
+			continue;
+		if (!any++) {
+			model_doc_line(d);
+			model_doc_span(d, LABEL_X, MODEL_S_DIM, "figure");
+			model_doc_span(d, 30 - 5, MODEL_S_DIM, "value");
+			model_doc_span(d, 33, MODEL_S_DIM, "fetched (UTC)");
+			if (spark_w >= 8)
+				model_doc_span(d, 52, MODEL_S_DIM, "history");
+		}
+		model_fmt_metric(i, p->metric[i], value, sizeof value);
+		model_fmt_time(p->metric_at[i], when, sizeof when);
+		model_doc_line(d);
+		model_doc_span(d, LABEL_X, MODEL_S_HEAD, metric_label[i]);
+		model_doc_spanf(d, 30 - (int)strlen(value), MODEL_S_NORMAL,
+				"%s", value);
+		model_doc_span(d, 33, MODEL_S_DIM, when);
+		if (spark_w < 8 || i == CAT_M_PUSHED_AT || !src->history)
+			continue;
+		struct cat_point *pts = NULL;
+		size_t n = 0;
+		if (src->history(src->ctx, p->id, i, &pts, &n) == 0 && n > 1) {
+			double *v = xmalloc(n * sizeof *v);
+			for (size_t j = 0; j < n; j++)
+				v[j] = pts[j].v;
+			char *s = model_sparkline(m->g, v, n, spark_w);
+			model_doc_span(d, 52, MODEL_S_SPARK, s);
+			model_doc_spanf(d, 52 + (int)(n < (size_t)spark_w ? n :
+						     (size_t)spark_w) + 1,
+					MODEL_S_DIM, "%zu obs.", n);
+			free(s);
+			free(v);
+		}
+		free(pts);
+	}
+	if (!any) {
+		model_doc_line(d);
+		model_doc_span(d, LABEL_X, MODEL_S_DIM,
+			       "none fetched yet (`aimap fetch` reads GitHub, "
+			       "CoinGecko and DefiLlama)");
+	}
+}
+
+/* One scored line: a label, a percentage and a bar. */
+static void
+score_line(struct model *m, const char *head, const char *label,
+	   double score, int width)
+{
+	struct model_doc *d = &m->detail;
+	char pct[16];
+	int bar_w = width - 44;
+	char *bar;
+
+	if (bar_w > 40)
+		bar_w = 40;
+	model_fmt_pct(score * 100, 0, pct, sizeof pct);
+	model_doc_line(d);
+	if (head)
+		model_doc_span(d, LABEL_X, MODEL_S_HEAD, head);
+	model_doc_span(d, VALUE_X, MODEL_S_NORMAL, label);
+	model_doc_span(d, 38 - (int)strlen(pct), MODEL_S_NORMAL, pct);
+	bar = model_bar(m->g, score, bar_w);
+	model_doc_span(d, 40, MODEL_S_BAR, bar);
+	free(bar);
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static const char *
+str(const cJSON *o, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* Scored ids from an array of {"id", "score"}: known ids of the given
+ * kind only, so a stale prediction cannot name what no longer exists. */
+static void
+scored_list(struct model *m, const cJSON *arr, const char *head, int stage,
+	    int width)
+{
+	const cJSON *it;
+	int first = 1;
+
+	cJSON_ArrayForEach(it, arr) {
+		const char *id = str(it, "id");
+		double s = num(it, "score");
+		if (!id || isnan(s))
+			continue;
+		if ((stage ? cat_stage_index(m->tax, id) :
+			     cat_category_index(m->tax, id)) < 0)
+			continue;
+		score_line(m, first ? head : NULL, id, s, width);
+		first = 0;
+	}
+}
+
+static void
+classifier(struct model *m, const struct cat_project *p, int width)
+{
+	struct model_doc *d = &m->detail;
+	const struct model_source *src = &m->opt.source;
+	char *text = src->prediction ? src->prediction(src->ctx, p->id) : NULL;
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+	const cJSON *cat = cJSON_GetObjectItemCaseSensitive(j, "category");
+
+	free(text);
+	heading(d, "Classifier");
+	if (cJSON_IsObject(cat) && str(cat, "id") &&
+	    cat_category_index(m->tax, str(cat, "id")) >= 0 &&
+	    !isnan(num(cat, "score"))) {
+		score_line(m, "category", str(cat, "id"), num(cat, "score"),
+			   width);
+		scored_list(m, cJSON_GetObjectItemCaseSensitive(j,
+				"alternatives"), "or", 0, width);
+		scored_list(m, cJSON_GetObjectItemCaseSensitive(j, "stages"),
+			    "stages", 1, width);
+	} else if (p->pred_category >= 0 && !isnan(p->pred_score)) {
+		score_line(m, "category",
+			   m->tax->categories[p->pred_category].id,
+			   p->pred_score, width);
+	} else {
+		model_doc_line(d);
+		model_doc_span(d, LABEL_X, MODEL_S_DIM,
+			       "no prediction stored (r re-runs the "
+			       "classifier)");
+	}
+	if (p->pred_category >= 0 && p->pred_category != p->category &&
+	    p->reviewed) {
+		model_doc_line(d);
+		model_doc_spanf(d, LABEL_X, MODEL_S_MARK,
+				"the classifier disagrees with the catalog "
+				"(%s)", m->tax->categories[p->category].id);
+	}
+	cJSON_Delete(j);
+}
+
+void
+model_build_detail(struct model *m, int width)
+{
+	struct model_doc *d = &m->detail;
+	const struct cat_taxonomy *t = m->tax;
+	const struct cat_project *p;
+	struct buf b;
+	char *stages;
+	int x;
+
+	model_doc_free(d);
+	d->width = width;
+	if (m->detail_proj >= m->n)
+		return;
+	p = &m->proj[m->detail_proj];
+	model_doc_line(d);
+	model_doc_span(d, 1, MODEL_S_TITLE, p->name);
+	{
+		struct model_pen pen = {NULL, m->opt.utf8, m->g->repl, m->g};
+		x = 1 + model_text_width(&pen, p->name) + 2;
+	}
+	model_doc_spanf(d, x, MODEL_S_DIM, "(%s)", p->id);
+	if (!p->reviewed)
+		model_doc_span(d, x + (int)strlen(p->id) + 4, MODEL_S_MARK,
+			       "* unreviewed: labels predicted by the "
+			       "classifier");
+	model_doc_line(d);
+	if (p->layer >= 0)
+		term_field(d, width, "Layer", &t->layers[p->layer]);
+	if (p->category >= 0)
+		term_field(d, width, "Category", &t->categories[p->category]);
+	stages = cat_stages_join(t, p->stages, ", ");
+	field(d, width, "Stages", stages, MODEL_S_NORMAL);
+	free(stages);
+	field(d, width, "Token", p->token, MODEL_S_NORMAL);
+	buf_init(&b, 0);
+	for (size_t i = 0; i < p->nchains; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", p->chains[i]);
+	field(d, width, "Chains", p->chains ? (b.len ? b.data : "none") : NULL,
+	      MODEL_S_NORMAL);
+	buf_free(&b);
+	link_field(d, width, "Website", "%s", p->website);
+	link_field(d, width, "Twitter", "https://x.com/%s", p->twitter);
+	link_field(d, width, "GitHub", "https://github.com/%s", p->github);
+	link_field(d, width, "CoinGecko",
+		   "https://www.coingecko.com/en/coins/%s", p->coingecko_id);
+	link_field(d, width, "DefiLlama", "https://defillama.com/protocol/%s",
+		   p->defillama_slug);
+	field(d, width, "Source", p->source, MODEL_S_NORMAL);
+
+	heading(d, "Description");
+	model_doc_wrap(d, LABEL_X, width - 4, MODEL_S_NORMAL, p->description);
+	if (p->description_zh) {
+		heading(d, "\xe4\xb8\xad\xe6\x96\x87\xe4\xbb\x8b\xe7\xbb\x8d"
+			   " (Chinese)");
+		model_doc_wrap(d, LABEL_X, width - 4, MODEL_S_NORMAL,
+			       p->description_zh);
+	}
+	if (p->homepage_text) {
+		heading(d, "From its homepage");
+		model_doc_wrap(d, LABEL_X, width - 4, MODEL_S_DIM,
+			       p->homepage_text);
+	}
+	figures(m, p, width);
+	classifier(m, p, width);
+}
+
+void
+model_draw_detail(struct model *m, const struct model_pen *p)
+{
+	int h = m->h - 2;
+	size_t max = m->detail.n > (size_t)h ? m->detail.n - (size_t)h : 0;
+
+	if (m->detail_top > max)
+		m->detail_top = max;
+	m->doc_y = 1;
+	m->doc_h = h;
+	model_doc_draw(p, &m->detail, m->detail_top, 1, h);
+}
+
+void
+model_draw_help(struct model *m, const struct model_pen *p)
+{
+	int h = m->h - 2;
+	size_t max = m->help.n > (size_t)h ? m->help.n - (size_t)h : 0;
+
+	if (m->help_top > max)
+		m->help_top = max;
+	model_doc_draw(p, &m->help, m->help_top, 1, h);
+}
