@@ -101,10 +101,13 @@ struct cat_project {
 	 * calibrated score. */
 	int pred_category;
 	double pred_score;
-	/* Loaded projects keep their strings in one block (one allocation
-	 * instead of a dozen): when set, the string members point into it.
-	 * Treat the strings as read-only; cat_project_free knows. */
+	/* Loaded projects keep their strings in blocks shared by many
+	 * projects (a few large allocations instead of a dozen per project).
+	 * in_block: the string members point into a block; block: this
+	 * project owns that block. Treat the strings as read-only; free
+	 * projects from cat_load only with cat_projects_free. */
 	void *block;
+	int in_block;
 };
 
 void cat_project_free(struct cat_project *p);      /* frees the members */

@@ -53,7 +53,7 @@ cat_project_free(struct cat_project *p)
 {
 	if (!p)
 		return;
-	if (p->block) {
+	if (p->in_block) {
 		free(p->block);
 		p->id = p->name = p->description = p->description_zh = NULL;
 		p->website = p->twitter = p->github = p->coingecko_id = NULL;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
@@ -1005,8 +1006,53 @@ static const char project_cols[] =
 	" twitter, github, coingecko_id, defillama_slug, token, source,"
 	" origin, reviewed, chains_known, homepage_text FROM projects";
 
+/* Blocks for the strings of loaded projects. Large loads take 4 MiB
+ * blocks aligned for transparent huge pages: loading 100 000 projects then
+ * costs a few hundred page faults instead of tens of thousands. */
+#define BLOCK_BIG (4u << 20)
+#define HUGE_ALIGN (2u << 20)
+
+struct strblock {
+	char *at, *end;   /* free space in the current block */
+};
+
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	n = (n + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
+	p = aligned_alloc(HUGE_ALIGN, n);
+	if (!p)
+		return xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* Space for n bytes; a new block is owned by project p. sb NULL: a block
+ * of exactly n bytes for p alone. */
+static char *
+block_take(struct strblock *sb, struct cat_project *p, size_t n)
+{
+	if (!sb) {
+		p->block = xmalloc(n ? n : 1);
+		return p->block;
+	}
+	if ((size_t)(sb->end - sb->at) < n) {
+		size_t size = n > BLOCK_BIG ? n : BLOCK_BIG;
+		sb->at = p->block = big_alloc(size);
+		sb->end = sb->at + size;
+	}
+	char *r = sb->at;
+	sb->at += n;
+	return r;
+}
+
 static void
-row_to_project(struct cat *c, sqlite3_stmt *st, struct cat_project *p)
+row_to_project(struct cat *c, sqlite3_stmt *st, struct cat_project *p,
+	       struct strblock *sb)
 {
 	/* Text columns, in the order of project_cols, and where they go. */
 	char **dst[] = {
@@ -1021,7 +1067,8 @@ row_to_project(struct cat *c, sqlite3_stmt *st, struct cat_project *p)
 	for (size_t i = 0; i < n; i++)
 		if (dst[i] && sqlite3_column_type(st, (int)i) != SQLITE_NULL)
 			total += (size_t)sqlite3_column_bytes(st, (int)i) + 1;
-	at = p->block = xmalloc(total ? total : 1);
+	at = block_take(sb, p, total);
+	p->in_block = 1;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *s;
 		size_t len;
@@ -1149,6 +1196,7 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	sqlite3_stmt *st;
 	struct cat_project *v = NULL;
 	size_t cap = 0, len = 0;
+	struct strblock sb = {NULL, NULL};
 	int rc, count = 0;
 
 	*out = NULL;
@@ -1162,7 +1210,8 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	if (pragma_int(c, "SELECT count(*) FROM projects", &count) == 0 &&
 	    count > 0) {
 		cap = (size_t)count;
-		v = xmalloc(cap * sizeof *v);
+		v = count > 1000 ? big_alloc(cap * sizeof *v)
+				 : xmalloc(cap * sizeof *v);
 	}
 	snprintf(sql, sizeof sql, "%s ORDER BY id", project_cols);
 	st = cati_prep(c, sql);
@@ -1170,7 +1219,7 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xgrow(v, sizeof *v, &cap, len + 1);
-		row_to_project(c, st, &v[len++]);
+		row_to_project(c, st, &v[len++], &sb);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE || load_details(c, v, len, NULL) < 0)
@@ -1207,7 +1256,7 @@ cat_find(struct cat *c, const char *key, struct cat_project *out, char *err,
 			return cati_fail(c, err, errlen, "cannot read");
 		cati_bind_text(st, 1, key);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			row_to_project(c, st, out);
+			row_to_project(c, st, out, NULL);
 			found = 1;
 		}
 		sqlite3_finalize(st);
