@@ -539,8 +539,21 @@ show_text(struct cli *c, const struct cat_project *p)
 		tt = (time_t)p->metric_at[i];
 		gmtime_r(&tt, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		printf("  %-26s %18.6g   %s\n", cat_metric_names[i],
-		       p->metric[i], when);
+		if (i == CAT_M_PUSHED_AT) {
+			char pushed[32];
+			time_t pt = (time_t)p->metric[i];
+			gmtime_r(&pt, &tm);
+			strftime(pushed, sizeof pushed, "%Y-%m-%d", &tm);
+			printf("  %-26s %18s   %s\n", cat_metric_names[i],
+			       pushed, when);
+		} else if (p->metric[i] == floor(p->metric[i]) &&
+			   fabs(p->metric[i]) < 1e15) {
+			printf("  %-26s %18.0f   %s\n", cat_metric_names[i],
+			       p->metric[i], when);
+		} else {
+			printf("  %-26s %18.6g   %s\n", cat_metric_names[i],
+			       p->metric[i], when);
+		}
 	}
 	if (p->pred_category >= 0)
 		printf("\nClassifier: %s (%.0f%%)\n",
