@@ -248,23 +248,25 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 	if (rawid && utf8_valid(rawid, strlen(rawid), NULL))
 		v->id = rawid;
 
+	/* Unknown and repeated keys, in one pass: a bit per known key. */
+	uint32_t seen = 0;
 	cJSON_ArrayForEach(it, obj) {
 		size_t k;
-		for (const cJSON *o = it->next; o; o = o->next)
-			if (strcmp(o->string, it->string) == 0) {
-				char *safe = utf8_sanitize(it->string, 1);
-				complain(v, safe, "appears twice");
-				free(safe);
-				break;
-			}
 		for (k = 0; k < sizeof known_keys / sizeof *known_keys; k++)
-			if (strcmp(it->string, known_keys[k]) == 0)
+			if (it->string[0] == known_keys[k][0] &&
+			    strcmp(it->string, known_keys[k]) == 0)
 				break;
-		if (k == sizeof known_keys / sizeof *known_keys) {
-			char *safe = utf8_sanitize(it->string, 1);
-			complain(v, safe, "unknown field");
-			free(safe);
+		if (k < sizeof known_keys / sizeof *known_keys &&
+		    !(seen & (1u << k))) {
+			seen |= 1u << k;
+			continue;
 		}
+		char *safe = utf8_sanitize(it->string, 1);
+		if (k < sizeof known_keys / sizeof *known_keys)
+			complain(v, safe, "appears twice");
+		else
+			complain(v, safe, "unknown field");
+		free(safe);
 	}
 
 	get_string(v, obj, "id", 1, 64, &p->id);
