@@ -8,16 +8,21 @@
  *
  * Features: ASCII words (lowercased, lightly stemmed), numbers, word
  * bigrams, CJK characters and character bigrams (no segmenter), optionally
- * character n-grams of words. Every feature is hashed into a fixed space of
- * 2^CLF_HASH_BITS buckets; the model keeps rows only for buckets seen in
- * training (at most CLF_MAX_ROWS), so its size is bounded whatever the
- * vocabulary, and no string is stored.
+ * character n-grams of words; binary per document, bigrams counting half
+ * (a binarized NB otherwise counts a word twice, once in its bigram).
+ * Every feature is hashed into a fixed space of 2^CLF_HASH_BITS buckets;
+ * the model keeps rows only for buckets seen in training (at most
+ * CLF_MAX_ROWS, int8 per learner and label), so its size is bounded
+ * whatever the vocabulary, and no string is stored.
  *
  * Learners (enum clf_learner), all in every model:
- * - nb: multinomial or complement naive Bayes, binarized, the smoothing
- *   and the variant chosen by leave-one-project-out;
- * - nn: NB-weighted logistic regression (NBSVM, Wang & Manning 2012), a
- *   one-layer network trained by SGD with a fixed seed;
+ * - nb: multinomial or complement naive Bayes, the smoothing and the
+ *   variant chosen by leave-one-project-out;
+ * - nn: a one-layer network trained by SGD with a fixed seed: fastText's
+ *   averaged bag of hashed n-grams into a softmax (and a logistic output
+ *   per stage), without the low-rank hidden layer that a catalog of this
+ *   size cannot feed, over idf-weighted features normalised to unit
+ *   length (which cross-validated better here than NB-weighted ones);
  * - ensemble: the weighted average of both calibrated logits, with a
  *   temperature of its own.
  * Scores are calibrated on out-of-fold predictions (temperature scaling

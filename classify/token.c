@@ -209,7 +209,9 @@ end_word(struct tstate *s)
 	n = s->cfg->stems ? clft_stem(s->w, s->wl) : s->wl;
 	memset(s->w + n, 0, 8);
 	h = hash_bytes(SEED_WORD, s->w, n);
-	push(s->out, to_bucket(h), s->wstart, s->wend - s->wstart, CLF_K_WORD);
+	/* hash_bytes mixed already: its top bits are the bucket */
+	push(s->out, (uint32_t)(h >> (64 - CLF_HASH_BITS)) + 1, s->wstart,
+	     s->wend - s->wstart, CLF_K_WORD);
 	if (s->have_prev && s->cfg->bigrams)
 		push(s->out, to_bucket(mix64(s->prev_h) * 31 + h + 0x5bd1e995),
 		     s->prev_start, s->wend - s->prev_start, CLF_K_BIGRAM);

@@ -8,14 +8,15 @@
  * 2. Naive Bayes: counts per category and per stage; the smoothing and
  *    the variant (multinomial or complement) are chosen by exact
  *    leave-one-project-out, which only subtracts one project's counts.
- * 3. The nn learner: a softmax over NB-weighted binary features for the
- *    category and one logistic output per stage, trained by SGD in a
- *    fixed order (splitmix64 from the seed). Its out-of-fold scores come
- *    from an inner K-fold over projects.
+ * 3. The nn learner: a softmax for the category and one logistic output
+ *    per stage over the idf-weighted, unit-length bag of features,
+ *    trained by SGD in a fixed order (splitmix64 from the seed). Its
+ *    out-of-fold scores come from an inner K-fold over projects.
  * 4. Calibration on those out-of-fold scores: a temperature per learner,
  *    the ensemble weight, a stacked logistic model per stage, per-stage
  *    thresholds, and the default learner.
- * 5. The final rows are quantized to int16 per block. */
+ * 5. The final rows fold in each feature's value and are quantized to
+ *    int8 with a scale per column. */
 #include "classify/classify_int.h"
 
 #include <math.h>
@@ -1492,10 +1493,10 @@ clf_params_init(struct clf_params *p)
 	p->cjk_bigrams = 1;
 	p->char_min = 0;
 	p->char_max = 0;
-	p->bigram_weight = 1;
-	p->cjk_bigram_weight = 1;
+	p->bigram_weight = 0.5;
+	p->cjk_bigram_weight = 0.5;
 	p->char_weight = 0.25;
-	p->def_weight = 2.0;
+	p->def_weight = 3.0;
 	p->min_df = 1;
 	p->epochs = 6;
 	p->lr = 3.0;
