@@ -118,14 +118,35 @@ print_json(cJSON *j)
 
 /* ---- input ------------------------------------------------------------ */
 
+/* One input, borrowing its strings from the JSON tree. Predictions are
+ * made as the output is written and not kept: a prediction takes a
+ * kilobyte and 200 000 inputs would hold 200 MB of them. */
 struct item {
 	const char *name, *text, *text_zh, *website, *github;
 	const char **tags;
 	size_t ntags;
 	const struct cat_project *curated;   /* name matches, else NULL */
-	struct clf_prediction pred;
-	struct clf_explanation *ex;
 };
+
+/* What every output needs. */
+struct run {
+	struct cli *c;
+	const struct cat_taxonomy *t;
+	struct clf_model *m;
+	int learner, explain;
+	struct clf_explanation *ex;          /* when explaining */
+};
+
+static void
+predict_item(const struct run *r, const struct item *it,
+	     struct clf_prediction *p)
+{
+	struct clf_input in = {it->text, it->text_zh, it->tags, it->ntags};
+
+	clf_predict(r->m, r->learner, &in, p);
+	if (r->explain)
+		clf_explain(r->m, &in, p, r->ex);
+}
 
 struct problems {
 	struct buf b;
@@ -283,10 +304,8 @@ read_items(const cJSON *root, struct problems *p, struct item **out,
 static void
 items_free(struct item *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
+	for (size_t i = 0; v && i < n; i++)
 		free(v[i].tags);
-		free(v[i].ex);
-	}
 	free(v);
 }
 
@@ -327,83 +346,98 @@ stages_text(const struct cat_taxonomy *t, const struct clf_prediction *p,
 }
 
 static void
-print_reasons(const char *label, const char *id, const struct clf_reason *r,
-	      size_t n)
+reasons_text(struct buf *b, const char *label, const char *id,
+	     const struct clf_reason *r, size_t n)
 {
-	printf("  %-9s %-20s", label, id);
+	buf_printf(b, "  %-9s %-20s", label, id);
 	if (!n)
-		printf(" (nothing stands out)");
+		buf_puts(b, " (nothing stands out)");
 	for (size_t i = 0; i < n; i++) {
 		char *safe = utf8_sanitize(r[i].token, 1);
-		printf("%s %s %+.2f", i ? "," : "", safe, r[i].weight);
+		buf_printf(b, "%s %s %+.2f", i ? "," : "", safe, r[i].weight);
 		free(safe);
 	}
-	printf("\n");
+	buf_putc(b, '\n');
 }
 
 static void
-out_table(struct cli *c, const struct item *v, size_t n, int explain)
+out_table(const struct run *r, const struct item *v, size_t n)
 {
-	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
+	const struct cat_taxonomy *t = r->t;
 	const char *head[6] = {"NAME", "LAYER", "CATEGORY", "STAGES", "CONF",
 			       "CATALOG"};
 	int any_curated = 0, width = cli_term_width();
 	struct table tb;
+	struct buf why;
 
 	for (size_t i = 0; i < n; i++)
 		any_curated |= v[i].curated != NULL;
 	table_init(&tb, any_curated ? 6 : 5, head);
 	tb.shrink[0] = tb.shrink[3] = 1;
 	tb.right[4] = 1;
+	buf_init(&why, 0);
 	for (size_t i = 0; i < n; i++) {
-		const struct clf_prediction *p = &v[i].pred;
-		char *stages = stages_text(t, p, 0), conf[16], cur[128] = "";
-		const char *cells[6] = {v[i].name, t->layers[p->layer].id,
-			t->categories[p->category].id, stages, conf, cur};
-		snprintf(conf, sizeof conf, "%.0f%%", p->category_score * 100);
+		struct clf_prediction p;
+		predict_item(r, &v[i], &p);
+		char *stages = stages_text(t, &p, 0), conf[16], cur[128] = "";
+		const char *cells[6] = {v[i].name, t->layers[p.layer].id,
+			t->categories[p.category].id, stages, conf, cur};
+		snprintf(conf, sizeof conf, "%.0f%%", p.category_score * 100);
 		if (v[i].curated)
 			snprintf(cur, sizeof cur, "%s%s",
 				 t->categories[v[i].curated->category].id,
-				 v[i].curated->category == p->category ?
+				 v[i].curated->category == p.category ?
 				 " (agrees)" : "");
 		else
 			cells[5] = NULL;
 		table_add(&tb, cells);
 		free(stages);
+		if (r->explain) {
+			const struct clf_explanation *e = r->ex;
+			char *safe = utf8_sanitize(v[i].name, 1);
+			buf_printf(&why, "\n%s: why\n", safe);
+			free(safe);
+			reasons_text(&why, "layer", t->layers[p.layer].id,
+				     e->layer, e->nlayer);
+			reasons_text(&why, "category",
+				     t->categories[p.category].id, e->category,
+				     e->ncategory);
+			for (size_t k = 0; k < e->nstages; k++)
+				reasons_text(&why, "stage",
+					     t->stages[e->stage_id[k]].id,
+					     e->stage[k], e->nstage[k]);
+		}
 	}
 	table_print(&tb, stdout, width, width > 0 && !getenv("NO_COLOR"),
-		    c->utf8);
+		    r->c->utf8);
 	table_free(&tb);
-	if (!explain)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const struct clf_prediction *p = &v[i].pred;
-		const struct clf_explanation *e = v[i].ex;
-		char *safe = utf8_sanitize(v[i].name, 1);
-		printf("\n%s: why\n", safe);
-		free(safe);
-		print_reasons("layer", t->layers[p->layer].id, e->layer,
-			      e->nlayer);
-		print_reasons("category", t->categories[p->category].id,
-			      e->category, e->ncategory);
-		for (size_t s = 0; s < e->nstages; s++)
-			print_reasons("stage", t->stages[e->stage_id[s]].id,
-				      e->stage[s], e->nstage[s]);
+	if (why.len)
+		fwrite(why.data, 1, why.len, stdout);
+	buf_free(&why);
+}
+
+/* Writes b out and empties it once it holds enough: output streams
+ * instead of piling up. */
+static void
+flush_some(struct buf *b, size_t at_least)
+{
+	if (b->len >= at_least) {
+		fwrite(b->data, 1, b->len, stdout);
+		buf_reset(b);
 	}
 }
 
-static int
-out_csv(struct cli *c, const struct item *v, size_t n)
+static void
+out_csv(const struct run *r, const struct item *v, size_t n)
 {
 	static const char *const head[] = {
 		"name", "layer", "layer_score", "category", "category_score",
 		"stages", "stage_scores", "alt1", "alt1_score", "alt2",
 		"alt2_score", "catalog_id", "catalog_category",
 	};
-	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
+	const struct cat_taxonomy *t = r->t;
 	struct buf b;
 	struct csv w;
-	int rc;
 
 	buf_init(&b, 0);
 	csv_init(&w, &b, 0);
@@ -411,23 +445,24 @@ out_csv(struct cli *c, const struct item *v, size_t n)
 		csv_text(&w, head[i]);
 	csv_end_row(&w);
 	for (size_t i = 0; i < n; i++) {
-		const struct clf_prediction *p = &v[i].pred;
-		char *stages = stages_text(t, p, 0), *scores = stages_text(t, p, 1);
-		for (char *s = stages; *s; s++)
-			if (*s == ',')
-				*s = ';';
+		struct clf_prediction p;
+		predict_item(r, &v[i], &p);
+		char *stages = stages_text(t, &p, 0), *scores = stages_text(t, &p, 1);
+		for (char *x = stages; *x; x++)
+			if (*x == ',')
+				*x = ';';
 		csv_text(&w, v[i].name);
-		csv_text(&w, t->layers[p->layer].id);
-		csv_num(&w, round(p->layer_score * 1e4) / 1e4);
-		csv_text(&w, t->categories[p->category].id);
-		csv_num(&w, round(p->category_score * 1e4) / 1e4);
+		csv_text(&w, t->layers[p.layer].id);
+		csv_num(&w, round(p.layer_score * 1e4) / 1e4);
+		csv_text(&w, t->categories[p.category].id);
+		csv_num(&w, round(p.category_score * 1e4) / 1e4);
 		csv_text(&w, stages);
 		csv_text(&w, scores);
 		for (int a = 0; a < 2; a++) {
-			csv_text(&w, p->alt[a] >= 0 ?
-				 t->categories[p->alt[a]].id : NULL);
-			csv_num(&w, p->alt[a] >= 0 ?
-				round(p->alt_score[a] * 1e4) / 1e4 : NAN);
+			csv_text(&w, p.alt[a] >= 0 ?
+				 t->categories[p.alt[a]].id : NULL);
+			csv_num(&w, p.alt[a] >= 0 ?
+				round(p.alt_score[a] * 1e4) / 1e4 : NAN);
 		}
 		csv_text(&w, v[i].curated ? v[i].curated->id : NULL);
 		csv_text(&w, v[i].curated ?
@@ -435,16 +470,39 @@ out_csv(struct cli *c, const struct item *v, size_t n)
 		csv_end_row(&w);
 		free(stages);
 		free(scores);
+		flush_some(&b, 1 << 16);
 	}
-	{
-		struct cli_out o;
-		if ((rc = cli_out_open(&o, NULL)) == 0) {
-			int bad = b.len && fwrite(b.data, 1, b.len, o.f) != b.len;
-			rc = cli_out_close(&o, bad);
-		}
-	}
+	flush_some(&b, 0);
 	buf_free(&b);
-	return rc;
+}
+
+/* The array as cJSON would print it whole, one element at a time. */
+static void
+out_json(const struct run *r, const struct item *v, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		struct clf_prediction p;
+		cJSON *one = cJSON_CreateArray();
+		char *s;
+		predict_item(r, &v[i], &p);
+		cJSON_AddItemToArray(one, clf_prediction_json(r->t, v[i].name,
+			&p, v[i].curated, r->explain ? r->ex : NULL));
+		s = cJSON_Print(one);
+		/* the element, without the one-element array's brackets */
+		if (i)
+			buf_puts(&b, ", ");
+		buf_append(&b, s + 1, strlen(s) - 2);
+		cJSON_free(s);
+		cJSON_Delete(one);
+		flush_some(&b, 1 << 16);
+	}
+	buf_puts(&b, "]\n");
+	flush_some(&b, 0);
+	buf_free(&b);
 }
 
 /* ---- --save ----------------------------------------------------------- */
@@ -478,17 +536,49 @@ slugify(const char *name, char *out, size_t outlen)
 		snprintf(out, outlen, "project");
 }
 
-static int
-id_taken(const char *id, const struct cat_project *cat, size_t ncat,
-	 char *const *mine, size_t nmine)
+/* The ids in use (the catalog's and those given out in this batch): an
+ * open-addressing set of borrowed strings, so that a large batch stays
+ * linear. */
+struct idset {
+	const char **slot;
+	size_t cap, n;
+};
+
+static size_t
+id_home(const struct idset *s, const char *id)
 {
-	for (size_t i = 0; i < ncat; i++)
-		if (strcmp(cat[i].id, id) == 0)
-			return 1;
-	for (size_t i = 0; i < nmine; i++)
-		if (mine[i] && strcmp(mine[i], id) == 0)
+	return (size_t)cat_hash(CAT_HASH_INIT, id, strlen(id)) & (s->cap - 1);
+}
+
+static int
+id_taken(const struct idset *s, const char *id)
+{
+	for (size_t i = id_home(s, id); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (strcmp(s->slot[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+/* Adds id, which must outlive the set. */
+static void
+id_add(struct idset *s, const char *id)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct idset b = {xcalloc(s->cap ? 2 * s->cap : 256,
+					  sizeof *b.slot),
+				  s->cap ? 2 * s->cap : 256, 0};
+		for (size_t j = 0; j < s->cap; j++)
+			if (s->slot[j])
+				id_add(&b, s->slot[j]);
+		free(s->slot);
+		*s = b;
+	}
+	for (i = id_home(s, id); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		;
+	s->slot[i] = id;
+	s->n++;
 }
 
 /* "https://github.com/org/repo" -> "org/repo", the catalog's form. */
@@ -508,31 +598,49 @@ github_short(const char *g)
  * their predicted labels, then their predictions. Nothing is written
  * when any entry fails the catalog's checks. */
 static int
-save_items(struct cli *c, const char *file, struct item *v, size_t n,
+save_items(const struct run *r, const char *file, struct item *v, size_t n,
 	   const struct cat_project *cat, size_t ncat)
 {
-	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
+	struct cli *c = r->c;
+	const struct cat_taxonomy *t = r->t;
 	cJSON *arr = cJSON_CreateArray();
+	struct clf_prediction p1, *p = &p1;
+	/* what a saved prediction keeps: its category, score and JSON */
+	int *pcat = xcalloc(n + 1, sizeof *pcat);
+	double *pscore = xcalloc(n + 1, sizeof *pscore);
+	char **pjson = xcalloc(n + 1, sizeof *pjson);
 	char **ids = xcalloc(n + 1, sizeof *ids);
 	struct cat_project *pv = NULL;
 	struct cat_prediction *pred = NULL;
 	struct cat_project *keep = NULL;
 	char *err = xmalloc(CAT_ERRLEN);
 	size_t npv = 0, nkeep = 0, skipped = 0;
+	struct idset taken = {0};
 	int rc = 0;
 
+	for (size_t i = 0; i < ncat; i++)
+		id_add(&taken, cat[i].id);
 	/* Entries in the catalog's own format, so that its checks (URL,
 	 * lengths, ...) apply exactly as to `aimap import`. */
 	for (size_t i = 0; i < n; i++) {
-		const struct clf_prediction *p = &v[i].pred;
+		struct clf_input in = {v[i].text, v[i].text_zh, v[i].tags,
+				       v[i].ntags};
 		char id[72], base[64];
 		cJSON *o = cJSON_CreateObject(), *st;
+		clf_predict(r->m, r->learner, &in, p);
 		if (!v[i].curated) {
+			cJSON *j = clf_prediction_json(t, v[i].name, p, NULL,
+						       NULL);
+			pcat[i] = p->category;
+			pscore[i] = p->category_score;
+			pjson[i] = cJSON_PrintUnformatted(j);
+			cJSON_Delete(j);
 			slugify(v[i].name, base, sizeof base);
 			snprintf(id, sizeof id, "%s", base);
-			for (int k = 2; id_taken(id, cat, ncat, ids, n); k++)
+			for (int k = 2; id_taken(&taken, id); k++)
 				snprintf(id, sizeof id, "%s-%d", base, k);
 			ids[i] = xstrdup(id);
+			id_add(&taken, ids[i]);
 		}
 		/* A project in the catalog already is checked under its
 		 * catalog id, and skipped below. */
@@ -576,14 +684,9 @@ save_items(struct cli *c, const char *file, struct item *v, size_t n,
 		}
 		pv[i].reviewed = 0;
 		pred[nkeep].project = pv[i].id;
-		pred[nkeep].category = v[i].pred.category;
-		pred[nkeep].score = v[i].pred.category_score;
-		{
-			cJSON *j = clf_prediction_json(t, v[i].name, &v[i].pred,
-						       NULL, NULL);
-			pred[nkeep].json = cJSON_PrintUnformatted(j);
-			cJSON_Delete(j);
-		}
+		pred[nkeep].category = pcat[i];
+		pred[nkeep].score = pscore[i];
+		pred[nkeep].json = pjson[i];
 		keep[nkeep++] = pv[i];
 	}
 	if (nkeep) {
@@ -619,8 +722,12 @@ save_items(struct cli *c, const char *file, struct item *v, size_t n,
 	fprintf(stderr, "%s%s\n", nkeep > 10 ? ", ..." : "",
 		skipped ? " (others already in the catalog)" : "");
 out:
-	for (size_t i = 0; pred && i < nkeep; i++)
-		cJSON_free((char *)pred[i].json);
+	free(taken.slot);
+	for (size_t i = 0; i < n; i++)
+		cJSON_free(pjson[i]);
+	free(pjson);
+	free(pcat);
+	free(pscore);
 	free(pred);
 	free(keep);
 	cat_projects_free(pv, npv);
@@ -667,6 +774,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	size_t n = 0, ncat = 0;
 	int i = 1, k, fmt = 0, learner = CLF_DEFAULT, explain = 0, save = 0;
 	int rc = 0, retrained = 0;
+	struct run run = {0};
 
 	buf_init(&pr.b, 0);
 	while ((k = cli_next_opt(c, "classify", argc, argv, &i, opts, &val)) !=
@@ -730,32 +838,20 @@ cmd_classify(struct cli *c, int argc, char **argv)
 		cli_err("%s", err);
 		goto out;
 	}
-	for (size_t j = 0; j < n; j++) {
-		struct clf_input in = {v[j].text, v[j].text_zh, v[j].tags,
-				       v[j].ntags};
+	for (size_t j = 0; j < n; j++)
 		v[j].curated = find_curated(cat, ncat, v[j].name);
-		clf_predict(m, learner, &in, &v[j].pred);
-		if (explain) {
-			v[j].ex = xmalloc(sizeof *v[j].ex);
-			clf_explain(m, &in, &v[j].pred, v[j].ex);
-		}
-	}
-	if (save && (rc = save_items(c, pr.file, v, n, cat, ncat)))
+	run = (struct run){c, cat_taxonomy(c->cat), m, learner, explain,
+			   explain ? xmalloc(sizeof *run.ex) : NULL};
+	if (save && (rc = save_items(&run, pr.file, v, n, cat, ncat)))
 		goto out;
-	if (fmt == 0) {
-		out_table(c, v, n, explain);
-	} else if (fmt == 2) {
-		rc = out_csv(c, v, n);
-	} else {
-		cJSON *a = cJSON_CreateArray();
-		for (size_t j = 0; j < n; j++)
-			cJSON_AddItemToArray(a, clf_prediction_json(
-				cat_taxonomy(c->cat), v[j].name, &v[j].pred,
-				v[j].curated, v[j].ex));
-		print_json(a);
-		cJSON_Delete(a);
-	}
+	if (fmt == 0)
+		out_table(&run, v, n);
+	else if (fmt == 2)
+		out_csv(&run, v, n);
+	else
+		out_json(&run, v, n);
 out:
+	free(run.ex);
 	cJSON_Delete(root);
 	items_free(v, n);
 	cat_projects_free(cat, ncat);
