@@ -383,7 +383,7 @@ accumulate(const int8_t *rows, uint32_t stride, const uint32_t *hits,
  * the columns [c0, c1) (multiples of 32). Each feature's value is
  * folded into its row by training, so this only adds. First every token
  * is looked up and the rows found are prefetched, then they are added:
- * the loads overlap instead of waiting one after another. */
+ * the row loads overlap instead of waiting one after another. */
 static void
 raw_scores(struct clf_model *m, int c0, int c1, struct clf_raw *r)
 {
@@ -399,11 +399,6 @@ raw_scores(struct clf_model *m, int c0, int c1, struct clf_raw *r)
 	if (m->hcap < m->toks.n + 1)
 		m->hits = xgrow(m->hits, sizeof *m->hits, &m->hcap,
 				m->toks.n + 1);
-	/* Touch every token's home slot first: the probes below then find
-	 * their lines on the way instead of one miss after another. */
-	for (size_t i = 0; i < m->toks.n; i++)
-		__builtin_prefetch(&m->slots[(m->toks.v[i].bucket * 0x9E3779B1u) &
-					     (m->nslots - 1)]);
 	for (size_t i = 0; i < m->toks.n; i++) {
 		struct clf_slot *sl = clfm_slot(m, m->toks.v[i].bucket);
 		if (!sl || sl->stamp == gen)

@@ -309,18 +309,73 @@ items_free(struct item *v, size_t n)
 	free(v);
 }
 
-/* The catalog project an input names: by id, else by name, ignoring
- * ASCII case. */
-static const struct cat_project *
-find_curated(const struct cat_project *v, size_t n, const char *name)
+/* The catalog's projects by id and by name (ASCII case folded), so that
+ * matching inputs stays linear however large the catalog. */
+struct names {
+	const struct cat_project **slot;     /* by name */
+	const struct cat_project **idslot;   /* by id */
+	size_t cap;
+};
+
+static uint64_t
+fold_hash(const char *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].id, name) == 0)
-			return &v[i];
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(v[i].name, name) == 0)
-			return &v[i];
-	return NULL;
+	uint64_t h = CAT_HASH_INIT;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		ch = ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+		h = cat_hash(h, &ch, 1);
+	}
+	return h;
+}
+
+static void
+names_init(struct names *x, const struct cat_project *v, size_t n)
+{
+	x->cap = 16;
+	while (x->cap < 2 * n + 2)
+		x->cap *= 2;
+	x->slot = xcalloc(x->cap, sizeof *x->slot);
+	x->idslot = xcalloc(x->cap, sizeof *x->idslot);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = (size_t)fold_hash(v[i].name) & (x->cap - 1);
+		while (x->slot[k])
+			k = (k + 1) & (x->cap - 1);
+		x->slot[k] = &v[i];
+		k = (size_t)cat_hash(CAT_HASH_INIT, v[i].id, strlen(v[i].id)) &
+		    (x->cap - 1);
+		while (x->idslot[k])
+			k = (k + 1) & (x->cap - 1);
+		x->idslot[k] = &v[i];
+	}
+}
+
+static void
+names_free(struct names *x)
+{
+	free(x->slot);
+	free(x->idslot);
+}
+
+/* The catalog project an input names: by id, else by name, ignoring
+ * ASCII case (the first in id order when names repeat). */
+static const struct cat_project *
+find_curated(const struct names *x, const char *name)
+{
+	const struct cat_project *best = NULL;
+	size_t k = (size_t)cat_hash(CAT_HASH_INIT, name, strlen(name)) &
+		   (x->cap - 1);
+
+	for (; x->idslot[k]; k = (k + 1) & (x->cap - 1))
+		if (strcmp(x->idslot[k]->id, name) == 0)
+			return x->idslot[k];
+	for (k = (size_t)fold_hash(name) & (x->cap - 1); x->slot[k];
+	     k = (k + 1) & (x->cap - 1))
+		if (strcasecmp(x->slot[k]->name, name) == 0 &&
+		    (!best || strcmp(x->slot[k]->id, best->id) < 0))
+			best = x->slot[k];
+	return best;
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -775,6 +830,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	int i = 1, k, fmt = 0, learner = CLF_DEFAULT, explain = 0, save = 0;
 	int rc = 0, retrained = 0;
 	struct run run = {0};
+	struct names names = {0};
 
 	buf_init(&pr.b, 0);
 	while ((k = cli_next_opt(c, "classify", argc, argv, &i, opts, &val)) !=
@@ -838,8 +894,9 @@ cmd_classify(struct cli *c, int argc, char **argv)
 		cli_err("%s", err);
 		goto out;
 	}
+	names_init(&names, cat, ncat);
 	for (size_t j = 0; j < n; j++)
-		v[j].curated = find_curated(cat, ncat, v[j].name);
+		v[j].curated = find_curated(&names, v[j].name);
 	run = (struct run){c, cat_taxonomy(c->cat), m, learner, explain,
 			   explain ? xmalloc(sizeof *run.ex) : NULL};
 	if (save && (rc = save_items(&run, pr.file, v, n, cat, ncat)))
@@ -851,6 +908,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	else
 		out_json(&run, v, n);
 out:
+	names_free(&names);
 	free(run.ex);
 	cJSON_Delete(root);
 	items_free(v, n);
