@@ -189,8 +189,9 @@ struct cat_import_stats {
 	size_t added, updated, unchanged;
 };
 
-/* Adds or updates projects in one transaction (all or nothing). origin
- * marks who wrote them. */
+/* Adds or updates projects in one transaction (all or nothing), or inside
+ * the caller's transaction when one is open (cat_begin): then a failure
+ * leaves the rollback to the caller. origin marks who wrote them. */
 int cat_upsert(struct cat *c, const struct cat_project *v, size_t n,
 	       int origin, struct cat_import_stats *st, char *err,
 	       size_t errlen);

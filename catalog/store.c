@@ -96,6 +96,7 @@ static const char *const migrations[CAT_SCHEMA_VERSION] = {
 /* AIMAP_FAULT=sql:N fails the Nth write step of the process. Tests use it to
  * prove that a failed write leaves the database as it was. */
 static long fault_countdown = -1;
+static int fault_fired;      /* the last failed step was injected */
 
 static void
 fault_init(void)
@@ -118,8 +119,10 @@ fault_init(void)
 int
 cati_wstep(sqlite3_stmt *st)
 {
-	if (fault_countdown > 0 && --fault_countdown == 0)
+	if (fault_countdown > 0 && --fault_countdown == 0) {
+		fault_fired = 1;
 		return SQLITE_IOERR;
+	}
 	return sqlite3_step(st);
 }
 
@@ -136,6 +139,14 @@ cati_fail(struct cat *c, char *err, size_t errlen, const char *what)
 {
 	int code = sqlite3_errcode(c->db);
 
+	/* An injected fault leaves SQLite with nothing to say ("not an
+	 * error"): say what happened instead. */
+	if (fault_fired) {
+		fault_fired = 0;
+		snprintf(err, errlen, "%s: %s: write failed (AIMAP_FAULT)",
+			 c->path, what);
+		return EX_IOERR;
+	}
 	snprintf(err, errlen, "%s: %s: %s", c->path, what,
 		 sqlite3_errmsg(c->db));
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
@@ -657,16 +668,19 @@ cat_upsert(struct cat *c, const struct cat_project *v, size_t n, int origin,
 	   struct cat_import_stats *st, char *err, size_t errlen)
 {
 	struct cat_import_stats local = {0};
-	int rc;
+	int rc, own = !c->in_tx;
 
-	if ((rc = cat_begin(c, err, errlen)))
+	/* Inside the caller's transaction when there is one, so that the
+	 * caller can make these projects part of a larger change. */
+	if (own && (rc = cat_begin(c, err, errlen)))
 		return rc;
 	if (upsert_all(c, v, n, origin, 0, &local) < 0) {
 		rc = cati_fail(c, err, errlen, "import failed, nothing written");
-		cat_rollback(c);
+		if (own)
+			cat_rollback(c);
 		return rc;
 	}
-	if ((rc = cat_commit(c, err, errlen)))
+	if (own && (rc = cat_commit(c, err, errlen)))
 		return rc;
 	if (st)
 		*st = local;

@@ -9,7 +9,6 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "catalog/classify_store.h"
 #include "classify/classify.h"
 #include "util/csv.h"
 #include "util/json.h"
@@ -745,29 +744,17 @@ save_items(const struct run *r, const char *file, struct item *v, size_t n,
 		keep[nkeep++] = pv[i];
 	}
 	if (nkeep) {
+		/* The projects and their predictions are one change. */
 		struct cat_import_stats st = {0};
-		rc = cat_upsert(c->cat, keep, nkeep, CAT_ORIGIN_PREDICTED, &st,
-				err, CAT_ERRLEN);
-		if (rc) {
+		if ((rc = cat_begin(c->cat, err, CAT_ERRLEN)) ||
+		    (rc = cat_upsert(c->cat, keep, nkeep, CAT_ORIGIN_PREDICTED,
+				     &st, err, CAT_ERRLEN)) ||
+		    (rc = cat_predictions_put(c->cat, pred, nkeep, err,
+					      CAT_ERRLEN)) ||
+		    (rc = cat_commit(c->cat, err, CAT_ERRLEN))) {
+			cat_rollback(c->cat);
 			cli_err("%s", err);
 			cli_err("nothing saved");
-			goto out;
-		}
-		rc = cat_predictions_put(c->cat, pred, nkeep, err, CAT_ERRLEN);
-		if (rc) {
-			/* Undo the projects: a half save is no save. */
-			const char **kids = xcalloc(nkeep + 1, sizeof *kids);
-			char err2[CAT_ERRLEN];
-			cli_err("%s", err);
-			for (size_t i = 0; i < nkeep; i++)
-				kids[i] = keep[i].id;
-			if (cat_predicted_remove(c->cat, kids, nkeep, NULL, err2,
-						 sizeof err2))
-				cli_err("%s (the projects were saved without "
-					"their scores)", err2);
-			else
-				cli_err("nothing saved");
-			free(kids);
 			goto out;
 		}
 	}

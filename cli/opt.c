@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 
 int
@@ -198,36 +199,20 @@ cli_out_close(struct cli_out *o, int failed)
 	return rc;
 }
 
-static void
-fmt_scaled(double v, char *out, size_t len, const char *prefix)
-{
-	static const char *const unit[] = {"", "K", "M", "B", "T"};
-	double a = fabs(v);
-	int u = 0;
-
-	if (isnan(v)) {
-		snprintf(out, len, "-");
-		return;
-	}
-	while (a >= 1000 && u < 4) {
-		a /= 1000;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, len, "%s%s%.0f", v < 0 ? "-" : "", prefix, a);
-	else
-		snprintf(out, len, "%s%s%.*f%s", v < 0 ? "-" : "", prefix,
-			 a < 10 ? 2 : a < 100 ? 1 : 0, a, unit[u]);
-}
-
 void
 cli_fmt_money(double v, char *out, size_t len)
 {
-	fmt_scaled(v, out, len, "$");
+	if (isnan(v))
+		snprintf(out, len, "-");
+	else
+		fmt_scaled(v, "$", out, len);
 }
 
 void
 cli_fmt_count(double v, char *out, size_t len)
 {
-	fmt_scaled(v, out, len, "");
+	if (isnan(v))
+		snprintf(out, len, "-");
+	else
+		fmt_scaled(v, "", out, len);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -222,38 +223,22 @@ report_text_fit(const char *s, double maxw, double size, int bold)
 
 /* ---- formatting ------------------------------------------------------- */
 
-static void
-fmt_scaled(double v, char *out, size_t len, const char *prefix)
-{
-	static const char *const unit[] = {"", "K", "M", "B", "T"};
-	double a = fabs(v);
-	int u = 0;
-
-	if (isnan(v)) {
-		snprintf(out, len, "%s", "");
-		return;
-	}
-	while (a >= 999.5 && u < 4) {
-		a /= 1000;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, len, "%s%s%.0f", v < 0 ? "-" : "", prefix, a);
-	else
-		snprintf(out, len, "%s%s%.*f%s", v < 0 ? "-" : "", prefix,
-			 a < 9.995 ? 2 : a < 99.95 ? 1 : 0, a, unit[u]);
-}
-
 void
 report_fmt_money(double v, char *out, size_t len)
 {
-	fmt_scaled(v, out, len, "$");
+	if (isnan(v))
+		snprintf(out, len, "%s", "");
+	else
+		fmt_scaled(v, "$", out, len);
 }
 
 void
 report_fmt_count(double v, char *out, size_t len)
 {
-	fmt_scaled(v, out, len, "");
+	if (isnan(v))
+		snprintf(out, len, "%s", "");
+	else
+		fmt_scaled(v, "", out, len);
 }
 
 void

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -433,21 +434,6 @@ model_doc_draw(const struct model_pen *p, const struct model_doc *d,
 
 /* ---- figures ---------------------------------------------------------- */
 
-static void
-fmt_scaled(double v, char *out, size_t len, const char *prefix)
-{
-	static const char *const unit[] = {"", "K", "M", "B", "T"};
-	double a = fabs(v);
-	int u = 0;
-
-	while (a >= 999.5 && u < 4) {
-		a /= 1000;
-		u++;
-	}
-	snprintf(out, len, "%s%s%.*f%s", v < 0 ? "-" : "", prefix,
-		 a < 9.995 ? 2 : a < 99.95 ? 1 : 0, a, unit[u]);
-}
-
 void
 model_fmt_money(double v, char *out, size_t len)
 {
@@ -462,7 +448,7 @@ model_fmt_money(double v, char *out, size_t len)
 	else if (a < 999.5)
 		snprintf(out, len, "%s$%.2f", v < 0 ? "-" : "", a);
 	else
-		fmt_scaled(v, out, len, "$");
+		fmt_scaled(v, "$", out, len);
 }
 
 void
@@ -473,7 +459,7 @@ model_fmt_count(double v, char *out, size_t len)
 	else if (fabs(v) < 999.5)
 		snprintf(out, len, "%.0f", v);
 	else
-		fmt_scaled(v, out, len, "");
+		fmt_scaled(v, "", out, len);
 }
 
 void

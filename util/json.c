@@ -25,13 +25,15 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 	int fd, rc = 0;
 	ssize_t n;
 
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+
 	/* O_NONBLOCK: opening a FIFO with no writer must not hang; the flag is
 	 * cleared below, and a FIFO without a writer then reads as empty. */
 	fd = strcmp(path, "-") == 0
 		     ? STDIN_FILENO
 		     : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
+		snprintf(err, errlen, "%s: cannot open: %s", name,
 			 strerror(errno));
 		return EX_NOINPUT;
 	}
@@ -39,14 +41,14 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (fstat(fd, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s: is a directory", path);
+			snprintf(err, errlen, "%s: is a directory", name);
 			rc = EX_NOINPUT;
 			goto out;
 		}
 		if (S_ISREG(st.st_mode) && (size_t)st.st_size > limit) {
 			snprintf(err, errlen,
 				 "%s: file is %lld bytes, over the limit of "
-				 "%zu MiB", path, (long long)st.st_size,
+				 "%zu MiB", name, (long long)st.st_size,
 				 limit >> 20);
 			rc = EX_DATAERR;
 			goto out;
@@ -66,7 +68,7 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(err, errlen, "%s: read error: %s", path,
+			snprintf(err, errlen, "%s: read error: %s", name,
 				 strerror(errno));
 			rc = errno == EISDIR ? EX_NOINPUT : EX_IOERR;
 			goto out;
@@ -75,7 +77,7 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 			break;
 		if (b->len + (size_t)n > limit || buf_append(b, chunk, (size_t)n)) {
 			snprintf(err, errlen, "%s: input is over the limit of "
-				 "%zu MiB", path, limit >> 20);
+				 "%zu MiB", name, limit >> 20);
 			rc = EX_DATAERR;
 			goto out;
 		}

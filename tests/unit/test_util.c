@@ -5,6 +5,7 @@
 #include "tests/lib/t.h"
 #include "util/buf.h"
 #include "util/csv.h"
+#include "util/fmt.h"
 #include "util/json.h"
 #include "util/utf8.h"
 
@@ -155,6 +156,25 @@ test_json_errors(void)
 }
 
 static void
+test_fmt(void)
+{
+	char b[32];
+
+	fmt_scaled(0, "$", b, sizeof b);
+	T_STR(b, "$0");
+	fmt_scaled(999, "", b, sizeof b);
+	T_STR(b, "999");
+	fmt_scaled(999999, "$", b, sizeof b);    /* never "1000K" */
+	T_STR(b, "$1.00M");
+	fmt_scaled(1234567, "$", b, sizeof b);
+	T_STR(b, "$1.23M");
+	fmt_scaled(-45600, "", b, sizeof b);
+	T_STR(b, "-45.6K");
+	fmt_scaled(2.5e15, "$", b, sizeof b);
+	T_STR(b, "$2500T");
+}
+
+static void
 test_buf_limit(void)
 {
 	struct buf b;
@@ -175,6 +195,7 @@ main(void)
 	T_RUN(test_sanitize);
 	T_RUN(test_csv);
 	T_RUN(test_json_errors);
+	T_RUN(test_fmt);
 	T_RUN(test_buf_limit);
 	return t_done();
 }
