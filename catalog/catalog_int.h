@@ -36,11 +36,17 @@ struct upsert_stmts {
 		*add_chain;
 };
 int cati_upsert_prepare(struct cat *c, struct upsert_stmts *s);
-/* keep_user: leave projects the user owns alone (a data sync). Returns 0,
- * or -1 on a database error (see cati_fail). */
+/* What an unchanged project is recognised by: a hash of every field
+ * stored. Pure, so an import computes it on its checking thread. */
+uint64_t cati_content_hash(const struct cat_taxonomy *t,
+			   const struct cat_project *p);
+/* Writes p, whose cati_content_hash is content_hash. keep_user: leave
+ * projects the user owns alone (a data sync). Returns 0, or -1 on a
+ * database error (see cati_fail). */
 int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
-		    const struct cat_project *p, int origin, int keep_user,
-		    int64_t t, struct cat_import_stats *st);
+		    const struct cat_project *p, uint64_t content_hash,
+		    int origin, int keep_user, int64_t t,
+		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include "catalog/catalog_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +55,15 @@ cat_project_free(struct cat_project *p)
 	if (!p)
 		return;
 	if (p->in_block) {
+		/* The strings, the chains and the homepage text are in a
+		 * block, which this project may own. */
 		free(p->block);
 		p->id = p->name = p->description = p->description_zh = NULL;
 		p->website = p->twitter = p->github = p->coingecko_id = NULL;
 		p->defillama_slug = p->token = p->source = NULL;
+		p->homepage_text = NULL;
+		p->chains = NULL;
+		p->nchains = 0;
 	}
 	free(p->id);
 	free(p->name);
@@ -174,14 +180,14 @@ is_url(const char *s)
 }
 
 /* A string field: absent or null gives NULL (unless required); anything
- * else must be a valid UTF-8 string within max bytes. */
+ * else must be a valid UTF-8 string within max bytes. it is the field's
+ * value, NULL when absent. */
 static int
-get_string(struct vctx *v, const cJSON *obj, const char *key, int required,
+get_string(struct vctx *v, const cJSON *it, const char *key, int required,
 	   size_t max, char **out)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 	const char *s;
-	size_t bad;
+	size_t bad, len;
 
 	*out = NULL;
 	if (!it || cJSON_IsNull(it)) {
@@ -197,11 +203,12 @@ get_string(struct vctx *v, const cJSON *obj, const char *key, int required,
 		return -1;
 	}
 	s = it->valuestring;
-	if (!utf8_valid(s, strlen(s), &bad)) {
+	len = strlen(s);
+	if (!utf8_valid(s, len, &bad)) {
 		complain(v, key, "invalid UTF-8 at byte %zu", bad);
 		return -1;
 	}
-	if (strlen(s) > max) {
+	if (len > max) {
 		complain(v, key, "longer than %zu bytes", max);
 		return -1;
 	}
@@ -210,12 +217,19 @@ get_string(struct vctx *v, const cJSON *obj, const char *key, int required,
 		return -1;
 	}
 	/* An empty optional string means the same as null. */
-	if (!*s)
+	if (!len)
 		return 0;
-	*out = xstrdup(s);
+	*out = xmalloc(len + 1);
+	memcpy(*out, s, len + 1);
 	return 0;
 }
 
+/* The keys of an entry, in the order of enum key. */
+enum key {
+	K_ID, K_NAME, K_LAYER, K_CATEGORY, K_STAGES, K_DESCRIPTION,
+	K_DESCRIPTION_ZH, K_WEBSITE, K_TWITTER, K_GITHUB, K_COINGECKO_ID,
+	K_DEFILLAMA_SLUG, K_TOKEN, K_CHAINS, K_SOURCE
+};
 static const char *const known_keys[] = {
 	"id", "name", "layer", "category", "stages", "description",
 	"description_zh", "website", "twitter", "github", "coingecko_id",
@@ -248,7 +262,9 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 	if (rawid && utf8_valid(rawid, strlen(rawid), NULL))
 		v->id = rawid;
 
-	/* Unknown and repeated keys, in one pass: a bit per known key. */
+	/* Unknown and repeated keys, in one pass: a bit per known key, and
+	 * each known key's value in its slot. */
+	const cJSON *f[sizeof known_keys / sizeof *known_keys] = {0};
 	uint32_t seen = 0;
 	cJSON_ArrayForEach(it, obj) {
 		size_t k;
@@ -259,6 +275,7 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 		if (k < sizeof known_keys / sizeof *known_keys &&
 		    !(seen & (1u << k))) {
 			seen |= 1u << k;
+			f[k] = it;
 			continue;
 		}
 		char *safe = utf8_sanitize(it->string, 1);
@@ -269,36 +286,36 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 		free(safe);
 	}
 
-	get_string(v, obj, "id", 1, 64, &p->id);
+	get_string(v, f[K_ID], "id", 1, 64, &p->id);
 	if (p->id && !is_slug(p->id))
 		complain(v, "id", "must be a lowercase slug of a-z, 0-9 and "
 			 "'-' (at most 64 characters)");
-	get_string(v, obj, "name", 1, MAX_SHORT, &p->name);
-	get_string(v, obj, "description", 1, MAX_TEXT, &p->description);
-	get_string(v, obj, "description_zh", 0, MAX_TEXT, &p->description_zh);
+	get_string(v, f[K_NAME], "name", 1, MAX_SHORT, &p->name);
+	get_string(v, f[K_DESCRIPTION], "description", 1, MAX_TEXT, &p->description);
+	get_string(v, f[K_DESCRIPTION_ZH], "description_zh", 0, MAX_TEXT, &p->description_zh);
 
-	get_string(v, obj, "website", 0, MAX_SHORT, &p->website);
+	get_string(v, f[K_WEBSITE], "website", 0, MAX_SHORT, &p->website);
 	if (p->website && !is_url(p->website))
 		complain(v, "website", "must be an http:// or https:// URL");
-	get_string(v, obj, "twitter", 0, 15, &p->twitter);
+	get_string(v, f[K_TWITTER], "twitter", 0, 15, &p->twitter);
 	if (p->twitter && !chars_ok(p->twitter, "_"))
 		complain(v, "twitter", "must be a handle without @ "
 			 "(letters, digits, _)");
-	get_string(v, obj, "github", 0, MAX_SHORT, &p->github);
+	get_string(v, f[K_GITHUB], "github", 0, MAX_SHORT, &p->github);
 	if (p->github && (!chars_ok(p->github, "-_./") ||
 			  strchr(p->github, '/') != strrchr(p->github, '/') ||
 			  p->github[0] == '/' || strstr(p->github, "..")))
 		complain(v, "github", "must be \"org\" or \"org/repo\"");
-	get_string(v, obj, "coingecko_id", 0, MAX_SHORT, &p->coingecko_id);
+	get_string(v, f[K_COINGECKO_ID], "coingecko_id", 0, MAX_SHORT, &p->coingecko_id);
 	if (p->coingecko_id && !chars_ok(p->coingecko_id, "-_."))
 		complain(v, "coingecko_id", "must be a CoinGecko API id");
-	get_string(v, obj, "defillama_slug", 0, MAX_SHORT, &p->defillama_slug);
+	get_string(v, f[K_DEFILLAMA_SLUG], "defillama_slug", 0, MAX_SHORT, &p->defillama_slug);
 	if (p->defillama_slug && !chars_ok(p->defillama_slug, "-_."))
 		complain(v, "defillama_slug", "must be a DefiLlama slug");
-	get_string(v, obj, "token", 0, 20, &p->token);
+	get_string(v, f[K_TOKEN], "token", 0, 20, &p->token);
 	if (p->token && !chars_ok(p->token, "-_.$"))
 		complain(v, "token", "must be a ticker symbol");
-	get_string(v, obj, "source", 0, 16, &p->source);
+	get_string(v, f[K_SOURCE], "source", 0, 16, &p->source);
 	if (p->source && strcmp(p->source, "seed") &&
 	    strcmp(p->source, "curated"))
 		complain(v, "source", "must be \"seed\" or \"curated\"");
@@ -306,12 +323,12 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 		p->source = xstrdup("curated");
 
 	/* Layer and category: known, and the category on that layer. */
-	if (get_string(v, obj, "layer", 1, 64, &layer) == 0 && layer) {
+	if (get_string(v, f[K_LAYER], "layer", 1, 64, &layer) == 0 && layer) {
 		p->layer = cat_layer_index(t, layer);
 		if (p->layer < 0)
 			complain(v, "layer", "unknown layer \"%s\"", layer);
 	}
-	if (get_string(v, obj, "category", 1, 64, &category) == 0 &&
+	if (get_string(v, f[K_CATEGORY], "category", 1, 64, &category) == 0 &&
 	    category) {
 		p->category = cat_category_index(t, category);
 		if (p->category < 0)
@@ -328,7 +345,7 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 	free(category);
 
 	/* Stages: a non-empty array of known ids without repeats. */
-	it = cJSON_GetObjectItemCaseSensitive(obj, "stages");
+	it = f[K_STAGES];
 	if (!it || cJSON_IsNull(it)) {
 		complain(v, "stages", "missing (required)");
 	} else if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) == 0) {
@@ -355,7 +372,7 @@ parse_one(const struct cat_taxonomy *t, struct vctx *v, const cJSON *obj,
 	}
 
 	/* Chains: null (unknown) or an array of short strings. */
-	it = cJSON_GetObjectItemCaseSensitive(obj, "chains");
+	it = f[K_CHAINS];
 	if (it && !cJSON_IsNull(it)) {
 		const cJSON *s;
 		if (!cJSON_IsArray(it)) {
@@ -593,24 +610,321 @@ idset_free(struct idset *s)
 	free(s->vals);
 }
 
+/* Entries go from the checking to the writing through a small queue, so
+ * that a large import checks one entry on a second core while SQLite
+ * writes the one before: the two halves take about the same time. */
+#define QUEUE_LEN 256
+#define BATCH 64
+#define THREADED_MIN 512       /* entries; fewer are not worth a thread */
+
+/* A valid entry on its way to the writer. */
+struct checked {
+	struct cat_project p;
+	uint64_t hash;           /* cati_content_hash of p */
+};
+
+struct import {
+	/* Read-only while the checker runs. */
+	const struct cat_taxonomy *t;
+	const char *text;
+	const struct json_span *spans;
+	size_t n;
+	int writing;
+	/* The checker's own. */
+	struct vctx v;
+	struct idset ids;
+	/* The queue, under mu. The checker stops handing over entries at
+	 * the first problem (nothing will be written) and stops altogether
+	 * when the writer gives up. */
+	pthread_mutex_t mu;
+	pthread_cond_t ready, room;     /* entries to write; room for more */
+	struct checked q[QUEUE_LEN];
+	size_t head, count;
+	int done, stop;
+	int threaded;
+	/* The writer's own. */
+	struct cat *c;
+	struct upsert_stmts us;
+	int origin;
+	int64_t now;
+	struct cat_import_stats stats;
+	int dberr;
+};
+
+static int
+write_one(struct import *im, struct checked *e)
+{
+	int rc = 0;
+
+	if (!im->dberr && cati_upsert_one(im->c, &im->us, &e->p, e->hash,
+					  im->origin, 0, im->now,
+					  &im->stats) < 0) {
+		im->dberr = 1;
+		rc = -1;
+	}
+	cat_project_free(&e->p);
+	return rc;
+}
+
+/* The checker hands p over; returns -1 when the writer has stopped. The
+ * writer is woken once a batch is waiting, not for every entry: waking a
+ * thread costs more than writing an entry. */
+static int
+hand_over(struct import *im, struct checked *e)
+{
+	int rc = 0;
+
+	if (!im->threaded)
+		return write_one(im, e);
+	pthread_mutex_lock(&im->mu);
+	while (im->count == QUEUE_LEN && !im->stop)
+		pthread_cond_wait(&im->room, &im->mu);
+	if (im->stop) {
+		cat_project_free(&e->p);
+		rc = -1;
+	} else {
+		im->q[(im->head + im->count) % QUEUE_LEN] = *e;
+		if (++im->count == BATCH)
+			pthread_cond_signal(&im->ready);
+	}
+	pthread_mutex_unlock(&im->mu);
+	return rc;
+}
+
+/* cJSON allocates every node and string of an entry on its own, and the
+ * import frees them all a moment later: millions of malloc and free calls,
+ * slower still once two threads share the heap. While an import's thread
+ * parses an entry, cJSON allocates from a per-thread region instead, and
+ * the whole tree goes at once when the region is reset. The hooks are
+ * installed once for the process and behave as malloc and free on every
+ * thread without a region, and for memory outside the region. */
+struct region {
+	char *base;
+	size_t cap, used;
+	int spilled;          /* some allocation did not fit: malloc'ed */
+};
+
+static _Thread_local struct region *cur_region;
+
+static void *
+region_alloc(size_t n)
+{
+	struct region *r = cur_region;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!r || n > r->cap - r->used) {
+		if (r)
+			r->spilled = 1;
+		return malloc(n);
+	}
+	void *p = r->base + r->used;
+	r->used += n;
+	return p;
+}
+
+static void
+region_free(void *p)
+{
+	struct region *r = cur_region;
+
+	if (r && (char *)p >= r->base && (char *)p < r->base + r->cap)
+		return;   /* goes with the region */
+	free(p);
+}
+
+static void
+install_hooks(void)
+{
+	cJSON_Hooks h = {region_alloc, region_free};
+	cJSON_InitHooks(&h);
+}
+
+/* Parses one entry's text with cJSON allocating from r (sized for it).
+ * Release the tree with region_done. */
+static cJSON *
+region_parse(struct region *r, const char *text, size_t len)
+{
+	/* A tree takes at most a node (64 bytes) per input byte plus the
+	 * strings; an entry is usually a few kilobytes. Larger ones parse
+	 * outside the region. */
+	size_t want = len < ((size_t)1 << 20) ? 96 * len + 4096 : 0;
+
+	if (want > r->cap) {
+		free(r->base);
+		r->cap = want > 65536 ? want : 65536;
+		r->base = xmalloc(r->cap);
+	}
+	r->used = 0;
+	r->spilled = 0;
+	cur_region = want ? r : NULL;
+	cJSON *obj = cJSON_ParseWithLength(text, len);
+	cur_region = NULL;
+	return obj;
+}
+
+static void
+region_done(struct region *r, cJSON *obj)
+{
+	/* Without spills every node is in the region: nothing to walk. */
+	if (!obj)
+		return;
+	cur_region = r;
+	if (r->spilled || r->used == 0)
+		cJSON_Delete(obj);
+	cur_region = NULL;
+}
+
+/* One block for all of p's strings and chains, so that the writer frees
+ * one allocation per project (see cat_project.in_block). */
+static void
+pack(struct cat_project *p)
+{
+	char **f[] = {
+		&p->id, &p->name, &p->description, &p->description_zh,
+		&p->website, &p->twitter, &p->github, &p->coingecko_id,
+		&p->defillama_slug, &p->token, &p->source,
+	};
+	size_t nf = sizeof f / sizeof *f, total = 0;
+	char *at, **chains;
+
+	if (p->chains)
+		total += (p->nchains + 1) * sizeof *p->chains;
+	for (size_t i = 0; i < p->nchains; i++)
+		total += strlen(p->chains[i]) + 1;
+	for (size_t i = 0; i < nf; i++)
+		if (*f[i])
+			total += strlen(*f[i]) + 1;
+	p->block = at = xmalloc(total ? total : 1);
+	if (p->chains) {
+		chains = (char **)(void *)at;
+		at += (p->nchains + 1) * sizeof *chains;
+		for (size_t i = 0; i < p->nchains; i++) {
+			size_t l = strlen(p->chains[i]) + 1;
+			memcpy(at, p->chains[i], l);
+			free(p->chains[i]);
+			chains[i] = at;
+			at += l;
+		}
+		chains[p->nchains] = NULL;
+		free(p->chains);
+		p->chains = chains;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		if (!*f[i])
+			continue;
+		size_t l = strlen(*f[i]) + 1;
+		memcpy(at, *f[i], l);
+		free(*f[i]);
+		*f[i] = at;
+		at += l;
+	}
+	p->in_block = 1;
+}
+
+/* Parses and checks every entry, handing the valid ones to the writer
+ * while no entry so far had a problem. */
+static void *
+check_all(void *arg)
+{
+	struct import *im = arg;
+	struct vctx *v = &im->v;
+	struct region r = {0};
+
+	for (size_t i = 0; i < im->n; i++) {
+		struct checked e;
+		struct cat_project p;
+		cJSON *obj = region_parse(&r, im->text + im->spans[i].off,
+					  im->spans[i].len);
+		int before = v->nerr;
+
+		v->index = i;
+		v->id = NULL;
+		if (!obj) {
+			complain(v, NULL, "cannot parse (out of memory?)");
+			continue;
+		}
+		parse_one(im->t, v, obj, &p);
+		if (v->nerr == before) {
+			size_t first = idset_add(&im->ids, p.id, i);
+			if (first != (size_t)-1) {
+				v->id = p.id;
+				complain(v, "id", "duplicate of entry %zu",
+					 first);
+			}
+		}
+		region_done(&r, obj);
+		if (v->nerr == 0 && im->writing) {
+			e.hash = cati_content_hash(im->t, &p);
+			pack(&p);
+			e.p = p;
+			if (hand_over(im, &e) < 0)
+				break;
+		} else {
+			cat_project_free(&p);
+		}
+	}
+	if (im->threaded) {
+		pthread_mutex_lock(&im->mu);
+		im->done = 1;
+		pthread_cond_signal(&im->ready);
+		pthread_mutex_unlock(&im->mu);
+	}
+	free(r.base);
+	return NULL;
+}
+
+/* The writer's side of a threaded import: takes what is waiting, a batch
+ * at a time, and writes it, until the checker is done; after a database
+ * error it only drains the queue. */
+static void
+write_all(struct import *im)
+{
+	struct checked batch[QUEUE_LEN];
+
+	for (;;) {
+		size_t n = 0;
+		pthread_mutex_lock(&im->mu);
+		while (im->count < BATCH && !im->done)
+			pthread_cond_wait(&im->ready, &im->mu);
+		while (im->count) {
+			batch[n++] = im->q[im->head];
+			im->head = (im->head + 1) % QUEUE_LEN;
+			im->count--;
+		}
+		pthread_cond_signal(&im->room);
+		pthread_mutex_unlock(&im->mu);
+		if (n == 0)
+			break;   /* done, and nothing left */
+		int failed = 0;
+		for (size_t i = 0; i < n; i++)
+			failed |= write_one(im, &batch[i]) < 0;
+		if (failed) {
+			pthread_mutex_lock(&im->mu);
+			im->stop = 1;
+			pthread_cond_signal(&im->room);
+			pthread_mutex_unlock(&im->mu);
+		}
+	}
+}
+
 int
 cat_import_text(struct cat *c, const char *name, const char *text,
 		size_t len, int origin, int dry_run,
 		struct cat_import_stats *st, char *err, size_t errlen)
 {
-	const struct cat_taxonomy *t = cat_taxonomy(c);
-	struct cat_import_stats local = {0};
-	struct upsert_stmts us = {0};
+	struct import *im = xcalloc(1, sizeof *im);
 	struct json_span *spans = NULL;
-	struct idset ids = {0};
 	struct buf msgs;
-	struct vctx v = {.name = name};
+	pthread_t th;
 	size_t n = 0;
-	int is_array = 0, rc, writing = !dry_run, began = 0;
-	int64_t now = (int64_t)time(NULL);
+	int is_array = 0, rc, began = 0;
 
+	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&hooks_once, install_hooks);
 	buf_init(&msgs, 0);
-	v.msgs = &msgs;
+	im->v.name = name;
+	im->v.msgs = &msgs;
 	if ((rc = json_split(name, text, len, &spans, &n, &is_array, err,
 			     errlen)))
 		goto out;
@@ -625,53 +939,54 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		rc = EX_DATAERR;
 		goto out;
 	}
-	if (writing) {
+	im->t = cat_taxonomy(c);
+	im->text = text;
+	im->spans = spans;
+	im->n = n;
+	im->writing = !dry_run;
+	im->c = c;
+	im->origin = origin;
+	im->now = (int64_t)time(NULL);
+	if (im->writing) {
 		if ((rc = cat_begin(c, err, errlen)))
 			goto out;
 		began = 1;
-		if (cati_upsert_prepare(c, &us) < 0)
+		if (cati_upsert_prepare(c, &im->us) < 0)
 			goto dberr;
 	}
 	/* Each entry is parsed, checked and written in turn, so memory stays
-	 * that of one entry; the first invalid one stops the writing, the
-	 * checking goes on to report every problem, and the transaction is
-	 * rolled back. */
-	for (size_t i = 0; i < n; i++) {
-		struct cat_project p;
-		cJSON *obj = cJSON_ParseWithLength(text + spans[i].off,
-						   spans[i].len);
-		int before = v.nerr;
-
-		v.index = i;
-		v.id = NULL;
-		if (!obj) {
-			complain(&v, NULL, "cannot parse (out of memory?)");
-			continue;
-		}
-		parse_one(t, &v, obj, &p);
-		if (v.nerr == before) {
-			size_t first = idset_add(&ids, p.id, i);
-			if (first != (size_t)-1) {
-				v.id = p.id;
-				complain(&v, "id", "duplicate of entry %zu",
-					 first);
-			}
-		}
-		if (v.nerr == before && writing && v.nerr == 0 &&
-		    cati_upsert_one(c, &us, &p, origin, 0, now, &local) < 0) {
-			cat_project_free(&p);
-			cJSON_Delete(obj);
-			goto dberr;
-		}
-		cat_project_free(&p);
-		cJSON_Delete(obj);
+	 * that of a few entries; the first invalid one stops the writing,
+	 * the checking goes on to report every problem, and the transaction
+	 * is rolled back. */
+	if (im->writing && n >= THREADED_MIN) {
+		pthread_mutex_init(&im->mu, NULL);
+		pthread_cond_init(&im->ready, NULL);
+		pthread_cond_init(&im->room, NULL);
+		/* Set before the thread starts: it reads it. */
+		im->threaded = 1;
+		if (pthread_create(&th, NULL, check_all, im) != 0)
+			im->threaded = 0;   /* no thread: check here */
 	}
-	cati_upsert_finalize(&us);
-	memset(&us, 0, sizeof us);
-	if (v.nerr) {
-		if (v.nerr > MAX_REPORTED)
+	if (im->threaded) {
+		write_all(im);
+		pthread_join(th, NULL);
+	}
+	if (im->writing && n >= THREADED_MIN) {
+		pthread_cond_destroy(&im->room);
+		pthread_cond_destroy(&im->ready);
+		pthread_mutex_destroy(&im->mu);
+	}
+	if (!im->threaded) {
+		check_all(im);
+	}
+	if (im->dberr)
+		goto dberr;
+	cati_upsert_finalize(&im->us);
+	memset(&im->us, 0, sizeof im->us);
+	if (im->v.nerr) {
+		if (im->v.nerr > MAX_REPORTED)
 			buf_printf(&msgs, "\n%s: ... and %d more problems", name,
-				   v.nerr - MAX_REPORTED);
+				   im->v.nerr - MAX_REPORTED);
 		snprintf(err, errlen, "%s", msgs.data);
 		rc = EX_DATAERR;
 		goto out;
@@ -681,18 +996,19 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		if ((rc = cat_commit(c, err, errlen)))
 			goto out;
 	}
-	local.added += dry_run ? n : 0;
+	im->stats.added += dry_run ? n : 0;
 	if (st)
-		*st = local;
+		*st = im->stats;
 	rc = 0;
 	goto out;
 dberr:
 	rc = cati_fail(c, err, errlen, "import failed, nothing written");
 out:
-	cati_upsert_finalize(&us);
+	cati_upsert_finalize(&im->us);
 	if (began)
 		cat_rollback(c);
-	idset_free(&ids);
+	idset_free(&im->ids);
+	free(im);
 	free(spans);
 	buf_free(&msgs);
 	return rc;

@@ -13,6 +13,10 @@
 
 #include "classify/classify.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define CLF_FORMAT_VERSION 1
 #define CLF_WORD_MAX 48           /* bytes of a word that are hashed */
 
@@ -46,6 +50,13 @@ struct clf_toks {
  * UTF-8 bytes separate tokens. */
 void clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 	      struct clf_toks *out);
+/* The most features a text of len bytes can make. */
+size_t clft_max(const struct clf_featcfg *cfg, size_t len);
+/* The buckets alone of the features clft_run makes, in the same order,
+ * written to out (room for clft_max(cfg, len)); returns how many. This
+ * is prediction's reader: no spans to write. */
+size_t clft_buckets(const struct clf_featcfg *cfg, const char *text,
+		    size_t len, uint32_t *out);
 void clft_free(struct clf_toks *t);
 /* The stem of a lowercase ASCII word, in place; returns its new length. */
 size_t clft_stem(char *w, size_t n);
@@ -83,12 +94,19 @@ struct clf_stack {
 	double thr[CAT_MAX_STAGES];
 };
 
-/* One feature in the lookup table: a prediction touches one 8-byte slot
- * per token (is it known, which row, was it counted already). */
-struct clf_slot {
-	uint32_t key;             /* bucket, 0 when empty */
-	uint16_t row;             /* CLF_MAX_ROWS fits */
-	uint16_t stamp;           /* the last text that counted it */
+/* The lookup table: buckets in groups of eight, a group one cache line
+ * (the buckets, their rows and stamps). A bucket sits in the first group
+ * from its home on that has room, so a lookup reads one line, compares
+ * all eight keys at once and, in the common case, takes no branch that
+ * depends on where in the group the key was: a probe loop's mispredicted
+ * exits, each waiting for its load, were most of a prediction's lookup
+ * time. A stamp (the last text that counted the bucket) drops repeated
+ * features without sorting. */
+#define CLF_GROUP 8
+struct clf_group {
+	uint32_t key[CLF_GROUP];      /* bucket, 0 when empty */
+	uint16_t row[CLF_GROUP];      /* CLF_MAX_ROWS fits */
+	uint16_t stamp[CLF_GROUP];
 };
 
 struct clf_model {
@@ -106,8 +124,8 @@ struct clf_model {
 	uint32_t nrows, stride, half;   /* in bytes */
 	uint32_t *bucket;         /* nrows, ascending */
 	int8_t *rows;             /* nrows x stride */
-	uint32_t nslots;          /* power of two, at least 2 nrows */
-	struct clf_slot *slots;
+	uint32_t ngroups;         /* power of two, 8 ngroups >= 2 nrows */
+	struct clf_group *groups; /* 64-byte aligned */
 	int off[CLF_BLOCKS];      /* column where each block starts */
 	float *colscale;          /* stride */
 	double bias[CLF_BLOCKS][CLF_MAX_CATEGORIES > CAT_MAX_STAGES ?
@@ -125,8 +143,9 @@ struct clf_model {
 	/* Workspace of prediction (see the thread note in classify.h). */
 	uint16_t gen;
 	struct clf_toks toks;
-	uint32_t *hits;           /* rows found in the current text */
-	size_t hcap;
+	uint32_t *bk;             /* buckets of the current text, then
+				     the rows found */
+	size_t bkcap;
 };
 
 /* Where a row keeps its idf squared (a float in four int8 columns). */
@@ -139,20 +158,52 @@ struct clf_model {
 void clfm_layout(struct clf_model *m);
 /* Builds the lookup table from m->bucket (train and load). */
 void clfm_index(struct clf_model *m);
-/* The slot of a bucket, or NULL. */
-static inline struct clf_slot *
-clfm_slot(struct clf_model *m, uint32_t bucket)
+/* A bitmask of the places in group g that hold key. */
+static inline uint32_t
+clfm_match(const struct clf_group *g, uint32_t key)
 {
-	uint32_t mask = m->nslots - 1, i = (bucket * 0x9E3779B1u) & mask;
+#ifdef __SSE2__
+	__m128i k = _mm_set1_epi32((int)key);
+	__m128i a = _mm_load_si128((const __m128i *)g->key);
+	__m128i b = _mm_load_si128((const __m128i *)(g->key + 4));
+
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a, k))) |
+	       (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(b, k))) << 4;
+#else
+	uint32_t hit = 0;
+
+	for (int j = 0; j < CLF_GROUP; j++)
+		hit |= (uint32_t)(g->key[j] == key) << j;
+	return hit;
+#endif
+}
+/* The group of a bucket (never 0) and its place there (*at), or NULL
+ * when the model does not know it. */
+static inline struct clf_group *
+clfm_find(struct clf_model *m, uint32_t bucket, int *at)
+{
+	uint32_t mask = m->ngroups - 1, i = (bucket * 0x9E3779B1u) & mask;
 
 	for (;;) {
-		struct clf_slot *s = &m->slots[i];
-		if (s->key == bucket)
-			return s;
-		if (s->key == 0)
-			return NULL;
+		struct clf_group *g = &m->groups[i];
+		uint32_t hit = clfm_match(g, bucket);
+		if (hit) {
+			*at = __builtin_ctz(hit);
+			return g;
+		}
+		if (clfm_match(g, 0))
+			return NULL;    /* it would be here */
 		i = (i + 1) & mask;
 	}
+}
+/* The key of a bucket in the table, or NULL. */
+static inline const uint32_t *
+clfm_slot(struct clf_model *m, uint32_t bucket)
+{
+	int at;
+	struct clf_group *g = clfm_find(m, bucket, &at);
+
+	return g ? &g->key[at] : NULL;
 }
 /* A new stamp generation (a text about to be read). */
 uint16_t clfm_next_gen(struct clf_model *m);

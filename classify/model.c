@@ -1,11 +1,12 @@
 /* model.c: prediction, explanation, storage and JSON of a trained model.
  *
- * Prediction is the hot path: tokens are hashed as the text is read, each
- * bucket is looked up in an open-addressing table of 8-byte slots, and
- * the int8 rows of the features found are summed sixteen columns at a
- * time in int16 registers. A stamp in the slot drops repeated features
- * without sorting. Then a few dozen expf() calls turn scores into
- * calibrated probabilities. */
+ * Prediction is the hot path: the text becomes a list of buckets (no
+ * spans, no allocation once the workspace has grown), each bucket is
+ * looked up in a table of cache-line groups of eight (see struct
+ * clf_group), and the int8 rows of the features found are summed sixteen
+ * columns at a time in int16 registers. A stamp in the table drops
+ * repeated features without sorting. Then a few dozen expf() calls turn
+ * scores into calibrated probabilities. */
 #include "classify/classify_int.h"
 
 #include <math.h>
@@ -112,25 +113,32 @@ clfm_layout(struct clf_model *m)
 	m->colscale = xcalloc(m->stride, sizeof *m->colscale);
 }
 
-/* Slots hold row numbers in 16 bits. */
-_Static_assert(CLF_MAX_ROWS <= 65535, "row numbers must fit a slot");
+/* Groups hold row numbers in 16 bits. */
+_Static_assert(CLF_MAX_ROWS <= 65535, "row numbers must fit a group");
+_Static_assert(sizeof(struct clf_group) == 64, "a group is a cache line");
 
 void
 clfm_index(struct clf_model *m)
 {
-	uint32_t ns = 16;
+	uint32_t ng = 2;
 
-	while (ns < 2 * m->nrows + 2)
-		ns *= 2;
-	free(m->slots);
-	m->nslots = ns;
-	m->slots = xcalloc(ns, sizeof *m->slots);
+	/* At most half full: a group then overflows into the next for
+	 * about one bucket in a hundred. */
+	while (ng * CLF_GROUP < 2 * m->nrows + 2)
+		ng *= 2;
+	free(m->groups);
+	m->ngroups = ng;
+	m->groups = aligned_alloc(64, (size_t)ng * sizeof *m->groups);
+	if (!m->groups)
+		m->groups = xmalloc((size_t)ng * sizeof *m->groups);
+	memset(m->groups, 0, (size_t)ng * sizeof *m->groups);
 	for (uint32_t r = 0; r < m->nrows; r++) {
-		uint32_t i = (m->bucket[r] * 0x9E3779B1u) & (ns - 1);
-		while (m->slots[i].key)
-			i = (i + 1) & (ns - 1);
-		m->slots[i].key = m->bucket[r];
-		m->slots[i].row = (uint16_t)r;
+		uint32_t i = (m->bucket[r] * 0x9E3779B1u) & (ng - 1), free_at;
+		while (!(free_at = clfm_match(&m->groups[i], 0)))
+			i = (i + 1) & (ng - 1);
+		int j = __builtin_ctz(free_at);
+		m->groups[i].key[j] = m->bucket[r];
+		m->groups[i].row[j] = (uint16_t)r;
 	}
 	m->gen = 0;
 }
@@ -139,8 +147,8 @@ uint16_t
 clfm_next_gen(struct clf_model *m)
 {
 	if (++m->gen == 0) {
-		for (uint32_t i = 0; i < m->nslots; i++)
-			m->slots[i].stamp = 0;
+		for (uint32_t i = 0; i < m->ngroups; i++)
+			memset(m->groups[i].stamp, 0, sizeof m->groups[i].stamp);
 		m->gen = 1;
 	}
 	return m->gen;
@@ -171,8 +179,8 @@ clf_free(struct clf_model *m)
 	free(m->rows);
 	free(m->colscale);
 	free(m->stage_prior);
-	free(m->slots);
-	free(m->hits);
+	free(m->groups);
+	free(m->bk);
 	clft_free(&m->toks);
 	free(m);
 }
@@ -191,6 +199,8 @@ clf_default_learner(const struct clf_model *m)
 
 /* ---- scores to probabilities ------------------------------------------- */
 
+typedef double v2d __attribute__((vector_size(16)));
+
 static void
 stack_probs(const struct clf_model *m, int learner, const double *a,
 	    const double *catp, const double *prior, double *q)
@@ -200,12 +210,24 @@ stack_probs(const struct clf_model *m, int learner, const double *a,
 	double ps[CAT_MAX_STAGES];
 
 	/* The prior under the category distribution: a row-major
-	 * vector-matrix product, contiguous in s. */
-	for (int s = 0; s < S; s++)
-		ps[s] = 0;
-	for (int k = 0; k < K; k++)
-		for (int s = 0; s < S; s++)
-			ps[s] += catp[k] * prior[k * S + s];
+	 * vector-matrix product, two stages at a time. Each sum is still
+	 * made in the order of k, so the result is the same as one stage
+	 * at a time. */
+	int s0 = 0;
+	for (; s0 + 2 <= S; s0 += 2) {
+		v2d sum = {0, 0};
+		for (int k = 0; k < K; k++) {
+			v2d x;
+			memcpy(&x, prior + k * S + s0, sizeof x);
+			sum += catp[k] * x;
+		}
+		memcpy(ps + s0, &sum, sizeof sum);
+	}
+	for (; s0 < S; s0++) {
+		ps[s0] = 0;
+		for (int k = 0; k < K; k++)
+			ps[s0] += catp[k] * prior[k * S + s0];
+	}
 	for (int s = 0; s < S; s++)
 		q[s] = clf_sigmoid(st->wa[s] * a[s] + st->wb[s] *
 				   clf_logit(ps[s]) + st->w0[s]);
@@ -259,55 +281,58 @@ clfm_probs(const struct clf_model *m, int learner, const struct clf_raw *r,
 void
 clfm_decide(const struct clf_model *m, int learner, struct clf_prediction *o)
 {
-	int K = m->ncat, best = 0, any = 0;
+	int K = m->ncat, top[3] = {-1, -1, -1};
 	const struct clf_stack *st = &m->stack[learner];
+	const double *cp = o->cat_prob;
+	uint64_t set = 0;
 
 	for (int l = 0; l < CLF_MAX_LAYERS; l++)
 		o->layer_prob[l] = 0;
 	for (int k = 0; k < K; k++)
-		o->layer_prob[m->cat_layer[k]] += o->cat_prob[k];
-	/* The layer follows the category. (Choosing the layer first, by
-	 * its summed probability, and then the best category in it did no
-	 * better in cross-validation.) */
-	for (int k = 1; k < K; k++)
-		if (o->cat_prob[k] > o->cat_prob[best])
-			best = k;
+		o->layer_prob[m->cat_layer[k]] += cp[k];
+	/* The three most likely categories in one pass, the first of equals
+	 * first. The layer follows the category. (Choosing the layer
+	 * first, by its summed probability, and then the best category in
+	 * it did no better in cross-validation.) */
+	for (int k = 0; k < K; k++) {
+		if (top[0] < 0 || cp[k] > cp[top[0]]) {
+			top[2] = top[1];
+			top[1] = top[0];
+			top[0] = k;
+		} else if (top[1] < 0 || cp[k] > cp[top[1]]) {
+			top[2] = top[1];
+			top[1] = k;
+		} else if (top[2] < 0 || cp[k] > cp[top[2]]) {
+			top[2] = k;
+		}
+	}
 	o->learner = learner;
-	o->category = best;
-	o->category_score = o->cat_prob[best];
-	o->layer = m->cat_layer[best];
+	o->category = top[0];
+	o->category_score = cp[top[0]];
+	o->layer = m->cat_layer[top[0]];
 	o->layer_score = o->layer_prob[o->layer];
 	for (int a = 0; a < 2; a++) {
-		int pick = -1;
-		for (int k = 0; k < K; k++) {
-			if (k == best || (a == 1 && k == o->alt[0]))
-				continue;
-			if (pick < 0 || o->cat_prob[k] > o->cat_prob[pick])
-				pick = k;
-		}
-		o->alt[a] = pick;
-		o->alt_score[a] = pick >= 0 ? o->cat_prob[pick] : 0;
+		o->alt[a] = top[a + 1];
+		o->alt_score[a] = top[a + 1] >= 0 ? cp[top[a + 1]] : 0;
 	}
-	o->stages = 0;
 	for (int s = 0; s < m->nstage; s++)
-		if (o->stage_prob[s] >= st->thr[s]) {
-			o->stages |= 1ULL << s;
-			any = 1;
-		}
-	if (!any) {
+		if (o->stage_prob[s] >= st->thr[s])
+			set |= 1ULL << s;
+	if (!set) {
 		/* Never empty: the most likely stage. */
 		int bs = 0;
 		for (int s = 1; s < m->nstage; s++)
 			if (o->stage_prob[s] > o->stage_prob[bs])
 				bs = s;
-		o->stages = 1ULL << bs;
+		set = 1ULL << bs;
 	}
+	o->stages = set;
 }
 
 /* ---- prediction --------------------------------------------------------- */
 
 /* Vectors of the accumulation: sixteen int8 columns, widened to int16.
- * GCC and Clang lower them to SSE2 (two registers each) or AVX2. */
+ * GCC and Clang lower them to SSE2 (two registers each), NEON, etc. */
 typedef int8_t v16i8 __attribute__((vector_size(16)));
 typedef int16_t v16i16 __attribute__((vector_size(32)));
 
@@ -348,12 +373,10 @@ add_rows(const int8_t *rows, uint32_t stride, const uint32_t *hits, size_t n,
 }
 
 /* Sums the int8 rows listed in hits[0..n) over columns [0, w) (w a
- * multiple of 16) into out. The sums run in int16 and are flushed to
+ * multiple of 32) into out. The sums run in int16 and are flushed to
  * int32 every 256 rows, before 127 * 258 could overflow. The usual
- * widths (one learner: 32 columns, both: 64) have code of their own, and
- * where the processor has AVX2 a second copy of it is used (GCC's
- * target_clones picks at load time). */
-__attribute__((target_clones("avx2", "default"))) static void
+ * widths (one learner: 32 columns, both: 64) have code of their own. */
+static void
 accumulate(const int8_t *rows, uint32_t stride, const uint32_t *hits,
 	   size_t n, int w, int32_t *out)
 {
@@ -379,40 +402,185 @@ accumulate(const int8_t *rows, uint32_t stride, const uint32_t *hits,
 	}
 }
 
-/* Sums the rows of the features in m->toks into raw scores, reading only
- * the columns [c0, c1) (multiples of 32). Each feature's value is
- * folded into its row by training, so this only adds. First every token
- * is looked up and the rows found are prefetched, then they are added:
- * the row loads overlap instead of waiting one after another. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CLF_AVX2 1
+
+/* accumulate() over 16 nc columns (nc 2 or 4, a constant where inlined)
+ * for processors with AVX2, where one instruction widens sixteen int8
+ * (GCC 12 makes four of __builtin_convertvector). The sums are spelled
+ * out, not an array, so that they stay in registers. */
+#define ADD16(a, p) ((a) = _mm256_add_epi16((a), _mm256_cvtepi8_epi16( \
+	_mm_loadu_si128((const __m128i *)(p)))))
+#define FLUSH(o, a) do { \
+	(o)[0] = _mm256_add_epi32((o)[0], _mm256_cvtepi16_epi32( \
+		_mm256_castsi256_si128(a))); \
+	(o)[1] = _mm256_add_epi32((o)[1], _mm256_cvtepi16_epi32( \
+		_mm256_extracti128_si256((a), 1))); \
+} while (0)
+
+static inline __attribute__((target("avx2"), always_inline)) void
+sum_avx2(const int8_t *rows, uint32_t stride, const uint32_t *hits, size_t n,
+	 int nc, int32_t *out, size_t sq_at, double *sq)
+{
+	__m256i o[8];
+	double q = 0;
+
+	for (int k = 0; k < 8; k++)
+		o[k] = _mm256_setzero_si256();
+	for (size_t at = 0; at < n; at += 256) {
+		size_t end = n - at > 256 ? at + 256 : n;
+		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+		for (size_t i = at; i < end; i++) {
+			const int8_t *v = rows + (size_t)hits[i] * stride;
+			ADD16(a0, v);
+			ADD16(a1, v + 16);
+			if (nc == 4) {
+				ADD16(a2, v + 32);
+				ADD16(a3, v + 48);
+			}
+			if (sq) {
+				float f;
+				memcpy(&f, v + sq_at, sizeof f);
+				q += f;
+			}
+		}
+		FLUSH(o, a0);
+		FLUSH(o + 2, a1);
+		if (nc == 4) {
+			FLUSH(o + 4, a2);
+			FLUSH(o + 6, a3);
+		}
+	}
+	for (int k = 0; k < 2 * nc; k++)
+		_mm256_storeu_si256((__m256i *)(out + 8 * k), o[k]);
+	if (sq)
+		*sq = q;
+}
+#undef ADD16
+#undef FLUSH
+
+/* The four cases, each with code of its own. */
+__attribute__((target("avx2"))) static void
+accumulate_avx2(const int8_t *rows, uint32_t stride, const uint32_t *hits,
+		size_t n, int w, int32_t *out, size_t sq_at, double *sq)
+{
+	if (w == 64 && sq)
+		sum_avx2(rows, stride, hits, n, 4, out, sq_at, sq);
+	else if (w == 64)
+		sum_avx2(rows, stride, hits, n, 4, out, 0, NULL);
+	else if (sq)
+		sum_avx2(rows, stride, hits, n, 2, out, sq_at, sq);
+	else
+		sum_avx2(rows, stride, hits, n, 2, out, 0, NULL);
+}
+#endif
+
+/* accumulate(), by the fastest code the processor runs, and when sq is
+ * not NULL the sum of the floats at byte sq_at of the rows, in the order
+ * of hits, into *sq (the vector code makes it in the same loop, where
+ * its chain of additions costs nothing). */
 static void
-raw_scores(struct clf_model *m, int c0, int c1, struct clf_raw *r)
+sum_rows(const int8_t *rows, uint32_t stride, const uint32_t *hits,
+	 size_t n, int w, int32_t *out, size_t sq_at, double *sq)
+{
+#ifdef CLF_AVX2
+	if ((w == 64 || w == 32) && __builtin_cpu_supports("avx2")) {
+		accumulate_avx2(rows, stride, hits, n, w, out, sq_at, sq);
+		return;
+	}
+#endif
+	accumulate(rows, stride, hits, n, w, out);
+	if (sq) {
+		double q = 0;
+		for (size_t i = 0; i < n; i++) {
+			float f;
+			memcpy(&f, rows + (size_t)hits[i] * stride + sq_at,
+			       sizeof f);
+			q += f;
+		}
+		*sq = q;
+	}
+}
+
+/* The buckets of an input's text (which 0: the description and the
+ * tags; 1: the second description) into m->bk. Returns how many, or -1
+ * when there is no such text. */
+static ptrdiff_t
+tokenize_input(struct clf_model *m, const struct clf_input *in, int which)
+{
+	const char *s = which ? in->text_zh : in->text;
+	size_t len, most, n;
+
+	if (!s)
+		return -1;
+	len = strnlen(s, CLF_MAX_TEXT);
+	most = clft_max(&m->feat, len);
+	if (which == 0)
+		for (size_t i = 0; i < in->ntags; i++)
+			if (in->tags[i])
+				most += clft_max(&m->feat,
+						 strnlen(in->tags[i], 256));
+	if (most > m->bkcap)
+		m->bk = xgrow(m->bk, sizeof *m->bk, &m->bkcap, most);
+	n = clft_buckets(&m->feat, s, len, m->bk);
+	if (which == 0)
+		for (size_t i = 0; i < in->ntags; i++)
+			if (in->tags[i])
+				n += clft_buckets(&m->feat, in->tags[i],
+						  strnlen(in->tags[i], 256),
+						  m->bk + n);
+	return (ptrdiff_t)n;
+}
+
+/* The rows of the first n buckets in m->bk that the model knows, each
+ * once, in the order met: written over m->bk (a row is written no later
+ * than its bucket is read). Returns how many. The rows found are
+ * prefetched, so that their loads overlap instead of waiting one after
+ * another in the sums. (Prefetching the groups too, in a pass of their
+ * own, measured slower.) */
+static size_t
+find_rows(struct clf_model *m, size_t n, const int8_t *rows)
+{
+	const uint16_t gen = clfm_next_gen(m);
+	const uint32_t stride = m->stride;
+	uint32_t *bk = m->bk;
+	size_t nh = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int at;
+		struct clf_group *g = clfm_find(m, bk[i], &at);
+		if (!g)
+			continue;
+		/* Without a branch on whether it was counted already: that
+		 * one is as unpredictable as the text. */
+		uint32_t row = g->row[at], fresh = g->stamp[at] != gen;
+		g->stamp[at] = gen;
+		__builtin_prefetch(rows + (size_t)row * stride);
+		bk[nh] = row;
+		nh += fresh;
+	}
+	return nh;
+}
+
+/* Sums the rows of the first n buckets in m->bk into raw scores, reading
+ * only the columns [c0, c1) (multiples of 32). Each feature's value is
+ * folded into its row by training, so this only adds. */
+static void
+raw_scores(struct clf_model *m, size_t n, int c0, int c1, struct clf_raw *r)
 {
 	int32_t acc[CLF_MAX_STRIDE];
 	const int8_t *rows = m->rows + c0;
 	const uint32_t stride = m->stride;
-	const uint16_t gen = clfm_next_gen(m);
-	const int n = c1 - c0, K = m->ncat, S = m->nstage;
+	const int K = m->ncat, S = m->nstage;
 	const float *cs = m->colscale;
 	double sq = 0, inv;
-	size_t nh = 0;
+	size_t nh = find_rows(m, n, rows);
 
-	if (m->hcap < m->toks.n + 1)
-		m->hits = xgrow(m->hits, sizeof *m->hits, &m->hcap,
-				m->toks.n + 1);
-	for (size_t i = 0; i < m->toks.n; i++) {
-		struct clf_slot *sl = clfm_slot(m, m->toks.v[i].bucket);
-		if (!sl || sl->stamp == gen)
-			continue;
-		sl->stamp = gen;
-		__builtin_prefetch(rows + (size_t)sl->row * stride);
-		m->hits[nh++] = sl->row;
-	}
-	accumulate(rows, stride, m->hits, nh, n, acc);
-	if (c1 == (int)stride) {
-		/* The nn learner reads the bag normalised to unit length. */
-		for (size_t i = 0; i < nh; i++)
-			sq += clfm_sq(m, m->hits[i]);
-	}
+	/* The nn learner reads the bag normalised to unit length: it needs
+	 * the idf squared of the rows too. */
+	sum_rows(rows, stride, m->bk, nh, c1 - c0, acc,
+		 CLF_SQ_AT(m) - (size_t)c0, c1 == (int)stride ? &sq : NULL);
 	inv = sq > 0 ? 1 / sqrt(sq) : 0;
 #define SUM(blk, j) (cs[m->off[blk] + (j)] * acc[m->off[blk] + (j) - c0])
 	if (c0 == 0) {
@@ -429,25 +597,6 @@ raw_scores(struct clf_model *m, int c0, int c1, struct clf_raw *r)
 				    m->bias[CLF_B_NNS][s];
 	}
 #undef SUM
-}
-
-/* The texts of an input: [0] the description and the tags, [1] the
- * second description. Returns how many there are. */
-static int
-tokenize_input(struct clf_model *m, const struct clf_input *in, int which)
-{
-	const char *s = which ? in->text_zh : in->text;
-
-	m->toks.n = 0;
-	if (!s)
-		return 0;
-	clft_run(&m->feat, s, strnlen(s, CLF_MAX_TEXT), &m->toks);
-	if (which == 0)
-		for (size_t i = 0; i < in->ntags; i++)
-			if (in->tags[i])
-				clft_run(&m->feat, in->tags[i],
-					 strnlen(in->tags[i], 256), &m->toks);
-	return 1;
 }
 
 void
@@ -469,9 +618,10 @@ clf_predict(struct clf_model *m, int learner, const struct clf_input *in,
 		out->stage_prob[s] = 0;
 	for (int which = 0; which < 2; which++) {
 		struct clf_raw r;
-		if (!tokenize_input(m, in, which))
+		ptrdiff_t n = tokenize_input(m, in, which);
+		if (n < 0)
 			continue;
-		raw_scores(m, c0, c1, &r);
+		raw_scores(m, (size_t)n, c0, c1, &r);
 		clfm_probs(m, learner, &r, m->stage_prior, p, q);
 		for (int k = 0; k < K; k++)
 			out->cat_prob[k] += p[k];
@@ -485,10 +635,12 @@ clf_predict(struct clf_model *m, int learner, const struct clf_input *in,
 			out->cat_prob[k] = 1.0 / K;
 		ntexts = 1;
 	}
-	for (int k = 0; k < K; k++)
-		out->cat_prob[k] /= ntexts;
-	for (int s = 0; s < S; s++)
-		out->stage_prob[s] /= ntexts;
+	if (ntexts > 1) {
+		for (int k = 0; k < K; k++)
+			out->cat_prob[k] /= ntexts;
+		for (int s = 0; s < S; s++)
+			out->stage_prob[s] /= ntexts;
+	}
 	clfm_decide(m, learner, out);
 }
 
@@ -597,21 +749,18 @@ top_reasons(const struct push *v, size_t n, size_t field, int stage,
 static double
 text_norm(struct clf_model *m, const struct clf_input *in, int which)
 {
-	struct clf_toks keep = m->toks;
+	ptrdiff_t n = tokenize_input(m, in, which);
 	double sq = 0;
-
-	m->toks = (struct clf_toks){0};
-	tokenize_input(m, in, which);
 	uint16_t gen = clfm_next_gen(m);
-	for (size_t i = 0; i < m->toks.n; i++) {
-		struct clf_slot *sl = clfm_slot(m, m->toks.v[i].bucket);
-		if (!sl || sl->stamp == gen)
+
+	for (ptrdiff_t i = 0; i < n; i++) {
+		int at;
+		struct clf_group *g = clfm_find(m, m->bk[i], &at);
+		if (!g || g->stamp[at] == gen)
 			continue;
-		sl->stamp = gen;
-		sq += clfm_sq(m, sl->row);
+		g->stamp[at] = gen;
+		sq += clfm_sq(m, g->row[at]);
 	}
-	clft_free(&m->toks);
-	m->toks = keep;
 	/* The caller starts its own generation after this. */
 	clfm_next_gen(m);
 	return sq > 0 ? 1 / sqrt(sq) : 0;
@@ -652,13 +801,14 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 						 256 : CLF_MAX_TEXT), &m->toks);
 		for (size_t i = 0; i < m->toks.n; i++) {
 			const struct clf_tok *t = &m->toks.v[i];
-			struct clf_slot *sl = clfm_slot(m, t->bucket);
+			int at;
+			struct clf_group *g = clfm_find(m, t->bucket, &at);
 			double x, c[CLF_MAX_CATEGORIES], mean = 0, in_l = 0,
 				out_l = 0;
-			if (!sl || sl->stamp == m->gen)
+			if (!g || g->stamp[at] == m->gen)
 				continue;
-			sl->stamp = m->gen;
-			const int8_t *r = m->rows + (size_t)sl->row * m->stride;
+			g->stamp[at] = m->gen;
+			const int8_t *r = m->rows + (size_t)g->row[at] * m->stride;
 			const float *cs = m->colscale;
 			x = 1 / (double)ntexts;   /* values are in the rows */
 			for (int k = 0; k < K; k++) {
@@ -702,7 +852,8 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 	}
 	/* One entry per surface token: a character n-gram adds to its
 	 * word, a token of both texts adds up. */
-	qsort(v, n, sizeof *v, cmp_push);
+	if (n > 1)   /* v is NULL when no word is known */
+		qsort(v, n, sizeof *v, cmp_push);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (u && strcmp(v[u - 1].tok, v[i].tok) == 0) {
@@ -1020,8 +1171,10 @@ clf_deserialize(const struct cat_taxonomy *t, const void *blob, size_t len,
 	for (int k = 0; k < CLF_K_COUNT; k++)
 		m->feat.weight[k] = get_f32(&r);
 	m->nrows = get_u32(&r);
+	/* char_min 0 with n-grams on would shift a mask by 64 bits. */
 	if (m->nrows > CLF_MAX_ROWS || m->feat.char_max > 8 ||
-	    m->feat.char_min > m->feat.char_max) {
+	    m->feat.char_min > m->feat.char_max ||
+	    (m->feat.char_max && !m->feat.char_min)) {
 		snprintf(err, errlen, "the stored model is damaged");
 		clf_free(m);
 		return EX_DATAERR;

@@ -9,9 +9,10 @@
  * bigram chain; other punctuation ends both. CJK characters are tokens of
  * their own, and two adjacent ones make a bigram.
  *
- * This is half the cost of a prediction, hence the table for ASCII, the
- * inline decoding of the common UTF-8 lengths and a word hash that reads
- * eight bytes at a time. */
+ * This is half the cost of a prediction, hence the table for ASCII, ASCII
+ * words read and lowercased eight bytes at a time, a loop of its own for
+ * runs of CJK ideographs, a word hash that reads eight bytes at a time,
+ * and a second entry point that writes buckets alone for prediction. */
 #include "classify/classify_int.h"
 
 #include <stdlib.h>
@@ -39,12 +40,13 @@ to_bucket(uint64_t h)
 static inline uint64_t
 load_le(const char *p)
 {
-	const unsigned char *u = (const unsigned char *)p;
+	uint64_t v;
 
-	return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 |
-	       (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 |
-	       (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 |
-	       (uint64_t)u[7] << 56;
+	memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
 }
 
 /* The hash of s[0..n), seeded so that different token kinds never meet.
@@ -64,18 +66,6 @@ hash_bytes(uint64_t seed, const char *s, size_t n)
 #define SEED_WORD 0x243F6A8885A308D3ULL
 #define SEED_CHAR 0x13198A2E03707344ULL
 
-/* clft_run reserves room for every token a text can make, so pushing
- * needs no check. */
-static inline void
-push(struct clf_toks *t, uint32_t bucket, size_t start, size_t len, int kind)
-{
-	struct clf_tok *k = &t->v[t->n++];
-	k->bucket = bucket;
-	k->start = (uint32_t)start;
-	k->len = (uint32_t)len;
-	k->kind = (uint32_t)kind;
-}
-
 void
 clft_free(struct clf_toks *t)
 {
@@ -94,8 +84,8 @@ ends(const char *w, size_t n, const char *s, size_t k)
  * analyst writes meet (agents/agent, indexing/indexer/indexed/index,
  * decentralised/decentralized), and both sides of the comparison go
  * through it, so an odd stem costs nothing. */
-size_t
-clft_stem(char *w, size_t n)
+static inline __attribute__((always_inline)) size_t
+stem(char *w, size_t n)
 {
 	if (n <= 3)
 		return n;
@@ -121,6 +111,12 @@ clft_stem(char *w, size_t n)
 	else if (n > 8 && ends(w, n, "isation", 7))
 		w[n - 6] = 'z';
 	return n;
+}
+
+size_t
+clft_stem(char *w, size_t n)
+{
+	return stem(w, n);
 }
 
 /* Character classes. */
@@ -166,77 +162,150 @@ wide_class(uint32_t cp)
 	return C_SEP;
 }
 
+/* Bytes of x that are ASCII letters or digits: 0x80 in each. Each test
+ * adds within a byte (values below 0x80 plus at most 0x50), so no carry
+ * crosses into the next. Digits already have the 0x20 bit that makes a
+ * letter lowercase, hence one OR lowercases a whole run (LOWER8). */
+#define ONES8 0x0101010101010101ULL
+#define HI8 0x8080808080808080ULL
+#define LOWER8 (0x20 * ONES8)
+static inline uint64_t
+word_bytes(uint64_t x)
+{
+	uint64_t y = x & ~HI8, l = y | LOWER8;
+	uint64_t letter = (l + (0x80 - 'a') * ONES8) &
+			  ~(l + (0x80 - 'z' - 1) * ONES8);
+	uint64_t digit = (y + (0x80 - '0') * ONES8) &
+			 ~(y + (0x80 - '9' - 1) * ONES8);
+
+	return (letter | digit) & ~x & HI8;
+}
+
+/* The inverse of load_le. */
+static inline void
+store_le(char *p, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	memcpy(p, &v, sizeof v);
+}
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* The reader's state between bytes. It lives in the reader's locals (the
+ * word's bytes apart), so that the compiler keeps it in registers. */
 struct tstate {
-	const struct clf_featcfg *cfg;
-	struct clf_toks *out;
-	char w[CLF_WORD_MAX + 8];       /* + 8 zero bytes for hash_bytes */
-	size_t wl, wstart, wend;
-	int inword;
-	uint64_t prev_h;
+	size_t n;                       /* tokens written */
+	size_t wl, wstart, wend;        /* the word being read */
+	int inword, have_prev;
+	uint64_t prev_h;                /* the previous word, for bigrams */
 	size_t prev_start;
-	int have_prev;
 };
 
-static void
-char_ngrams(struct tstate *s)
+/* The reader writes either whole tokens (tv: spans for --explain and
+ * training) or buckets alone (bk: prediction), chosen by a constant that
+ * the two entry points pass down, so that each gets code of its own
+ * without a test per token. The caller has made room for every token
+ * the text can make (clft_max), so pushing needs no check. */
+INLINE void
+push(struct tstate *s, int spans, struct clf_tok *tv, uint32_t *bk,
+     uint32_t bucket, size_t start, size_t len, int kind)
+{
+	if (spans) {
+		struct clf_tok *k = &tv[s->n];
+		k->bucket = bucket;
+		k->start = (uint32_t)start;
+		k->len = (uint32_t)len;
+		k->kind = (uint32_t)kind;
+	} else {
+		bk[s->n] = bucket;
+	}
+	s->n++;
+}
+
+INLINE void
+char_ngrams(const struct clf_featcfg *cfg, struct tstate *s, const char *w,
+	    int spans, struct clf_tok *tv, uint32_t *bk)
 {
 	char g[CLF_WORD_MAX + 2 + 8];
 	size_t n = s->wl + 2;
 
 	g[0] = '<';
-	memcpy(g + 1, s->w, s->wl);
+	memcpy(g + 1, w, s->wl);
 	g[n - 1] = '>';
 	memset(g + n, 0, 8);
-	for (size_t k = s->cfg->char_min; k <= s->cfg->char_max && k <= n;
-	     k++)
+	for (size_t k = cfg->char_min; k <= cfg->char_max && k <= n; k++)
 		for (size_t i = 0; i + k <= n; i++) {
 			/* hash_bytes reads 8 bytes: mask to k */
 			uint64_t x = load_le(g + i) & (~0ULL >> (64 - 8 * k));
-			push(s->out, to_bucket(mix64(x ^ (SEED_CHAR + k))),
-			     s->wstart, s->wend - s->wstart, CLF_K_CHAR);
+			push(s, spans, tv, bk,
+			     to_bucket(mix64(x ^ (SEED_CHAR + k))), s->wstart,
+			     s->wend - s->wstart, CLF_K_CHAR);
 		}
 }
 
-static void
-end_word(struct tstate *s)
+/* The word in w[0..s->wl) has ended: its features. w has 8 bytes of room
+ * past CLF_WORD_MAX. */
+INLINE void
+end_word(const struct clf_featcfg *cfg, struct tstate *s, char *w,
+	 int spans, struct clf_tok *tv, uint32_t *bk)
 {
 	uint64_t h;
 	size_t n;
 
 	s->inword = 0;
-	if (s->cfg->char_max)
-		char_ngrams(s);
-	n = s->cfg->stems ? clft_stem(s->w, s->wl) : s->wl;
-	memset(s->w + n, 0, 8);
-	h = hash_bytes(SEED_WORD, s->w, n);
+	if (cfg->char_max)
+		char_ngrams(cfg, s, w, spans, tv, bk);
+	n = cfg->stems ? stem(w, s->wl) : s->wl;
+	memset(w + n, 0, 8);
+	h = hash_bytes(SEED_WORD, w, n);
 	/* hash_bytes mixed already: its top bits are the bucket */
-	push(s->out, (uint32_t)(h >> (64 - CLF_HASH_BITS)) + 1, s->wstart,
-	     s->wend - s->wstart, CLF_K_WORD);
-	if (s->have_prev && s->cfg->bigrams)
-		push(s->out, to_bucket(mix64(s->prev_h) * 31 + h + 0x5bd1e995),
+	push(s, spans, tv, bk, (uint32_t)(h >> (64 - CLF_HASH_BITS)) + 1,
+	     s->wstart, s->wend - s->wstart, CLF_K_WORD);
+	if (s->have_prev && cfg->bigrams)
+		push(s, spans, tv, bk,
+		     to_bucket(mix64(s->prev_h) * 31 + h + 0x5bd1e995),
 		     s->prev_start, s->wend - s->prev_start, CLF_K_BIGRAM);
 	s->prev_h = h;
 	s->prev_start = s->wstart;
 	s->have_prev = 1;
 }
 
-void
-clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
-	 struct clf_toks *out)
+/* A CJK unified ideograph (U+4E00..U+9FFF) in three bytes at u, by far
+ * the commonest non-ASCII character here: its code point, else 0. The
+ * same test as the general decoding below, narrowed to that block. */
+static inline uint32_t
+cjk3(const unsigned char *u)
 {
-	const unsigned char *u = (const unsigned char *)text;
-	struct tstate s = {.cfg = cfg, .out = out};
-	uint32_t prev_cjk = 0;
-	size_t prev_cjk_at = 0, i = 0, most;
+	if ((unsigned)(u[0] - 0xE4) > 5 || (u[1] & 0xC0) != 0x80 ||
+	    (u[2] & 0xC0) != 0x80 || (u[0] == 0xE4 && u[1] < 0xB8))
+		return 0;
+	return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 |
+	       (u[2] & 0x3F);
+}
 
+size_t
+clft_max(const struct clf_featcfg *cfg, size_t len)
+{
 	/* At most two tokens per byte (a word and its bigram, or a CJK
 	 * character and its pair), plus the character n-grams of words:
 	 * fewer than three per byte for each length. */
-	most = out->n + 2 * len + 4 +
-	       (cfg->char_max ? (len + 2) * 3 *
-		(size_t)(cfg->char_max - cfg->char_min + 1) : 0);
-	if (most > out->cap)
-		out->v = xgrow(out->v, sizeof *out->v, &out->cap, most);
+	return 2 * len + 4 + (cfg->char_max ? (len + 2) * 3 *
+			      (size_t)(cfg->char_max - cfg->char_min + 1) : 0);
+}
+
+/* Reads text[0..len), writing from index *at of tv or bk; *at becomes the
+ * count. */
+INLINE void
+run(const struct clf_featcfg *cfg, int spans, const char *text, size_t len,
+    struct clf_tok *tv, uint32_t *bk, size_t *at)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	struct tstate s = {.n = *at};
+	char w[CLF_WORD_MAX + 8];       /* + 8 zero bytes for hash_bytes */
+	uint32_t prev_cjk = 0;
+	size_t prev_cjk_at = 0, i = 0;
 
 	while (i < len) {
 		uint32_t cp = u[i];
@@ -252,19 +321,60 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 					s.wl = 0;
 					s.wstart = i;
 				}
-				do {
-					if (s.wl < CLF_WORD_MAX)
-						s.w[s.wl++] = (char)(cp - 'A' < 26u ?
-								     cp + 32 : cp);
-					if (++i == len)
+				/* Eight bytes at a time while they last:
+				 * copied lowercased (all eight, the word's
+				 * length then says how many count), the run
+				 * ending at the first byte that is not a
+				 * word character. */
+				for (;;) {
+					uint64_t x, stop;
+					size_t k;
+					if (len - i < 8) {
+						for (; i < len && u[i] < 0x80 &&
+						     ascii_class[u[i]] == C_WORD; i++)
+							if (s.wl < CLF_WORD_MAX)
+								w[s.wl++] = (char)(u[i] | 0x20);
 						break;
-					cp = u[i];
-				} while (cp < 0x80 && ascii_class[cp] == C_WORD);
+					}
+					x = load_le(text + i);
+					stop = ~word_bytes(x) & HI8;
+					k = stop ? (size_t)__builtin_ctzll(stop) / 8 : 8;
+					if (s.wl < CLF_WORD_MAX) {
+						store_le(w + s.wl, x | LOWER8);
+						s.wl = s.wl + k < CLF_WORD_MAX ?
+						       s.wl + k : CLF_WORD_MAX;
+					}
+					i += k;
+					if (k < 8)
+						break;
+				}
 				s.wend = i;
 				prev_cjk = 0;
 				continue;
 			}
+		} else if (i + 2 < len && (cp = cjk3(u + i)) != 0) {
+			/* A run of CJK ideographs: each a token, and each
+			 * with the one before a bigram. */
+			if (s.inword)
+				end_word(cfg, &s, w, spans, tv, bk);
+			s.have_prev = 0;
+			do {
+				push(&s, spans, tv, bk,
+				     to_bucket(cp ^ 0xC0000000ULL), i, 3,
+				     CLF_K_CJK);
+				if (prev_cjk && cfg->cjk_bigrams)
+					push(&s, spans, tv, bk,
+					     to_bucket(((uint64_t)prev_cjk << 21 |
+							cp) ^ 0xD000000000ULL),
+					     prev_cjk_at, i + 3 - prev_cjk_at,
+					     CLF_K_CJK2);
+				prev_cjk = cp;
+				prev_cjk_at = i;
+				i += 3;
+			} while (i + 2 < len && (cp = cjk3(u + i)) != 0);
+			continue;
 		} else {
+			cp = u[i];
 			if ((cp & 0xF0) == 0xE0 && i + 2 < len &&
 			    (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80 &&
 			    (cp != 0xE0 || u[i + 1] >= 0xA0) &&
@@ -279,8 +389,7 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 					cp = 0xFFFD;
 				}
 			}
-			/* Most non-ASCII text here is CJK: test that first. */
-			cls = cp >= 0x4E00 && cp <= 0x9FFF ? C_CJK : wide_class(cp);
+			cls = wide_class(cp);
 		}
 		if (cls == C_WORD) {
 			/* Fullwidth ASCII or another alphabet. */
@@ -294,9 +403,9 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 				if (cp >= 'A' && cp <= 'Z')
 					cp += 'a' - 'A';
 				if (s.wl < CLF_WORD_MAX)
-					s.w[s.wl++] = (char)cp;
+					w[s.wl++] = (char)cp;
 			} else if (s.wl + (size_t)n <= CLF_WORD_MAX) {
-				memcpy(s.w + s.wl, text + i, (size_t)n);
+				memcpy(w + s.wl, text + i, (size_t)n);
 				s.wl += (size_t)n;
 			}
 			s.wend = i + (size_t)n;
@@ -305,15 +414,17 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 			/* inside a word: dropped */
 		} else {
 			if (s.inword)
-				end_word(&s);
+				end_word(cfg, &s, w, spans, tv, bk);
 			if (cls == C_CJK) {
 				/* to_bucket mixes: the code points need no
 				 * hashing of their own */
-				push(out, to_bucket(cp ^ 0xC0000000ULL), i,
+				push(&s, spans, tv, bk,
+				     to_bucket(cp ^ 0xC0000000ULL), i,
 				     (size_t)n, CLF_K_CJK);
 				if (prev_cjk && cfg->cjk_bigrams)
-					push(out, to_bucket(((uint64_t)prev_cjk << 21 |
-							     cp) ^ 0xD000000000ULL),
+					push(&s, spans, tv, bk,
+					     to_bucket(((uint64_t)prev_cjk << 21 |
+							cp) ^ 0xD000000000ULL),
 					     prev_cjk_at, i + (size_t)n -
 					     prev_cjk_at, CLF_K_CJK2);
 				prev_cjk = cp;
@@ -328,5 +439,27 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 		i += (size_t)n;
 	}
 	if (s.inword)
-		end_word(&s);
+		end_word(cfg, &s, w, spans, tv, bk);
+	*at = s.n;
+}
+
+void
+clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
+	 struct clf_toks *out)
+{
+	size_t most = out->n + clft_max(cfg, len);
+
+	if (most > out->cap)
+		out->v = xgrow(out->v, sizeof *out->v, &out->cap, most);
+	run(cfg, 1, text, len, out->v, NULL, &out->n);
+}
+
+size_t
+clft_buckets(const struct clf_featcfg *cfg, const char *text, size_t len,
+	     uint32_t *out)
+{
+	size_t n = 0;
+
+	run(cfg, 0, text, len, NULL, out, &n);
+	return n;
 }

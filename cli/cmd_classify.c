@@ -168,7 +168,9 @@ problem(struct problems *p, size_t i, const char *name, const char *field,
 	buf_printf(&p->b, "%s: element %zu", p->file, i);
 	if (name) {
 		char *safe = utf8_sanitize(name, 1);
-		buf_printf(&p->b, " (name \"%.60s\")", safe);
+		/* At most 60 columns, never half a character. */
+		buf_printf(&p->b, " (name \"%.*s\")",
+			   (int)utf8_fit(safe, 60, NULL), safe);
 		free(safe);
 	}
 	if (field)

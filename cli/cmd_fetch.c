@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/fetch_store.h"
 #include "fetch/fetch.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -54,8 +55,13 @@ const char cmd_fetch_usage[] =
 	"AIMAP_DEFILLAMA_API override the base URLs (https, or http to a\n"
 	"loopback address).\n"
 	"\n"
-	"Exit status: 0 nothing failed; 75 some requests failed after retries;\n"
-	"69 no source could be reached; 64 usage; 74 database error.\n";
+	"One fetch at a time writes to a database: a second one, started while\n"
+	"the first runs, is refused with exit 75 (the lock file is the\n"
+	"database's path with \"-fetch.lock\" added).\n"
+	"\n"
+	"Exit status: 0 nothing failed; 75 some requests failed after retries,\n"
+	"or another fetch is running; 69 no source could be reached; 64 usage;\n"
+	"74 database error.\n";
 
 enum {
 	K_SOURCE = 1, K_PROJECT, K_STALE, K_CONC, K_PERHOST, K_PACE,
@@ -315,7 +321,7 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	size_t nprojects = 0, cap = 0;
 	char err[CAT_ERRLEN];
 	const char *val;
-	int i = 1, k, rc;
+	int i = 1, k, rc, lock = -1;
 	long n;
 	double d;
 
@@ -418,6 +424,11 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	o.progress = on_progress;
 	o.ctx = &ui;
 
+	if (!o.dry_run &&
+	    (rc = cat_fetch_lock(c->cat, &lock, err, sizeof err))) {
+		cli_err("%s", err);
+		goto out;
+	}
 	rc = fetch_run(c->cat, &o, &rep, err, sizeof err);
 	clear_bar(&ui);
 	if (rc) {
@@ -438,6 +449,7 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	}
 	fetch_report_free(&rep);
 out:
+	cat_fetch_unlock(lock);
 	free(projects);
 	return rc;
 }

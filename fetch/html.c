@@ -228,9 +228,11 @@ set_field(char **f, const char *s, size_t n)
 }
 
 /* Text that is not UTF-8 is taken as Windows-1252 (a superset of
- * Latin-1), the encoding HTML assumes for undeclared legacy pages. */
+ * Latin-1), the encoding HTML assumes for undeclared legacy pages.
+ * *outlen gets the length: a NUL in the page is kept, as on the UTF-8
+ * path, so that what follows it is still read. */
 static char *
-to_utf8(const char *s, size_t len)
+to_utf8(const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;
 
@@ -245,6 +247,7 @@ to_utf8(const char *s, size_t len)
 		else
 			put_cp(&b, c);
 	}
+	*outlen = b.len;
 	return buf_take(&b);
 }
 
@@ -263,9 +266,8 @@ fetch_html_meta(const char *html, size_t len, struct fetch_page *out)
 	    utf8_valid(html, bad, NULL))
 		len = bad;
 	if (!utf8_valid(html, len, NULL)) {
-		conv = to_utf8(html, len);
+		conv = to_utf8(html, len, &len);
 		s = conv;
-		len = strlen(conv);
 	}
 	while (i < len) {
 		const char *lt = memchr(s + i, '<', len - i);

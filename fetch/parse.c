@@ -611,6 +611,10 @@ fetch_decide(int transport, const char *terr, long status,
 	}
 	if (headers)
 		limited = ratelimit_exhausted(headers, hlen, &reset);
+	/* An absurd reset time is clamped as Retry-After's delta is, so that
+	 * now + wait below cannot overflow; --max-wait decides anyway. */
+	if (limited && reset > now && reset - now > 1000000000)
+		reset = now + 1000000000;
 
 	if ((status >= 200 && status < 300) || status == 304) {
 		d->verdict = FETCH_V_DONE;

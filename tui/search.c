@@ -20,6 +20,9 @@
  *   have any non-ASCII byte. A project whose signature lacks something of
  *   the search is skipped without reading its text; for one byte, or two
  *   letters or digits, the signature is the whole answer.
+ * - A text is scanned for the search's least common letter (by English
+ *   letter frequencies), not its first: "inf" stops at each f, not at
+ *   each i.
  * - A large scan is split over threads. */
 #include "tui/model_int.h"
 
@@ -150,46 +153,91 @@ model_idle(struct model *m)
 
 /* ---- finding ---------------------------------------------------------- */
 
-/* The first occurrence of needle (lowercase, n bytes) in s, ASCII letters
- * folded: utf8_contains_ci() that says where. */
-static const char *
-find_ci(const char *s, const char *needle, size_t n, int letters)
+/* A search text (lowercase) and what finding it needs. */
+struct needle {
+	const char *text;
+	size_t len;
+	int letters;            /* has ASCII letters: case folding matters */
+	size_t rare;            /* the byte looked for first (see find_ci) */
+	char scan[3];           /* that byte in both cases, 0-terminated */
+};
+
+static void
+needle_init(struct needle *nd, const char *text)
 {
-	unsigned char c = (unsigned char)needle[0];
-	char both[3] = {(char)c, 0, 0};
+	/* Bytes from the most to the least common in English text; any
+	 * other byte is rarer still. */
+	static const char common[] = " etaoinshrdlcumwfgypbvkjxqz";
+	size_t best = 0;
+	unsigned char c;
+
+	memset(nd, 0, sizeof *nd);
+	nd->text = text;
+	nd->len = strlen(text);
+	for (size_t k = 0; k < nd->len; k++) {
+		const char *at;
+		size_t rank;
+		c = (unsigned char)text[k];
+		nd->letters |= c >= 'a' && c <= 'z';
+		at = strchr(common, c);
+		rank = at ? (size_t)(at - common) + 1 : sizeof common;
+		if (rank > best) {
+			best = rank;
+			nd->rare = k;
+		}
+	}
+	c = (unsigned char)text[nd->rare];
+	nd->scan[0] = (char)c;
+	if (c >= 'a' && c <= 'z')
+		nd->scan[1] = (char)(c - 32);
+}
+
+/* The first occurrence of the needle in s, ASCII letters folded:
+ * utf8_contains_ci() that says where. With letters, the text is scanned
+ * for the needle's least common byte (either case), and the needle is
+ * compared around each. The occurrences come in the order of their rare
+ * bytes, so the first that compares equal is the first. */
+static const char *
+find_ci(const char *s, const struct needle *nd)
+{
+	const char *p;
 
 	/* Without letters, folding changes nothing. */
-	if (!letters)
-		return strstr(s, needle);
-	if (c >= 'a' && c <= 'z')
-		both[1] = (char)(c - 32);
-	for (;;) {
-		s = both[1] ? strpbrk(s, both) : strchr(s, c);
-		if (!s)
+	if (!nd->letters)
+		return strstr(s, nd->text);
+	/* An occurrence at q has its rare byte at q + rare (rare is a few
+	 * bytes at most: a loop costs less than a call to strnlen). */
+	for (size_t k = 0; k < nd->rare; k++)
+		if (!s[k])
 			return NULL;
-		size_t i = 1;
-		while (i < n && s[i] && lower((unsigned char)s[i]) ==
-					 (unsigned char)needle[i])
+	for (p = s + nd->rare;; p++) {
+		const char *q;
+		size_t i = 0;
+		p = nd->scan[1] ? strpbrk(p, nd->scan) : strchr(p, nd->scan[0]);
+		if (!p)
+			return NULL;
+		q = p - nd->rare;
+		while (i < nd->len && q[i] &&
+		       lower((unsigned char)q[i]) == (unsigned char)nd->text[i])
 			i++;
-		if (i == n)
-			return s;
-		s++;
+		if (i == nd->len)
+			return q;
 	}
 }
 
-/* The first position at or after from where needle occurs in p's text,
- * or -1. Fields without a non-ASCII byte are skipped for a search that
- * has one (fields: a bit per field that may have, 0xF: unknown). */
+/* The first position at or after from where the needle occurs in p's
+ * text, or -1. Fields without a non-ASCII byte are skipped for a search
+ * that has one (fields: a bit per field that may have, 0xF: unknown). */
 static int64_t
-find_from(const struct cat_project *p, const char *needle, size_t n,
-	  int letters, uint32_t from, int wide, unsigned fields)
+find_from(const struct cat_project *p, const struct needle *nd,
+	  uint32_t from, int wide, unsigned fields)
 {
 	for (int f = POS_FIELD(from); f < 4; f++) {
 		const char *s = field_text(p, f), *at;
 		size_t off = f == POS_FIELD(from) ? POS_OFF(from) : 0;
 		if (wide && !(fields & (1u << f)))
 			continue;
-		if ((at = find_ci(s + off, needle, n, letters)))
+		if ((at = find_ci(s + off, nd)))
 			return POS(f, at - s);
 	}
 	return -1;
@@ -208,6 +256,7 @@ static int
 refine(struct model *m)
 {
 	struct search_entry *e = NULL;
+	struct needle nd;
 	size_t len, end, nw;
 
 	for (int i = 0; i < SEARCH_CACHE; i++)
@@ -225,14 +274,11 @@ refine(struct model *m)
 	end = e->refined + 4096;
 	if (end > m->n)
 		end = m->n;
-	int letters = 0;
-	for (size_t k = 0; k < len; k++)
-		letters |= e->needle[k] >= 'a' && e->needle[k] <= 'z';
+	needle_init(&nd, e->needle);
 	for (size_t i = e->refined; i < end; i++) {
 		if (i / 64 >= nw || !(e->bits[i / 64] & (1ULL << (i % 64))))
 			continue;
-		int64_t at = find_from(&m->proj[i], e->needle, len, letters,
-				       e->pos[i], 0, 0xF);
+		int64_t at = find_from(&m->proj[i], &nd, e->pos[i], 0, 0xF);
 		if (at >= 0)
 			e->pos[i] = (uint32_t)at;
 	}
@@ -256,9 +302,8 @@ struct scan {
 	const uint64_t *ns;     /* the search's signature */
 	int word[SIG_WORDS];    /* its words that are not 0 */
 	int nwords;
-	const char *needle;
-	size_t len;
-	int exact, wide, letters;
+	struct needle nd;
+	int exact, wide;
 	uint64_t *bits;
 	uint32_t *pos;
 	size_t w0, w1;
@@ -305,8 +350,8 @@ scan_words(void *arg)
 				from = POS_OFF(b) >= sc->shift ? b - sc->shift :
 				       POS(POS_FIELD(b), 0);
 			}
-			at = find_from(&m->proj[i], sc->needle, sc->len,
-				       sc->letters, from, sc->wide, fields);
+			at = find_from(&m->proj[i], &sc->nd, from, sc->wide,
+				       fields);
 			if (at >= 0) {
 				sc->bits[w] |= 1ULL << (i % 64);
 				sc->pos[i] = (uint32_t)at;
@@ -388,16 +433,13 @@ model_search_bits(struct model *m)
 	sc.base = base;
 	sc.shift = base ? (size_t)(strstr(needle, base->needle) - needle) : 0;
 	sc.ns = ns;
-	sc.needle = needle;
-	sc.len = strlen(needle);
+	needle_init(&sc.nd, needle);
 	/* Where the signature answers alone: one byte, or two letters or
 	 * digits. (Those matches get no position: reading every text to
 	 * find one costs more than it saves the next keystroke.) */
-	sc.exact = sc.len == 1 ||
-		   (sc.len == 2 && cls[(unsigned char)needle[0]] &&
+	sc.exact = sc.nd.len == 1 ||
+		   (sc.nd.len == 2 && cls[(unsigned char)needle[0]] &&
 		    cls[(unsigned char)needle[1]]);
-	for (size_t k = 0; k < sc.len; k++)
-		sc.letters |= needle[k] >= 'a' && needle[k] <= 'z';
 	sc.bits = xcalloc(nw ? nw : 1, sizeof *sc.bits);
 	sc.pos = xmalloc((m->n ? m->n : 1) * sizeof *sc.pos);
 	if (base)

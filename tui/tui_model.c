@@ -100,6 +100,33 @@ radix_sort(uint32_t *idx, uint64_t *key, size_t n, uint32_t *tidx,
 	}
 }
 
+/* The id order, made when first needed: cat_load() returns projects
+ * sorted by id, which this checks rather than trusts, since a caller may
+ * pass any array. */
+static uint32_t *
+id_order(struct model *m)
+{
+	size_t n = m->n ? m->n : 1;
+	uint32_t *o = xmalloc(n * sizeof *o);
+	int sorted = 1;
+
+	for (size_t i = 1; i < m->n && sorted; i++)
+		sorted = strcmp(m->proj[i - 1].id, m->proj[i].id) < 0;
+	if (sorted) {
+		for (size_t i = 0; i < m->n; i++)
+			o[i] = (uint32_t)i;
+		return o;
+	}
+	const struct cat_project **ptr = xmalloc(n * sizeof *ptr);
+	for (size_t i = 0; i < m->n; i++)
+		ptr[i] = &m->proj[i];
+	cat_sort_ptrs(ptr, m->n, CAT_SORT_ID, 0);
+	for (size_t i = 0; i < m->n; i++)
+		o[i] = (uint32_t)(ptr[i] - m->proj);
+	free(ptr);
+	return o;
+}
+
 static const uint32_t *
 order_get(struct model *m, int key, int desc)
 {
@@ -113,10 +140,12 @@ order_get(struct model *m, int key, int desc)
 	desc = desc != 0;
 	if (m->order[key][desc])
 		return m->order[key][desc];
+	if (key == CAT_SORT_ID && !desc)
+		return m->order[key][0] = id_order(m);
 	o = xmalloc(n * sizeof *o);
 	if (key == CAT_SORT_NAME || key == CAT_SORT_ID) {
 		/* Names and ids never tie: descending is the reverse. */
-		const uint32_t *asc = m->order[key][0];
+		const uint32_t *asc = order_get(m, key, 0);
 		for (size_t i = 0; i < m->n; i++)
 			o[i] = asc[m->n - 1 - i];
 		return m->order[key][desc] = o;
@@ -152,15 +181,44 @@ order_get(struct model *m, int key, int desc)
  * on the names, then strcmp() on the ids. Sorting 100 000 names with it
  * takes most of the start-up, so the names are first radix-sorted by 8
  * bytes at a time, folded as strcasecmp() folds them (tolower() of the
- * locale), which orders them as it does; only names that share their
- * first bytes are left to cat_sort_ptrs(), in small groups. */
+ * locale), which orders them as it does; only the small groups of names
+ * that share their first bytes are compared as strings (insert_names). */
 struct name_sort {
 	struct model *m;
-	const uint32_t *len;          /* name lengths */
-	const struct cat_project **ptr;
-	uint64_t *key, *tkey;
+	const struct cat_project **ptr;  /* made when needed */
+	uint64_t *key, *tkey;         /* key[0..n): the first keys, ready */
 	uint32_t *tidx;
 };
+
+/* Sorts a few projects (idx) whose names are the same, as strcasecmp()
+ * sees them, in their first off bytes: cat_compare()'s name order, by an
+ * insertion sort that compares only what follows. */
+static void
+insert_names(const struct cat_project *proj, uint32_t *idx, size_t n,
+	     size_t off)
+{
+	/* Names shorter than off are equal up to their end, and so the
+	 * same name: only their ids differ. */
+	int ended = 0;
+
+	for (size_t i = 0; i < n && !ended; i++)
+		ended = strnlen(proj[idx[i]].name, off) < off;
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = idx[i];
+		size_t j = i;
+		while (j > 0) {
+			uint32_t y = idx[j - 1];
+			int c = ended ? 0 : strcasecmp(proj[y].name + off,
+						       proj[x].name + off);
+			if (c < 0 || (c == 0 && strcmp(proj[y].id,
+						       proj[x].id) < 0))
+				break;
+			idx[j] = y;
+			j--;
+		}
+		idx[j] = x;
+	}
+}
 
 static void
 by_names(struct name_sort *ns, uint32_t *idx, size_t n, size_t at,
@@ -175,13 +233,20 @@ by_names(struct name_sort *ns, uint32_t *idx, size_t n, size_t at,
 		size_t off = depth * 8;
 		int ended = 1;
 		for (size_t i = 0; i < n; i++) {
-			const unsigned char *s =
-				(const unsigned char *)proj[idx[i]].name;
 			uint64_t k = 0;
-			for (size_t b = off; b < off + 8; b++)
-				k = k << 8 | (b < ns->len[idx[i]] ?
-					      (unsigned char)tolower(s[b]) : 0);
-			key[i] = k;
+			/* The first keys were made in the projects' own
+			 * order, which idx still is at depth 0. */
+			if (depth == 0) {
+				k = key[i];
+			} else {
+				const char *name = proj[idx[i]].name;
+				size_t len = strnlen(name, off + 8);
+				for (size_t b = off; b < off + 8; b++)
+					k = k << 8 | (b < len ? (unsigned char)
+						tolower((unsigned char)name[b]) :
+						0);
+				key[i] = k;
+			}
 			ended &= k == 0;
 		}
 		if (!ended) {
@@ -194,28 +259,18 @@ by_names(struct name_sort *ns, uint32_t *idx, size_t n, size_t at,
 			return;
 		}
 	}
+	if (n <= 16) {
+		insert_names(proj, idx, n, depth * 8);
+		return;
+	}
+	/* Names that share their first 64 bytes. */
+	if (!ns->ptr)
+		ns->ptr = xmalloc(ns->m->n * sizeof *ns->ptr);
 	for (size_t i = 0; i < n; i++)
 		ns->ptr[at + i] = &proj[idx[i]];
 	cat_sort_ptrs(ns->ptr + at, n, CAT_SORT_NAME, 0);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = (uint32_t)(ns->ptr[at + i] - proj);
-}
-
-static uint32_t *
-name_order(struct model *m, const struct cat_project **ptr)
-{
-	size_t n = m->n ? m->n : 1;
-	uint32_t *o = xmalloc(n * sizeof *o), *len = xmalloc(n * sizeof *len);
-	struct name_sort ns = {m, len, ptr, m->scratch_key,
-			       m->scratch_key + n, m->scratch_idx};
-
-	for (size_t i = 0; i < m->n; i++) {
-		o[i] = (uint32_t)i;
-		len[i] = (uint32_t)strlen(m->proj[i].name);
-	}
-	by_names(&ns, o, m->n, 0, 0);
-	free(len);
-	return o;
 }
 
 static int
@@ -224,61 +279,100 @@ cap_width(size_t w, int lo, int hi)
 	return w < (size_t)lo ? lo : w > (size_t)hi ? hi : (int)w;
 }
 
+/* What derive() reads from each project, gathered in one pass in the
+ * projects' own order: read in name order instead, each project would
+ * cost a cache miss (100 000 of them are 40 MB). */
+struct gathered {
+	uint64_t *key;        /* the name's first 8 bytes, folded */
+	uint64_t *stages;
+	uint32_t *layer;      /* UINT32_MAX: none */
+	size_t namew, stagew;
+};
+
 static void
-derive(struct model *m)
+gather(struct model *m, struct gathered *g)
 {
 	const struct cat_taxonomy *t = m->tax;
-	const struct cat_project **ptr;
-	size_t n = m->n, nl = t->nlayers, ns = t->nstages, nc;
-	size_t namew = 0, stagew = 0;
-	int sorted = 1;
+	size_t ns = t->nstages < CAT_MAX_STAGES ? t->nstages : CAT_MAX_STAGES;
+	size_t idlen[CAT_MAX_STAGES];
 
-	/* Scratch space for sorting, kept for the other orders. */
-	m->scratch_key = xmalloc(3 * (n ? n : 1) * sizeof(uint64_t));
-	m->scratch_idx = xmalloc((n ? n : 1) * sizeof(uint32_t));
-	ptr = xmalloc((n ? n : 1) * sizeof *ptr);
-	/* The name order, which every other order starts from. */
-	m->order[CAT_SORT_NAME][0] = name_order(m, ptr);
-	/* cat_load() returns projects sorted by id; check rather than
-	 * trust, since a caller may pass any array. */
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = strcmp(m->proj[i - 1].id, m->proj[i].id) < 0;
-	if (!sorted) {
-		for (size_t i = 0; i < n; i++)
-			ptr[i] = &m->proj[i];
-		cat_sort_ptrs(ptr, n, CAT_SORT_ID, 0);
-	}
-	m->order[CAT_SORT_ID][0] = xmalloc((n ? n : 1) * sizeof(uint32_t));
-	for (size_t r = 0; r < n; r++)
-		m->order[CAT_SORT_ID][0][r] =
-			sorted ? (uint32_t)r : (uint32_t)(ptr[r] - m->proj);
-	free(ptr);
-
+	for (size_t s = 0; s < ns; s++)
+		idlen[s] = strlen(t->stages[s].id);
 	memset(m->has_metric, 0, sizeof m->has_metric);
 	m->has_pred = 0;
-	for (size_t i = 0; i < n; i++) {
+	g->namew = g->stagew = 0;
+	for (size_t i = 0; i < m->n; i++) {
 		const struct cat_project *p = &m->proj[i];
-		for (int k = 0; k < CAT_M_COUNT; k++)
-			if (!isnan(p->metric[k]))
-				m->has_metric[k] = 1;
+		const unsigned char *name = (const unsigned char *)p->name;
+		/* The names lie between longer texts, each a cache miss:
+		 * ask for the ones a few projects ahead. */
+		if (i + 8 < m->n)
+			__builtin_prefetch(m->proj[i + 8].name);
+		size_t len = strlen(p->name), sw = 0;
+		uint64_t k = 0;
+		for (size_t b = 0; b < 8; b++)
+			k = k << 8 | (b < len ? (unsigned char)tolower(name[b])
+					      : 0);
+		g->key[i] = k;
+		for (int f = 0; f < CAT_M_COUNT; f++)
+			if (!isnan(p->metric[f]))
+				m->has_metric[f] = 1;
 		if (p->pred_category >= 0 && !isnan(p->pred_score))
 			m->has_pred = 1;
 		/* Name widths are measured on a sample: the column's
 		 * width must not cost a pass over every name's bytes. */
 		if (i < 4096 || i % 64 == 0) {
 			size_t w = utf8_width(p->name);
-			if (w > namew)
-				namew = w;
+			if (w > g->namew)
+				g->namew = w;
 		}
-		size_t sw = 0;
-		for (size_t s = 0; s < ns; s++)
-			if (p->stages & (1ULL << s))
-				sw += strlen(t->stages[s].id) + (sw ? 2 : 0);
-		if (sw > stagew)
-			stagew = sw;
+		for (uint64_t b = p->stages; b; b &= b - 1) {
+			size_t s = (size_t)__builtin_ctzll(b);
+			if (s >= ns)
+				break;
+			sw += idlen[s] + (sw ? 2 : 0);
+		}
+		if (sw > g->stagew)
+			g->stagew = sw;
+		g->stages[i] = p->stages;
+		g->layer[i] = p->layer >= 0 && (size_t)p->layer < t->nlayers ?
+			      (uint32_t)p->layer : UINT32_MAX;
 	}
-	m->name_w = cap_width(namew, 12, 32);
-	m->stages_w = cap_width(stagew, 10, 60);
+}
+
+static void
+derive(struct model *m)
+{
+	const struct cat_taxonomy *t = m->tax;
+	size_t n = m->n, nl = t->nlayers, ns = t->nstages, nc;
+	size_t n1 = n ? n : 1;
+	struct gathered g;
+	struct name_sort sort;
+	uint32_t *o;
+
+	/* Scratch space for sorting, kept for the other orders: the name
+	 * sort uses its first two thirds, so the third holds the stages
+	 * meanwhile; the rows (not computed yet) hold the layers. */
+	m->scratch_key = xmalloc(3 * n1 * sizeof(uint64_t));
+	m->scratch_idx = xmalloc(n1 * sizeof(uint32_t));
+	m->rows = xmalloc(n1 * sizeof *m->rows);
+	g.key = m->scratch_key;
+	g.stages = m->scratch_key + 2 * n1;
+	g.layer = m->rows;
+	gather(m, &g);
+
+	/* The name order, which every other order starts from. */
+	o = xmalloc(n1 * sizeof *o);
+	for (size_t i = 0; i < n; i++)
+		o[i] = (uint32_t)i;
+	sort = (struct name_sort){m, NULL, m->scratch_key, m->scratch_key + n1,
+				  m->scratch_idx};
+	by_names(&sort, o, n, 0, 0);
+	m->order[CAT_SORT_NAME][0] = o;
+	free(sort.ptr);
+
+	m->name_w = cap_width(g.namew, 12, 32);
+	m->stages_w = cap_width(g.stagew, 10, 60);
 	m->layer_w = 5;
 	for (size_t l = 0; l < nl; l++)
 		m->layer_w = cap_width(strlen(t->layers[l].id),
@@ -295,26 +389,25 @@ derive(struct model *m)
 			       sizeof *m->map_names);
 	m->layer_count = xcalloc(nl ? nl : 1, sizeof *m->layer_count);
 	for (size_t r = 0; r < n; r++) {
-		uint32_t i = m->order[CAT_SORT_NAME][0][r];
-		const struct cat_project *p = &m->proj[i];
-		if (p->layer < 0 || (size_t)p->layer >= nl)
+		uint32_t i = o[r], layer = g.layer[i];
+		if (layer == UINT32_MAX)
 			continue;
-		m->layer_count[p->layer]++;
-		for (size_t s = 0; s < ns; s++) {
-			if (!(p->stages & (1ULL << s)))
-				continue;
-			size_t cell = s * nl + (size_t)p->layer;
+		m->layer_count[layer]++;
+		for (uint64_t b = g.stages[i]; b; b &= b - 1) {
+			size_t s = (size_t)__builtin_ctzll(b);
+			if (s >= ns)
+				break;
+			size_t cell = s * nl + layer;
 			if (m->map_count[cell] < MAP_NAMES)
 				m->map_names[cell * MAP_NAMES +
 					     m->map_count[cell]] = i;
 			m->map_count[cell]++;
 		}
 	}
-	m->sig = xmalloc((n ? n : 1) * SIG_WORDS * sizeof *m->sig);
-	m->wide_fields = xmalloc(n ? n : 1);
+	m->sig = xmalloc(n1 * SIG_WORDS * sizeof *m->sig);
+	m->wide_fields = xmalloc(n1);
 	m->sig_done = 0;
-	m->rows = xmalloc((n ? n : 1) * sizeof *m->rows);
-	m->hit = xmalloc(n ? n : 1);
+	m->hit = xmalloc(n1);
 	m->nrows = 0;
 	m->dirty = 1;
 	m->pick_dirty = 1;
@@ -397,10 +490,10 @@ model_free(struct model *m)
 }
 
 static size_t
-find_id(const struct model *m, const char *id)
+find_id(struct model *m, const char *id)
 {
 	/* The order by id makes this a binary search. */
-	const uint32_t *o = m->order[CAT_SORT_ID][0];
+	const uint32_t *o = order_get(m, CAT_SORT_ID, 0);
 	size_t lo = 0, hi = m->n;
 
 	while (lo < hi) {

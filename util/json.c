@@ -118,6 +118,38 @@ fail_at(const char *name, const char *text, size_t off, char *err,
 	return EX_DATAERR;
 }
 
+/* The bytes that end a run of plain characters in a string: the quote,
+ * the backslash and the control characters. */
+static const unsigned char str_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/* The value of the four hex digits at t[at], or -1. */
+static long
+hex4(const char *t, size_t len, size_t at)
+{
+	long v = 0;
+
+	if (at + 4 > len)
+		return -1;
+	for (size_t k = at; k < at + 4; k++) {
+		char c = t[k];
+		int d = c >= '0' && c <= '9' ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
 /* A strict syntax check that finds the exact place and nature of the first
  * error: cJSON only says that parsing failed, and near where. It also
  * bounds nesting (JSON_MAX_DEPTH) before cJSON recurses. Returns 0, or -1
@@ -218,6 +250,10 @@ syntax_check(const char *t, size_t len, size_t *off, const char **what,
 		if (c == '"') {
 			size_t start = i++;
 			for (;;) {
+				/* Most of a file is plain string bytes:
+				 * skip them with one look-up each. */
+				while (i < len && !str_special[(unsigned char)t[i]])
+					i++;
 				if (i >= len) {
 					i = start;
 					FAIL("unterminated string");
@@ -233,14 +269,32 @@ syntax_check(const char *t, size_t len, size_t *off, const char **what,
 					if (i >= len)
 						continue;
 					if (t[i] == 'u') {
-						for (int k = 1; k <= 4; k++)
-							if (i + (size_t)k >= len ||
-							    !strchr("0123456789"
-								    "abcdefABCDEF",
-								    t[i + k]) ||
-							    !t[i + k])
+						long u = hex4(t, len, i + 1);
+						if (u < 0)
+							FAIL("invalid \\u "
+							     "escape");
+						/* UTF-16 surrogates come in
+						 * pairs, high then low. */
+						if (u >= 0xDC00 && u <= 0xDFFF)
+							FAIL("invalid \\u "
+							     "escape: a low "
+							     "surrogate without "
+							     "a high one");
+						if (u >= 0xD800 && u <= 0xDBFF) {
+							long lo = i + 6 < len &&
+								t[i + 5] == '\\' &&
+								t[i + 6] == 'u' ?
+								hex4(t, len, i + 7)
+								: -1;
+							if (lo < 0xDC00 ||
+							    lo > 0xDFFF)
 								FAIL("invalid \\u "
-								     "escape");
+								     "escape: a high "
+								     "surrogate "
+								     "without a low "
+								     "one");
+							i += 6;
+						}
 						i += 4;
 					} else if (!t[i] ||
 						   !strchr("\"\\/bfnrt", t[i])) {

@@ -55,6 +55,15 @@ utf8_valid(const char *s, size_t len, size_t *bad)
 	int n;
 
 	while (i < len) {
+		/* Text is mostly ASCII: eight bytes at a time while it is. */
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

@@ -146,6 +146,61 @@ assert_true "an import with no fault went through after $n tries" test "$STATUS"
 try aimap import "$T/new.json"
 assert_out_contains "1 updated"
 
+# ---- a large import is checked and written at the same time (two
+# threads): a problem late in the file, a duplicate id, a write failure,
+# each still writes nothing; a clean one writes everything.
+big() {   # big N BAD: N entries; BAD "none", "field", "dup" or "trail"
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+n, bad = int(sys.argv[1]), sys.argv[2]
+out = [{"id": "bulk-%05d" % i, "name": "Bulk %d" % i, "layer": "infra",
+        "category": "storage", "stages": ["data-collection"],
+        "description": "Entry %d of a large import." % i,
+        "chains": ["ethereum"]} for i in range(n)]
+if bad == "field":
+    out[n - 10]["layer"] = "nowhere"
+if bad == "dup":
+    out[n - 1]["id"] = out[3]["id"]
+text = json.dumps(out, indent=1)
+if bad == "trail":
+    text = text[:-1] + ", }]"
+print(text)
+PY
+}
+db_dump "$AIMAP_DB" >"$T/before-big"
+big 3000 field >"$T/big-bad.json"
+try aimap import "$T/big-bad.json"
+assert_status 65
+assert_err_contains "big-bad.json: entry 2990 (id \"bulk-02990\"): field \"layer\": unknown layer \"nowhere\""
+assert_eq "large import, bad entry near the end: nothing written" \
+	"$(db_dump "$AIMAP_DB" | cmp -s - "$T/before-big" && echo same)" same
+big 3000 dup >"$T/big-dup.json"
+try aimap import "$T/big-dup.json"
+assert_status 65
+assert_err_contains "entry 2999 (id \"bulk-00003\"): field \"id\": duplicate of entry 3"
+assert_eq "large import, duplicate id: nothing written" \
+	"$(db_dump "$AIMAP_DB" | cmp -s - "$T/before-big" && echo same)" same
+big 3000 trail >"$T/big-trail.json"
+try aimap import "$T/big-trail.json"
+assert_status 65
+assert_err_contains "big-trail.json:"
+big 3000 none >"$T/big.json"
+for n in 1 2500 9000; do
+	AIMAP_FAULT=sql:$n try aimap import "$T/big.json"
+	assert_status 74
+	assert_err_contains "import failed, nothing written"
+	assert_eq "large import, write $n fails: nothing written" \
+		"$(db_dump "$AIMAP_DB" | cmp -s - "$T/before-big" && echo same)" same
+done
+try aimap import "$T/big.json"
+assert_status 0
+assert_out_contains "3000 added"
+try aimap list --search "bulk-" --format csv
+assert_eq "large import: every entry, in full" "$(grep -c '^bulk-' "$OUT")" 3000
+try aimap show bulk-02999 --format json
+assert_out_contains '"chains":	["ethereum"]'
+assert_out_contains "Entry 2999 of a large import."
+
 # ---- export csv, read back by an independent parser
 try aimap export csv -o "$T/all.csv"
 assert_status 0

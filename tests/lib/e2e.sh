@@ -71,6 +71,11 @@ assert_out_lines() {
 	local n; n=$(wc -l <"$OUT")
 	[ "$n" -eq "$1" ] && _ok || _bad "stdout has $n lines, expected $1"
 }
+# assert_eq WHAT GOT WANT
+assert_eq() {
+	E2E_NAME=$1
+	[ "$2" = "$3" ] && _ok || _bad "got '$2', expected '$3'"
+}
 # assert_true DESCRIPTION CMD...: passes when CMD succeeds.
 assert_true() {
 	local what=$1; shift

@@ -309,6 +309,280 @@ test_state_hash(struct cat *c)
 	cat_projects_free(all, n);
 }
 
+/* Every field of two projects is the same: strings, chains in order with
+ * their terminator, figures with their times (NaN equal to NaN). Returns
+ * the first field that differs, or NULL. */
+static const char *
+project_diff(const struct cat_project *a, const struct cat_project *b)
+{
+#define SAME_STR(f) ((!a->f && !b->f) || \
+		     (a->f && b->f && strcmp(a->f, b->f) == 0))
+#define SAME_NUM(x, y) ((isnan(x) && isnan(y)) || (x) == (y))
+	static const char *const names[] = {
+		"id", "name", "description", "description_zh", "website",
+		"twitter", "github", "coingecko_id", "defillama_slug", "token",
+		"source", "homepage_text",
+	};
+	int same[] = {
+		SAME_STR(id), SAME_STR(name), SAME_STR(description),
+		SAME_STR(description_zh), SAME_STR(website), SAME_STR(twitter),
+		SAME_STR(github), SAME_STR(coingecko_id),
+		SAME_STR(defillama_slug), SAME_STR(token), SAME_STR(source),
+		SAME_STR(homepage_text),
+	};
+
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		if (!same[i])
+			return names[i];
+	if (a->layer != b->layer || a->category != b->category)
+		return "layer/category";
+	if (a->stages != b->stages)
+		return "stages";
+	if (a->origin != b->origin || a->reviewed != b->reviewed)
+		return "origin/reviewed";
+	if (!a->chains != !b->chains || a->nchains != b->nchains)
+		return "chains";
+	for (size_t i = 0; a->chains && i <= a->nchains; i++)
+		if (i == a->nchains ? a->chains[i] || b->chains[i] :
+		    strcmp(a->chains[i], b->chains[i]) != 0)
+			return "chains";
+	for (int m = 0; m < CAT_M_COUNT; m++)
+		if (!SAME_NUM(a->metric[m], b->metric[m]) ||
+		    (!isnan(a->metric[m]) && a->metric_at[m] != b->metric_at[m]))
+			return "metric";
+	if (a->pred_category != b->pred_category ||
+	    !SAME_NUM(a->pred_score, b->pred_score))
+		return "prediction";
+	return NULL;
+#undef SAME_STR
+#undef SAME_NUM
+}
+
+/* Each step-th loaded project equals what cat_find() reads for it
+ * alone. */
+static void
+check_against_find(struct cat *c, const struct cat_project *v, size_t n,
+		   size_t step)
+{
+	char err[CAT_ERRLEN];
+	struct cat_project one;
+
+	for (size_t i = 0; i < n; i += step) {
+		int rc = cat_find(c, v[i].id, &one, err, sizeof err);
+		T_CHECK(rc == 0, "cat_find %s: %d %s", v[i].id, rc, err);
+		if (rc)
+			continue;
+		const char *d = project_diff(&v[i], &one);
+		T_CHECK(!d, "project %zu (%s): %s differs from cat_find", i,
+			v[i].id, d);
+		cat_project_free(&one);
+	}
+}
+
+static const struct cat_project *
+by_id(const struct cat_project *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, id) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* cat_load() fills every field: the strings, chains (in their order; an
+ * empty list and an unknown one differ), stages, the latest figures with
+ * their times, the homepage text and the prediction. */
+static void
+test_load_fields(struct cat *c)
+{
+	static const char json[] =
+		"[{\"id\": \"load-a\", \"name\": \"Load A\", \"layer\": \"infra\","
+		" \"category\": \"storage\", \"stages\": [\"data-collection\","
+		" \"inference\"], \"description\": \"First.\","
+		" \"description_zh\": \"\xe7\xac\xac\xe4\xb8\x80\","
+		" \"website\": \"https://a.example\", \"twitter\": \"load_a\","
+		" \"github\": \"load/a\", \"coingecko_id\": \"load-a-cg\","
+		" \"defillama_slug\": \"load-a-dl\", \"token\": \"LDA\","
+		" \"chains\": [\"solana\", \"ethereum\", \"base\"]},"
+		" {\"id\": \"load-b\", \"name\": \"Load B\", \"layer\":"
+		" \"middleware\", \"category\": \"verification\", \"stages\":"
+		" [\"zkml\"], \"description\": \"Second.\", \"chains\": []},"
+		" {\"id\": \"load-c\", \"name\": \"Load C\", \"layer\": \"infra\","
+		" \"category\": \"oracle\", \"stages\": [\"data-collection\"],"
+		" \"description\": \"Third.\"}]";
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_import_stats st = {0};
+	struct cat_prediction pred[2] = {
+		{"load-a", cat_category_index(t, "storage"), 0.75, "{}"},
+		{"load-c", cat_category_index(t, "indexing"), 0.5, "{}"},
+	};
+	const struct cat_project *a, *b, *p;
+	struct cat_project *v;
+	char err[CAT_ERRLEN];
+	size_t n;
+
+	T_EQ_INT(cat_import_text(c, "load.json", json, strlen(json),
+				 CAT_ORIGIN_USER, 0, &st, err, sizeof err), 0);
+	T_EQ_INT(st.added, 3);
+	T_EQ_INT(cat_begin(c, err, sizeof err), 0);
+	T_EQ_INT(cat_metric_add(c, "load-a", "coingecko", CAT_M_MCAP, 1e9, 100,
+				err, sizeof err), 0);
+	T_EQ_INT(cat_metric_add(c, "load-a", "coingecko", CAT_M_MCAP, 2e9, 200,
+				err, sizeof err), 0);
+	T_EQ_INT(cat_metric_add(c, "load-a", "github", CAT_M_STARS, 42, 150,
+				err, sizeof err), 0);
+	T_EQ_INT(cat_metric_add(c, "load-b", "defillama", CAT_M_TVL, 5.5, 300,
+				err, sizeof err), 0);
+	T_EQ_INT(cat_set_homepage_text(c, "load-a", "Home of A", 400, err,
+				       sizeof err), 0);
+	T_EQ_INT(cat_commit(c, err, sizeof err), 0);
+	T_EQ_INT(cat_predictions_put(c, pred, 2, err, sizeof err), 0);
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	a = by_id(v, n, "load-a");
+	b = by_id(v, n, "load-b");
+	p = by_id(v, n, "load-c");
+	T_OK(a && b && p);
+	if (!a || !b || !p) {
+		cat_projects_free(v, n);
+		return;
+	}
+	T_STR(a->name, "Load A");
+	T_EQ_INT(a->layer, cat_layer_index(t, "infra"));
+	T_EQ_INT(a->category, cat_category_index(t, "storage"));
+	T_EQ_INT(a->stages, (1ULL << cat_stage_index(t, "data-collection")) |
+			    (1ULL << cat_stage_index(t, "inference")));
+	T_STR(a->description, "First.");
+	T_STR(a->description_zh, "\xe7\xac\xac\xe4\xb8\x80");
+	T_STR(a->website, "https://a.example");
+	T_STR(a->twitter, "load_a");
+	T_STR(a->github, "load/a");
+	T_STR(a->coingecko_id, "load-a-cg");
+	T_STR(a->defillama_slug, "load-a-dl");
+	T_STR(a->token, "LDA");
+	T_EQ_INT(a->nchains, 3);
+	T_OK(a->chains != NULL);
+	if (a->chains && a->nchains == 3) {
+		T_STR(a->chains[0], "solana");
+		T_STR(a->chains[1], "ethereum");
+		T_STR(a->chains[2], "base");
+		T_OK(a->chains[3] == NULL);
+	}
+	T_STR(a->source, "curated");
+	T_EQ_INT(a->origin, CAT_ORIGIN_USER);
+	T_EQ_INT(a->reviewed, 1);
+	T_STR(a->homepage_text, "Home of A");
+	T_NEAR(a->metric[CAT_M_MCAP], 2e9, 0);
+	T_EQ_INT(a->metric_at[CAT_M_MCAP], 200);
+	T_NEAR(a->metric[CAT_M_STARS], 42, 0);
+	T_EQ_INT(a->metric_at[CAT_M_STARS], 150);
+	T_OK(isnan(a->metric[CAT_M_TVL]));
+	T_EQ_INT(a->pred_category, cat_category_index(t, "storage"));
+	T_NEAR(a->pred_score, 0.75, 0);
+
+	/* An empty list of chains is a list; no list is NULL. */
+	T_OK(b->chains != NULL && b->nchains == 0 && b->chains[0] == NULL);
+	T_OK(b->description_zh == NULL && b->twitter == NULL &&
+	     b->homepage_text == NULL);
+	T_NEAR(b->metric[CAT_M_TVL], 5.5, 0);
+	T_EQ_INT(b->metric_at[CAT_M_TVL], 300);
+	T_OK(isnan(b->metric[CAT_M_MCAP]));
+	T_EQ_INT(b->pred_category, -1);
+	T_OK(isnan(b->pred_score));
+	T_OK(p->chains == NULL && p->nchains == 0);
+	T_EQ_INT(p->pred_category, cat_category_index(t, "indexing"));
+	T_NEAR(p->pred_score, 0.5, 0);
+
+	/* Sorted by id, and each the same as read alone. */
+	for (size_t i = 1; i < n; i++)
+		T_CHECK(strcmp(v[i - 1].id, v[i].id) < 0, "ids %zu, %zu: %s %s",
+			i - 1, i, v[i - 1].id, v[i].id);
+	check_against_find(c, v, n, 1);
+	cat_projects_free(v, n);
+}
+
+/* Thousands of projects, each with every kind of detail: none may be
+ * lost, doubled or given the details of another as the detail tables are
+ * merged with the projects. */
+static void
+test_load_large(struct cat *c)
+{
+	enum { N = 5000 };
+	static char ids[N][24];
+	static struct cat_prediction pred[N];
+	struct cat_import_stats st = {0};
+	struct cat_project *v;
+	char err[CAT_ERRLEN], *json = NULL;
+	size_t len = 0, n, base, seen = 0;
+	FILE *f = open_memstream(&json, &len);
+
+	T_EQ_INT(cat_load(c, &v, &base, err, sizeof err), 0);
+	cat_projects_free(v, base);
+	fputc('[', f);
+	for (int i = 0; i < N; i++) {
+		fprintf(f, "%s{\"id\": \"many-%05d\", \"name\": \"Many %d\","
+			" \"layer\": \"infra\", \"category\": \"storage\","
+			" \"stages\": [\"data-collection\"], \"description\":"
+			" \"Project %d.\"", i ? ", " : "", i, N - i, i);
+		/* Every project has every kind of detail, but for a few
+		 * without chains or with an empty list. */
+		if (i % 50 == 1)
+			fputs(", \"chains\": []", f);
+		else if (i % 50 != 2)
+			fprintf(f, ", \"chains\": [\"c%d-b\", \"c%d-a\"]", i, i);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	fclose(f);
+	T_EQ_INT(cat_import_text(c, "many.json", json, len, CAT_ORIGIN_USER,
+				 0, &st, err, sizeof err), 0);
+	free(json);
+	T_EQ_INT(st.added, N);
+	T_EQ_INT(cat_begin(c, err, sizeof err), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "many-%05d", i);
+		pred[i] = (struct cat_prediction){ids[i], i % 7, i / 10000.0,
+						  "{}"};
+		T_EQ_INT(cat_metric_add(c, ids[i], "github", CAT_M_STARS, i,
+					i + 1, err, sizeof err), 0);
+	}
+	T_EQ_INT(cat_commit(c, err, sizeof err), 0);
+	T_EQ_INT(cat_predictions_put(c, pred, N, err, sizeof err), 0);
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	T_EQ_INT(n, base + N);
+	for (size_t i = 1; i < n; i++)
+		T_CHECK(strcmp(v[i - 1].id, v[i].id) < 0, "ids %zu, %zu: %s %s",
+			i - 1, i, v[i - 1].id, v[i].id);
+	for (size_t k = 0; k < n; k++) {
+		const struct cat_project *p = &v[k];
+		char want[32];
+		int i;
+		if (sscanf(p->id, "many-%d", &i) != 1)
+			continue;
+		seen++;
+		snprintf(want, sizeof want, "Many %d", N - i);
+		T_STR(p->name, want);
+		if (i % 50 == 1 || i % 50 == 2) {
+			T_OK(p->nchains == 0 && !p->chains == (i % 50 == 2));
+		} else {
+			snprintf(want, sizeof want, "c%d-a", i);
+			T_OK(p->nchains == 2 && p->chains[2] == NULL);
+			T_STR(p->nchains == 2 ? p->chains[1] : NULL, want);
+		}
+		T_CHECK(p->metric[CAT_M_STARS] == i &&
+			p->metric_at[CAT_M_STARS] == i + 1 &&
+			p->pred_category == i % 7 &&
+			p->pred_score == i / 10000.0,
+			"%s: stars %g at %lld, prediction %d %g", p->id,
+			p->metric[CAT_M_STARS],
+			(long long)p->metric_at[CAT_M_STARS], p->pred_category,
+			p->pred_score);
+	}
+	T_EQ_INT(seen, N);
+	check_against_find(c, v, n, 7);
+	cat_projects_free(v, n);
+}
+
 int
 main(void)
 {
@@ -324,6 +598,8 @@ main(void)
 		t_current = "test_store"; test_store(c);
 		t_current = "test_filter_sort"; test_filter_sort(c);
 		t_current = "test_state_hash"; test_state_hash(c);
+		t_current = "test_load_fields"; test_load_fields(c);
+		t_current = "test_load_large"; test_load_large(c);
 		cat_close(c);
 	}
 	char p[sizeof dbfile + 8];

@@ -12,6 +12,7 @@
 #include "classify/classify.h"
 #include "classify/classify_int.h"
 #include "tests/lib/t.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/mem.h"
 
@@ -147,6 +148,173 @@ test_tokens(void)
 	}
 }
 
+/* The reader's eight-bytes-at-a-time path against what a byte at a time
+ * means: every ASCII byte, at every place in an 8-byte block and near the
+ * end of the text. A letter or digit continues the word, an apostrophe
+ * inside it is dropped, anything else ends it. And prediction's reader
+ * (buckets alone) makes exactly the tokens of the other. */
+static void
+test_token_bytes(void)
+{
+	struct clf_featcfg f = featcfg();
+	char text[80], lower[80];
+	int words_ok = 1, case_ok = 1;
+
+	for (int c = 1; c < 128; c++) {
+		for (int at = 0; at < 11; at++) {
+			for (int tail = 1; tail < 12; tail += 10) {
+				uint32_t b[64];
+				int k[64], words = 0;
+				size_t n = 0;
+				for (int i = 0; i < at; i++)
+					text[n++] = (char)('A' + i);
+				text[n++] = (char)c;
+				for (int i = 0; i < tail; i++)
+					text[n++] = (char)('z' - i);
+				text[n] = '\0';
+				size_t nt = buckets(text, b, k, 64);
+				for (size_t i = 0; i < nt; i++)
+					words += k[i] == CLF_K_WORD;
+				int alnum = (c >= '0' && c <= '9') ||
+					    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+				int want = at == 0 ? 1 : alnum || c == '\'' ? 1 : 2;
+				if (words != want) {
+					words_ok = 0;
+					fprintf(stderr, "byte 0x%02x at %d: %d words\n",
+						c, at, words);
+				}
+				for (size_t i = 0; i <= n; i++)
+					lower[i] = text[i] >= 'A' && text[i] <= 'Z' ?
+						   (char)(text[i] + 32) : text[i];
+				if (!same_tokens(text, lower))
+					case_ok = 0;
+			}
+		}
+	}
+	T_OK(words_ok);
+	T_OK(case_ok);
+	/* A word keeps its first CLF_WORD_MAX bytes, wherever it starts. */
+	{
+		char a[80], b2[80];
+		for (int lead = 0; lead < 9; lead++) {
+			memset(a, ' ', (size_t)lead);
+			memset(b2, ' ', (size_t)lead);
+			memset(a + lead, 'q', 60);
+			memset(b2 + lead, 'q', CLF_WORD_MAX);
+			memset(b2 + lead + CLF_WORD_MAX, 'w', 60 - CLF_WORD_MAX);
+			a[lead + 60] = b2[lead + 60] = '\0';
+			T_OK(same_tokens(a, b2));
+		}
+		T_OK(same_tokens("abcdefghij'klmnop", "abcdefghijklmnop"));
+		T_OK(same_tokens("Decentralised", "decentralized"));
+	}
+	/* Buckets alone: the same as the tokens' buckets, in order. */
+	const char *samples[] = {
+		"GPU compute for AI agents, 24/7.", "去中心化算力市场", "AI 算力",
+		"ab\xff" "cd \xe4\xb8", "Ｗｅｂ３ 数据-storage_layer/x y'z",
+		"\xe4\xb8\xad\xe4\xb8", "Ελληνικά и кириллица", "x", "",
+		"Zero-knowledge proofs that a machine-learning model ran as "
+		"claimed; 基于加密知识库回答 Web3 问题的聊天机器人。",
+	};
+	for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+		struct clf_toks t = {0};
+		size_t len = strlen(samples[i]);
+		uint32_t *b = xmalloc((clft_max(&f, len) + 1) * sizeof *b);
+		clft_run(&f, samples[i], len, &t);
+		size_t n = clft_buckets(&f, samples[i], len, b);
+		T_EQ_INT(n, t.n);
+		T_OK(n <= clft_max(&f, len));
+		for (size_t j = 0; j < n && j < t.n; j++)
+			T_EQ_INT(b[j], t.v[j].bucket);
+		clft_free(&t);
+		free(b);
+	}
+}
+
+/* The lookup table when buckets crowd one home: they overflow into the
+ * groups after it and are all found; a bucket it lacks is not, also when
+ * its own home is one of the full groups. */
+static void
+test_lookup_table(void)
+{
+	struct clf_model *m = xcalloc(1, sizeof *m);
+	uint32_t n = 40;
+
+	m->nrows = n;
+	m->bucket = xmalloc(n * sizeof *m->bucket);
+	for (uint32_t r = 0; r < n; r++)
+		m->bucket[r] = 5 + 64 * r;  /* same low bits: same home */
+	clfm_index(m);
+	T_OK(m->ngroups * CLF_GROUP >= 2 * n);
+	int found = 0;
+	for (uint32_t r = 0; r < n; r++) {
+		int at;
+		struct clf_group *g = clfm_find(m, m->bucket[r], &at);
+		found += g && g->row[at] == r && g->key[at] == m->bucket[r];
+	}
+	T_EQ_INT(found, n);
+	int absent = 0;
+	for (uint32_t b = 1; b < 4096; b++)
+		if ((b - 5) % 64 != 0 || b >= 5 + 64 * n)
+			absent += clfm_slot(m, b) == NULL;
+	T_EQ_INT(absent, 4095 - n);
+	/* Stamps: a new generation clears nothing it should not. */
+	uint16_t g1 = clfm_next_gen(m), g2 = clfm_next_gen(m);
+	T_OK(g1 != g2 && g2 != 0);
+	clf_free(m);
+}
+
+/* Decisions: the first of equal categories wins, alternatives in order,
+ * and the stage set is never empty. */
+static void
+test_decide(void)
+{
+	struct clf_model *m = xcalloc(1, sizeof *m);
+	struct clf_prediction p;
+
+	m->ncat = 4;
+	m->nlayer = 2;
+	m->nstage = 3;
+	m->cat_layer[2] = m->cat_layer[3] = 1;
+	for (int s = 0; s < 3; s++)
+		m->stack[CLF_NB].thr[s] = 0.5;
+	memset(&p, 0, sizeof p);
+	for (int k = 0; k < 4; k++)
+		p.cat_prob[k] = 0.25;
+	p.stage_prob[1] = p.stage_prob[2] = 0.3;
+	clfm_decide(m, CLF_NB, &p);
+	T_EQ_INT(p.category, 0);
+	T_EQ_INT(p.alt[0], 1);
+	T_EQ_INT(p.alt[1], 2);
+	T_NEAR(p.layer_score, 0.5, 1e-12);
+	T_EQ_INT(p.stages, 1 << 1);
+	double cp[4] = {0.1, 0.35, 0.35, 0.2};
+	memcpy(p.cat_prob, cp, sizeof cp);
+	p.stage_prob[0] = 0.9;
+	p.stage_prob[2] = 0.5;
+	clfm_decide(m, CLF_NB, &p);
+	T_EQ_INT(p.category, 1);
+	T_EQ_INT(p.alt[0], 2);
+	T_EQ_INT(p.alt[1], 3);
+	T_EQ_INT(p.layer, 0);
+	T_NEAR(p.alt_score[1], 0.2, 1e-12);
+	T_EQ_INT(p.stages, 1 << 0 | 1 << 2);
+	double up[4] = {0.1, 0.2, 0.3, 0.4};
+	memcpy(p.cat_prob, up, sizeof up);
+	clfm_decide(m, CLF_NB, &p);
+	T_EQ_INT(p.category, 3);
+	T_EQ_INT(p.alt[0], 2);
+	T_EQ_INT(p.alt[1], 1);
+	T_EQ_INT(p.layer, 1);
+	m->ncat = 2;
+	clfm_decide(m, CLF_NB, &p);
+	T_EQ_INT(p.category, 1);
+	T_EQ_INT(p.alt[0], 0);
+	T_EQ_INT(p.alt[1], -1);
+	T_NEAR(p.alt_score[1], 0, 0);
+	clf_free(m);
+}
+
 /* Everything a prediction promises. */
 static void
 check_prediction(const struct cat_taxonomy *t, const struct clf_prediction *p)
@@ -183,6 +351,61 @@ static const char *const texts[] = {
 	"",
 	"x",
 };
+
+/* What clf_predict must give for one text, computed the plain way: the
+ * tokens with their spans, each known feature's row once (in the order
+ * first met), its columns added one at a time in 64 bits, then the same
+ * calibration. Prediction's own path (buckets alone, the grouped table,
+ * stamps, sums in vectors of int16 flushed every 256 rows, the idf sum
+ * inside the vector loop) must agree to the last bit. */
+static int
+same_as_reference(struct clf_model *m, int learner, const char *text)
+{
+	struct clf_toks t = {0};
+	unsigned char *seen = xcalloc(m->nrows + 1, 1);
+	int64_t acc[CLF_MAX_STRIDE] = {0};
+	int32_t a[CLF_MAX_STRIDE];
+	double sq = 0, inv, p[CLF_MAX_CATEGORIES], q[CAT_MAX_STAGES];
+	struct clf_raw r;
+	struct clf_prediction out;
+	struct clf_input in = {text, NULL, NULL, 0};
+	const float *cs = m->colscale;
+	int K = m->ncat, S = m->nstage, same = 1;
+
+	clft_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
+	for (size_t i = 0; i < t.n; i++) {
+		int at;
+		struct clf_group *g = clfm_find(m, t.v[i].bucket, &at);
+		if (!g || seen[g->row[at]])
+			continue;
+		seen[g->row[at]] = 1;
+		for (uint32_t c = 0; c < m->stride; c++)
+			acc[c] += m->rows[(size_t)g->row[at] * m->stride + c];
+		sq += clfm_sq(m, g->row[at]);
+	}
+	for (uint32_t c = 0; c < m->stride; c++)
+		a[c] = (int32_t)acc[c];
+	inv = sq > 0 ? 1 / sqrt(sq) : 0;
+	for (int k = 0; k < K; k++) {
+		int nb = m->off[CLF_B_NB] + k, nn = m->off[CLF_B_NN] + k;
+		r.nb[k] = cs[nb] * a[nb];
+		r.nn[k] = cs[nn] * a[nn] * inv + m->bias[CLF_B_NN][k];
+	}
+	for (int s = 0; s < S; s++) {
+		int nb = m->off[CLF_B_NBS] + s, nn = m->off[CLF_B_NNS] + s;
+		r.nbs[s] = cs[nb] * a[nb];
+		r.nns[s] = cs[nn] * a[nn] * inv + m->bias[CLF_B_NNS][s];
+	}
+	clfm_probs(m, learner, &r, m->stage_prior, p, q);
+	clf_predict(m, learner, &in, &out);
+	for (int k = 0; k < K; k++)
+		same &= out.cat_prob[k] == p[k];
+	for (int s = 0; s < S; s++)
+		same &= out.stage_prob[s] == q[s];
+	clft_free(&t);
+	free(seen);
+	return same;
+}
 
 static void
 test_train_and_store(struct cat *c)
@@ -236,6 +459,53 @@ test_train_and_store(struct cat *c)
 	}
 	clf_free(back);
 	back = NULL;
+
+	/* The fast path is the plain computation, also for a text that
+	 * repeats its features and for one with more known features than
+	 * the 256 rows an int16 sum holds (every description of the
+	 * catalog). */
+	{
+		struct buf all;
+		buf_init(&all, 0);
+		for (size_t i = 0; i < n; i++) {
+			buf_puts(&all, v[i].description);
+			buf_puts(&all, " . ");
+			if (v[i].description_zh)
+				buf_puts(&all, v[i].description_zh);
+			buf_puts(&all, " . ");
+		}
+		buf_putc(&all, '\0');
+		const char *more[] = {
+			"gpu, gpu, gpu; GPU. Gpu", all.data,
+		};
+		int ok = 1, fed = 0;
+		for (int l = 0; l < CLF_LEARNERS; l++) {
+			for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+				ok &= same_as_reference(m, l, texts[i]);
+			for (size_t i = 0; i < 2; i++)
+				ok &= same_as_reference(m, l, more[i]);
+		}
+		T_OK(ok);
+		/* More than 256 distinct rows in the long text. */
+		{
+			struct clf_toks tk = {0};
+			unsigned char *seen = xcalloc(m->nrows, 1);
+			clft_run(&m->feat, all.data, strnlen(all.data, CLF_MAX_TEXT),
+				 &tk);
+			for (size_t i = 0; i < tk.n; i++) {
+				int at;
+				struct clf_group *g = clfm_find(m, tk.v[i].bucket, &at);
+				if (g && !seen[g->row[at]]) {
+					seen[g->row[at]] = 1;
+					fed++;
+				}
+			}
+			clft_free(&tk);
+			free(seen);
+		}
+		T_OK(fed > 256);
+		buf_free(&all);
+	}
 
 	/* A damaged blob is refused, never read. */
 	{
@@ -358,6 +628,24 @@ test_explain_and_json(struct cat *c)
 		T_CHECK(found, "learner %d: no 'zero' or 'proof' among the "
 			"category's reasons", l);
 		T_EQ_INT(e.nstages, __builtin_popcountll(p.stages));
+	}
+
+	/* No word the model knows (found by fuzzing: the explanation
+	 * sorted a NULL list): nothing to explain, and no crash. */
+	static const char *const unknown[] = {"qqqq zzzz", ""};
+	for (size_t k = 0; m && k < 2; k++) {
+		for (int l = 0; l < CLF_LEARNERS; l++) {
+			struct clf_input in = {unknown[k], NULL, NULL, 0};
+			struct clf_prediction p;
+			struct clf_explanation e;
+			clf_predict(m, l, &in, &p);
+			clf_explain(m, &in, &p, &e);
+			T_EQ_INT(e.nlayer, 0);
+			T_EQ_INT(e.ncategory, 0);
+			T_EQ_INT(e.nstages, __builtin_popcountll(p.stages));
+			for (size_t s = 0; s < e.nstages; s++)
+				T_EQ_INT(e.nstage[s], 0);
+		}
 	}
 
 	/* The JSON contract, and the curated labels when given. */
@@ -598,6 +886,9 @@ main(void)
 		return 1;
 	}
 	T_RUN(test_tokens);
+	T_RUN(test_token_bytes);
+	T_RUN(test_lookup_table);
+	T_RUN(test_decide);
 	T_RUN(test_folds);
 	c = open_catalog("catalog", "data");
 	if (c) {

@@ -330,6 +330,19 @@ test_decide(void)
 		     &d);
 	T_EQ_INT(d.verdict, FETCH_V_DONE);
 	T_EQ_INT(d.block_until, now + 100);
+	/* An absurd reset is clamped like Retry-After, not overflowed
+	 * (now + wait was signed overflow: found by fuzz_headers). */
+	snprintf(h, sizeof h, "x-ratelimit-remaining: 0\r\n"
+		 "x-ratelimit-reset: 9223372036854775807\r\n");
+	fetch_decide(FETCH_T_OK, "", 429, h, strlen(h), 1, 3, 60, 0.5, now,
+		     &d);
+	T_EQ_INT(d.verdict, FETCH_V_FAIL);
+	T_EQ_INT(d.block_until, now + 1000000000);
+	T_OK(strstr(d.reason, "rate limit") != NULL);
+	fetch_decide(FETCH_T_OK, "", 200, h, strlen(h), 1, 3, 60, 0.5, now,
+		     &d);
+	T_EQ_INT(d.verdict, FETCH_V_DONE);
+	T_EQ_INT(d.block_until, now + 1000000000);
 
 	/* Transport errors. */
 	fetch_decide(FETCH_T_RETRYABLE, "timed out", 0, NULL, 0, 1, 3, 60, 0.5,
@@ -398,6 +411,15 @@ test_html_edges(void)
 	s = "<HTML><HEAD><TITLE>Caf\xe9 \x96 d\xe9j\xe0 vu";
 	fetch_html_meta(s, strlen(s), &p);
 	T_STR(p.title, "Caf\xc3\xa9 \xe2\x80\x93 d\xc3\xa9j\xc3\xa0 vu");
+	fetch_page_free(&p);
+
+	/* A NUL reads the same in a Windows-1252 page as in a UTF-8 one:
+	 * what follows it is not lost (found by fuzz_html). */
+	static const char nul[] = "<title>caf\xe9\0x</title><meta "
+				  "name=description content=after>";
+	fetch_html_meta(nul, sizeof nul - 1, &p);
+	T_STR(p.title, "caf\xc3\xa9x");
+	T_STR(p.description, "after");
 	fetch_page_free(&p);
 
 	/* A read cut inside a UTF-8 character is still UTF-8. */

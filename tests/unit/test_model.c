@@ -252,6 +252,25 @@ test_sort_agrees(void)
 	T_OK(same_rows(m, copy, n, CAT_SORT_MCAP, 1));
 	model_free(m);
 	cat_projects_free(copy, n);
+
+	/* Projects not in id order (the model may be given any array). */
+	v = synthetic(n);
+	for (size_t i = 0; i < n / 2; i++) {
+		struct cat_project t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+	copy = calloc(n, sizeof *copy);
+	clone(copy, v, n);
+	m = model_new(&fx_tax, v, n, NULL);
+	for (int desc = 0; desc < 2; desc++) {
+		model_sort_set(m, CAT_SORT_ID, desc);
+		T_OK(same_rows(m, copy, n, CAT_SORT_ID, desc));
+		model_sort_set(m, CAT_SORT_NAME, desc);
+		T_OK(same_rows(m, copy, n, CAT_SORT_NAME, desc));
+	}
+	model_free(m);
+	cat_projects_free(copy, n);
 }
 
 static void

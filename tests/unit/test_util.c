@@ -153,6 +153,30 @@ test_json_errors(void)
 	T_EQ_INT(json_parse("ok.json", "{\"a\": [1]}", 10, &root, err,
 			    sizeof err), 0);
 	cJSON_Delete(root);
+	/* \u escapes: UTF-16 surrogates only in pairs (found by fuzzing:
+	 * a lone one passed here, then cJSON refused it without a place). */
+	static const struct {
+		const char *text, *err;
+	} esc[] = {
+		{"[\"\\ud800\"]", "u.json:1:4: invalid \\u escape: a high "
+					"surrogate without a low one"},
+		{"[\"\\ud800\\u0041\"]", "u.json:1:4: invalid \\u escape: a "
+					"high surrogate without a low one"},
+		{"[\"ab\\udc00\"]", "u.json:1:6: invalid \\u escape: a low "
+				      "surrogate without a high one"},
+		{"[\"\\u12\"]", "u.json:1:4: invalid \\u escape"},
+		{"[\"\\uzzzz\"]", "u.json:1:4: invalid \\u escape"},
+	};
+	for (size_t i = 0; i < sizeof esc / sizeof *esc; i++) {
+		T_EQ_INT(json_parse("u.json", esc[i].text, strlen(esc[i].text),
+				    &root, err, sizeof err), 65);
+		T_STR(err, esc[i].err);
+	}
+	const char *pair = "[\"\\ud83d\\ude00\"]";
+	T_EQ_INT(json_parse("u.json", pair, strlen(pair), &root, err,
+			    sizeof err), 0);
+	T_STR(cJSON_GetArrayItem(root, 0)->valuestring, "\xf0\x9f\x98\x80");
+	cJSON_Delete(root);
 }
 
 static void
