@@ -171,7 +171,8 @@ assert_eq "limited then fetched" "$(requests /gh/repos/acme/ratelimit2)" 2
 assert_true "waited for the reset" at_least "$(request_gap /gh/repos/acme/ratelimit2)" 1
 assert_metric r-short github.stars "$(fixture_figure acme/ratelimit2 stars)"
 assert_metric r-after github.stars "$(fixture_figure acme/zz-after stars)"
-assert_out_contains "github: rate limited; calls paused 2 s, until"
+# The reset is 2 s away when announced; a slow run (valgrind) sees less.
+assert_true "the pause announced" grep -qE "github: rate limited; calls paused [12] s, until" "$OUT"
 
 # Redirects that would carry the token to another host are refused.
 fixture_catalog <<'CAT'
@@ -227,7 +228,11 @@ fixture_start --delay 0.1
 { for i in $(seq 1 40); do echo "k-$i acme/k$i - - -"; done; } | fixture_catalog
 "$AIMAP_BIN" fetch --source github >/dev/null 2>&1 &
 pid=$!
-sleep 1.5
+# Killed once a few projects are in, wherever that falls in its work.
+for _ in $(seq 1200); do
+	[ "$(sql "SELECT count(DISTINCT project) FROM metrics" 2>/dev/null)" -ge 5 ] 2>/dev/null && break
+	sleep 0.05
+done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 stored=$(sql "SELECT count(DISTINCT project) FROM metrics")
