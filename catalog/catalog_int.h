@@ -31,9 +31,11 @@ char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
 
 /* Writing projects one at a time inside a transaction the caller owns. */
+#define UPSERT_ROWS 4     /* stages or chains written by one statement */
 struct upsert_stmts {
-	sqlite3_stmt *get, *ins, *put, *del_stages, *add_stage, *del_chains,
-		*add_chain;
+	sqlite3_stmt *get, *ins, *put, *del_stages, *del_chains;
+	/* [k - 1] inserts k rows: one statement per project, usually. */
+	sqlite3_stmt *add_stages[UPSERT_ROWS], *add_chains[UPSERT_ROWS];
 };
 int cati_upsert_prepare(struct cat *c, struct upsert_stmts *s);
 /* What an unchanged project is recognised by: a hash of every field

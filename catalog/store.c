@@ -490,9 +490,11 @@ cati_upsert_finalize(struct upsert_stmts *s)
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del_stages);
-	sqlite3_finalize(s->add_stage);
+	for (int k = 0; k < UPSERT_ROWS; k++) {
+		sqlite3_finalize(s->add_stages[k]);
+		sqlite3_finalize(s->add_chains[k]);
+	}
 	sqlite3_finalize(s->del_chains);
-	sqlite3_finalize(s->add_chain);
 }
 
 int
@@ -527,13 +529,35 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 		" content_hash=excluded.content_hash,"
 		" updated_at=excluded.updated_at");
 	s->del_stages = cati_prep(c, "DELETE FROM project_stages WHERE project = ?");
-	s->add_stage = cati_prep(c, "INSERT INTO project_stages(project, stage)"
-			    " VALUES(?, ?)");
 	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
-	s->add_chain = cati_prep(c, "INSERT INTO project_chains(project, pos, chain)"
-			    " VALUES(?, ?, ?)");
-	if (!s->get || !s->ins || !s->put || !s->del_stages || !s->add_stage ||
-	    !s->del_chains || !s->add_chain)
+	/* Static SQL for 1 to UPSERT_ROWS rows at once: a project's stages
+	 * and chains each take one statement instead of one per row. */
+	static const char *const stages_sql[UPSERT_ROWS] = {
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3),(?1,?4)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3),(?1,?4),(?1,?5)",
+	};
+	static const char *const chains_sql[UPSERT_ROWS] = {
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7),(?1,?8,?9)",
+	};
+	int ok = s->get && s->ins && s->put && s->del_stages && s->del_chains;
+	for (int k = 0; k < UPSERT_ROWS; k++) {
+		s->add_stages[k] = cati_prep(c, stages_sql[k]);
+		s->add_chains[k] = cati_prep(c, chains_sql[k]);
+		ok = ok && s->add_stages[k] && s->add_chains[k];
+	}
+	if (!ok)
 		return -1;
 	return 0;
 }
@@ -623,21 +647,33 @@ children:
 		if (cati_wstep(s->del_chains) != SQLITE_DONE)
 			return -1;
 	}
-	for (size_t i = 0; i < tax->nstages; i++) {
-		if (!(p->stages & (1ULL << i)))
-			continue;
-		sqlite3_reset(s->add_stage);
-		cati_bind_text(s->add_stage, 1, p->id);
-		cati_bind_text(s->add_stage, 2, tax->stages[i].id);
-		if (cati_wstep(s->add_stage) != SQLITE_DONE)
+	/* Stages, then chains, up to UPSERT_ROWS rows per statement. */
+	const char *ids[64];
+	size_t n = 0;
+	for (size_t i = 0; i < tax->nstages && n < 64; i++)
+		if (p->stages & (1ULL << i))
+			ids[n++] = tax->stages[i].id;
+	for (size_t at = 0; at < n; at += UPSERT_ROWS) {
+		size_t k = n - at < UPSERT_ROWS ? n - at : UPSERT_ROWS;
+		sqlite3_stmt *a = s->add_stages[k - 1];
+		sqlite3_reset(a);
+		cati_bind_text(a, 1, p->id);
+		for (size_t j = 0; j < k; j++)
+			cati_bind_text(a, (int)j + 2, ids[at + j]);
+		if (cati_wstep(a) != SQLITE_DONE)
 			return -1;
 	}
-	for (size_t i = 0; i < p->nchains; i++) {
-		sqlite3_reset(s->add_chain);
-		cati_bind_text(s->add_chain, 1, p->id);
-		sqlite3_bind_int(s->add_chain, 2, (int)i);
-		cati_bind_text(s->add_chain, 3, p->chains[i]);
-		if (cati_wstep(s->add_chain) != SQLITE_DONE)
+	for (size_t at = 0; at < p->nchains; at += UPSERT_ROWS) {
+		size_t k = p->nchains - at < UPSERT_ROWS ? p->nchains - at
+							 : UPSERT_ROWS;
+		sqlite3_stmt *a = s->add_chains[k - 1];
+		sqlite3_reset(a);
+		cati_bind_text(a, 1, p->id);
+		for (size_t j = 0; j < k; j++) {
+			sqlite3_bind_int(a, (int)(2 * j) + 2, (int)(at + j));
+			cati_bind_text(a, (int)(2 * j) + 3, p->chains[at + j]);
+		}
+		if (cati_wstep(a) != SQLITE_DONE)
 			return -1;
 	}
 	if (exists)
