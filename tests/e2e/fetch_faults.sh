@@ -141,7 +141,9 @@ assert_status 75
 assert_metric r-last github.stars "$(fixture_figure acme/lastcall stars)"
 assert_eq "no call after the last one" "$(requests_like /gh/repos/acme/next)" 0
 assert_out_contains "r-next1: GET http://127.0.0.1:$PORT/gh/repos/acme/next1: not attempted: github: rate limit reached; calls stop until"
-assert_out_contains "(in 3600 s, over --max-wait 60 s)"
+# The reset is an hour away when the server answers; a slow run (valgrind)
+# reads the clock a second later.
+assert_true "the wait announced" grep -qE "\(in 3(600|599) s, over --max-wait 60 s\)" "$OUT"
 assert_out_contains "Notices:"
 # The other APIs carried on.
 assert_metric r-last coingecko.price_usd "$(fixture_figure rocket-token price)"
@@ -154,7 +156,7 @@ CAT
 : >"$FIX_LOG"
 try aimap fetch --source github
 assert_status 75
-assert_out_contains "r-limit: GET http://127.0.0.1:$PORT/gh/repos/acme/ratelimit: HTTP 403: rate limit exhausted; it resets in 3600 s, over --max-wait 60 s"
+assert_true "403 at the limit: the reset announced" grep -qE "r-limit: GET http://127.0.0.1:$PORT/gh/repos/acme/ratelimit: HTTP 403: rate limit exhausted; it resets in 3(600|599) s, over --max-wait 60 s" "$OUT"
 assert_out_contains "r-next1: GET http://127.0.0.1:$PORT/gh/repos/acme/zz-next: not attempted"
 assert_eq "403 at the limit: asked once" "$(requests /gh/repos/acme/ratelimit)" 1
 assert_eq "then no more calls" "$(requests /gh/repos/acme/zz-next)" 0
