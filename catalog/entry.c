@@ -9,6 +9,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,22 +617,73 @@ idset_free(struct idset *s)
  * writes the one before: the two halves take about the same time. */
 #define QUEUE_LEN 256
 #define BATCH 64
-#define THREADED_MIN 512       /* entries; fewer are not worth a thread */
+#define THREADED_MIN (128 << 10)   /* bytes; less is not worth a thread */
+
+/* The blocks of entries on their way to the writer come from slabs
+ * shared by many entries, each with a count of the entries still in it
+ * (plus one while the checker fills it). The writer then frees a slab
+ * once, after its last entry, instead of a block per entry: a free of
+ * memory another thread allocated takes that thread's heap lock. */
+#define SLAB_SIZE ((size_t)256 << 10)
+
+struct slab {
+	atomic_size_t refs;
+	size_t used, cap;
+	_Alignas(max_align_t) char data[];
+};
+
+static void
+slab_unref(struct slab *sl)
+{
+	if (sl && atomic_fetch_sub(&sl->refs, 1) == 1)
+		free(sl);
+}
+
+/* n bytes aligned for pointers from *cur, which a new slab replaces when
+ * it is full; the slab it came from is *from, with one more reference. */
+static char *
+slab_take(struct slab **cur, size_t n, struct slab **from)
+{
+	struct slab *sl = *cur;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!sl || n > sl->cap - sl->used) {
+		slab_unref(sl);
+		size_t cap = n > SLAB_SIZE ? n : SLAB_SIZE;
+		sl = *cur = xmalloc(sizeof *sl + cap);
+		atomic_init(&sl->refs, 1);
+		sl->used = 0;
+		sl->cap = cap;
+	}
+	atomic_fetch_add(&sl->refs, 1);
+	*from = sl;
+	char *p = sl->data + sl->used;
+	sl->used += n;
+	return p;
+}
 
 /* A valid entry on its way to the writer. */
 struct checked {
-	struct cat_project p;
+	struct cat_project p;    /* strings in a block in slab */
+	struct slab *slab;
 	uint64_t hash;           /* cati_content_hash of p */
+	int lens[CATI_NFIELDS];  /* of p's strings, -1 for NULL */
 };
 
 struct import {
 	/* Read-only while the checker runs. */
 	const struct cat_taxonomy *t;
 	const char *text;
-	const struct json_span *spans;
-	size_t n;
 	int writing;
-	/* The checker's own. */
+	/* The checker's own. An array is checked one entry ahead of the
+	 * parsing, so that the writer starts at once; anything else is
+	 * checked whole before and given as one span. */
+	struct json_scan scan;
+	struct json_span whole;
+	size_t n;               /* entries seen */
+	int syntax_rc;          /* the scan failed: the message is in serr */
+	char *serr;
+	size_t serrlen;
 	struct vctx v;
 	struct idset ids;
 	/* The queue, under mu. The checker stops handing over entries at
@@ -656,13 +709,14 @@ write_one(struct import *im, struct checked *e)
 {
 	int rc = 0;
 
-	if (!im->dberr && cati_upsert_one(im->c, &im->us, &e->p, e->hash,
-					  im->origin, 0, im->now,
+	if (!im->dberr && cati_upsert_one(im->c, &im->us, &e->p, e->lens,
+					  e->hash, im->origin, 0, im->now,
 					  &im->stats) < 0) {
 		im->dberr = 1;
 		rc = -1;
 	}
 	cat_project_free(&e->p);
+	slab_unref(e->slab);
 	return rc;
 }
 
@@ -681,6 +735,7 @@ hand_over(struct import *im, struct checked *e)
 		pthread_cond_wait(&im->room, &im->mu);
 	if (im->stop) {
 		cat_project_free(&e->p);
+		slab_unref(e->slab);
 		rc = -1;
 	} else {
 		im->q[(im->head + im->count) % QUEUE_LEN] = *e;
@@ -774,27 +829,33 @@ region_done(struct region *r, cJSON *obj)
 	cur_region = NULL;
 }
 
-/* One block for all of p's strings and chains, so that the writer frees
- * one allocation per project (see cat_project.in_block). */
+/* Moves all of e->p's strings and chains into one block from *cur (see
+ * cat_project.in_block; the slab, not the project, owns the block), and
+ * notes their lengths. */
 static void
-pack(struct cat_project *p)
+pack(struct checked *e, struct slab **cur)
 {
-	char **f[] = {
+	struct cat_project *p = &e->p;
+	/* In the order of the CATI_F_ fields. */
+	char **f[CATI_NFIELDS] = {
 		&p->id, &p->name, &p->description, &p->description_zh,
 		&p->website, &p->twitter, &p->github, &p->coingecko_id,
 		&p->defillama_slug, &p->token, &p->source,
 	};
-	size_t nf = sizeof f / sizeof *f, total = 0;
+	size_t total = 0;
 	char *at, **chains;
 
 	if (p->chains)
 		total += (p->nchains + 1) * sizeof *p->chains;
 	for (size_t i = 0; i < p->nchains; i++)
 		total += strlen(p->chains[i]) + 1;
-	for (size_t i = 0; i < nf; i++)
-		if (*f[i])
-			total += strlen(*f[i]) + 1;
-	p->block = at = xmalloc(total ? total : 1);
+	for (size_t i = 0; i < CATI_NFIELDS; i++) {
+		size_t l = *f[i] ? strlen(*f[i]) : 0;
+		/* Fields are far below INT_MAX: the input is capped. */
+		e->lens[i] = *f[i] ? (int)l : -1;
+		total += *f[i] ? l + 1 : 0;
+	}
+	at = slab_take(cur, total ? total : 1, &e->slab);
 	if (p->chains) {
 		chains = (char **)(void *)at;
 		at += (p->nchains + 1) * sizeof *chains;
@@ -809,15 +870,16 @@ pack(struct cat_project *p)
 		free(p->chains);
 		p->chains = chains;
 	}
-	for (size_t i = 0; i < nf; i++) {
+	for (size_t i = 0; i < CATI_NFIELDS; i++) {
 		if (!*f[i])
 			continue;
-		size_t l = strlen(*f[i]) + 1;
+		size_t l = (size_t)e->lens[i] + 1;
 		memcpy(at, *f[i], l);
 		free(*f[i]);
 		*f[i] = at;
 		at += l;
 	}
+	p->block = NULL;
 	p->in_block = 1;
 }
 
@@ -829,12 +891,25 @@ check_all(void *arg)
 	struct import *im = arg;
 	struct vctx *v = &im->v;
 	struct region r = {0};
+	struct slab *slab = NULL;
 
-	for (size_t i = 0; i < im->n; i++) {
+	for (size_t i = 0;; i++) {
 		struct checked e;
 		struct cat_project p;
-		cJSON *obj = region_parse(&r, im->text + im->spans[i].off,
-					  im->spans[i].len);
+		struct json_span sp = im->whole;
+		int more = im->scan.is_array
+				   ? json_scan_next(&im->scan, &sp, im->serr,
+						    im->serrlen)
+				   : i == 0;
+		if (more != 1) {
+			/* The end, or a syntax error: then nothing is written
+			 * and the message is that error alone. */
+			if (more)
+				im->syntax_rc = more;
+			break;
+		}
+		im->n++;
+		cJSON *obj = region_parse(&r, im->text + sp.off, sp.len);
 		int before = v->nerr;
 
 		v->index = i;
@@ -855,8 +930,8 @@ check_all(void *arg)
 		region_done(&r, obj);
 		if (v->nerr == 0 && im->writing) {
 			e.hash = cati_content_hash(im->t, &p);
-			pack(&p);
 			e.p = p;
+			pack(&e, &slab);
 			if (hand_over(im, &e) < 0)
 				break;
 		} else {
@@ -869,6 +944,7 @@ check_all(void *arg)
 		pthread_cond_signal(&im->ready);
 		pthread_mutex_unlock(&im->mu);
 	}
+	slab_unref(slab);
 	free(r.base);
 	return NULL;
 }
@@ -913,11 +989,9 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		struct cat_import_stats *st, char *err, size_t errlen)
 {
 	struct import *im = xcalloc(1, sizeof *im);
-	struct json_span *spans = NULL;
 	struct buf msgs;
 	pthread_t th;
-	size_t n = 0;
-	int is_array = 0, rc, began = 0;
+	int rc, began = 0, threaded;
 
 	static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
@@ -925,24 +999,26 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 	buf_init(&msgs, 0);
 	im->v.name = name;
 	im->v.msgs = &msgs;
-	if ((rc = json_split(name, text, len, &spans, &n, &is_array, err,
-			     errlen)))
-		goto out;
-	if (is_array && n == 0) {
-		snprintf(err, errlen, "%s: no entries", name);
-		rc = EX_DATAERR;
-		goto out;
-	}
-	if (!is_array && text[spans[0].off] != '{') {
-		snprintf(err, errlen, "%s: expected a JSON object or an array "
-			 "of objects", name);
-		rc = EX_DATAERR;
-		goto out;
+	im->serr = err;   /* the checker's alone while it runs */
+	im->serrlen = errlen;
+	json_scan_init(&im->scan, name, text, len);
+	if (!im->scan.is_array) {
+		/* One entry: checked whole first, so that a syntax error is
+		 * told before the question of what the value is. */
+		struct json_span sp;
+		if ((rc = json_scan_next(&im->scan, &sp, err, errlen)))
+			goto out;
+		im->whole.off = strspn(text, " \t\r\n");
+		im->whole.len = len - im->whole.off;
+		if (text[im->whole.off] != '{') {
+			snprintf(err, errlen, "%s: expected a JSON object or "
+				 "an array of objects", name);
+			rc = EX_DATAERR;
+			goto out;
+		}
 	}
 	im->t = cat_taxonomy(c);
 	im->text = text;
-	im->spans = spans;
-	im->n = n;
 	im->writing = !dry_run;
 	im->c = c;
 	im->origin = origin;
@@ -958,7 +1034,8 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 	 * that of a few entries; the first invalid one stops the writing,
 	 * the checking goes on to report every problem, and the transaction
 	 * is rolled back. */
-	if (im->writing && n >= THREADED_MIN) {
+	threaded = im->writing && len >= THREADED_MIN;
+	if (threaded) {
 		pthread_mutex_init(&im->mu, NULL);
 		pthread_cond_init(&im->ready, NULL);
 		pthread_cond_init(&im->room, NULL);
@@ -971,7 +1048,7 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		write_all(im);
 		pthread_join(th, NULL);
 	}
-	if (im->writing && n >= THREADED_MIN) {
+	if (threaded) {
 		pthread_cond_destroy(&im->room);
 		pthread_cond_destroy(&im->ready);
 		pthread_mutex_destroy(&im->mu);
@@ -983,6 +1060,15 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		goto dberr;
 	cati_upsert_finalize(&im->us);
 	memset(&im->us, 0, sizeof im->us);
+	if (im->syntax_rc) {
+		rc = im->syntax_rc;
+		goto out;
+	}
+	if (im->n == 0) {
+		snprintf(err, errlen, "%s: no entries", name);
+		rc = EX_DATAERR;
+		goto out;
+	}
 	if (im->v.nerr) {
 		if (im->v.nerr > MAX_REPORTED)
 			buf_printf(&msgs, "\n%s: ... and %d more problems", name,
@@ -996,7 +1082,7 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		if ((rc = cat_commit(c, err, errlen)))
 			goto out;
 	}
-	im->stats.added += dry_run ? n : 0;
+	im->stats.added += dry_run ? im->n : 0;
 	if (st)
 		*st = im->stats;
 	rc = 0;
@@ -1009,7 +1095,6 @@ out:
 		cat_rollback(c);
 	idset_free(&im->ids);
 	free(im);
-	free(spans);
 	buf_free(&msgs);
 	return rc;
 }

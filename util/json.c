@@ -2,6 +2,9 @@
 #include "util/json.h"
 #include "util/mem.h"
 
+/* Inputs from this size on are read into huge pages. */
+#define BIG_INPUT ((size_t)4 << 20)
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define JSON_MAX_DEPTH_S STR(JSON_MAX_DEPTH)
@@ -53,18 +56,27 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 			rc = EX_DATAERR;
 			goto out;
 		}
-		/* One allocation of the right size instead of doubling. */
+		/* One allocation of the right size instead of doubling, read
+		 * into directly; a large one in huge pages (see xbigalloc). */
 		if (S_ISREG(st.st_mode) && st.st_size > 0 && !b->data) {
-			struct buf nb;
-			buf_init(&nb, b->limit);
-			nb.data = xmalloc((size_t)st.st_size + 1);
-			nb.cap = (size_t)st.st_size + 1;
-			nb.data[0] = '\0';
-			*b = nb;
+			size_t want = (size_t)st.st_size + 1;
+			b->data = want >= BIG_INPUT ? xbigalloc(want)
+						    : xmalloc(want);
+			b->cap = want;
+			b->len = 0;
+			b->data[0] = '\0';
 		}
 	}
 	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
+		/* Straight into the buffer while it has room; through chunk
+		 * when the size was unknown or the file grew. */
+		char *dst = chunk;
+		size_t room = sizeof chunk;
+		if (b->data && b->cap - b->len > 1) {
+			dst = b->data + b->len;
+			room = b->cap - b->len - 1;
+		}
+		n = read(fd, dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -75,11 +87,16 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 		}
 		if (n == 0)
 			break;
-		if (b->len + (size_t)n > limit || buf_append(b, chunk, (size_t)n)) {
+		if (b->len + (size_t)n > limit ||
+		    (dst == chunk && buf_append(b, chunk, (size_t)n))) {
 			snprintf(err, errlen, "%s: input is over the limit of "
 				 "%zu MiB", name, limit >> 20);
 			rc = EX_DATAERR;
 			goto out;
+		}
+		if (dst != chunk) {
+			b->len += (size_t)n;
+			b->data[b->len] = '\0';
 		}
 	}
 	if (!b->data)
@@ -152,17 +169,20 @@ hex4(const char *t, size_t len, size_t at)
 
 /* A strict syntax check that finds the exact place and nature of the first
  * error: cJSON only says that parsing failed, and near where. It also
- * bounds nesting (JSON_MAX_DEPTH) before cJSON recurses. Returns 0, or -1
- * with *off and *what set. */
+ * bounds nesting (JSON_MAX_DEPTH) before cJSON recurses. It stops after
+ * each element of a top-level array: returns 1 with *span set, 0 at the
+ * end of a valid input, or -1 with *off and *what set. The state lives in
+ * s between calls and in locals within one. */
+enum { VALUE, AFTER, KEY, COLON, FIRST_KEY, FIRST_VALUE };
+
 static int
-syntax_check(const char *t, size_t len, size_t *off, const char **what,
-	     struct json_span **spans, size_t *nspans)
+syntax_check(struct json_scan *s, size_t *off, const char **what,
+	     struct json_span *span)
 {
-	char stack[JSON_MAX_DEPTH];
-	int depth = 0, pending = 0;
-	size_t i = 0, span_start = 0, cap = 0;
-	/* States: expecting a value, or what follows one. */
-	enum { VALUE, AFTER, KEY, COLON, FIRST_KEY, FIRST_VALUE } st = VALUE;
+	const char *t = s->text;
+	size_t len = s->len, i = s->i, span_start = s->span_start;
+	char *stack = s->stack;
+	int depth = s->depth, pending = s->pending, st = s->st;
 
 #define WS() while (i < len && (t[i] == ' ' || t[i] == '\t' || \
 				t[i] == '\n' || t[i] == '\r')) i++
@@ -170,24 +190,27 @@ syntax_check(const char *t, size_t len, size_t *off, const char **what,
 	for (;;) {
 		WS();
 		if (i >= len) {
-			if (st == AFTER && depth == 0)
+			if (st == AFTER && depth == 0) {
+				s->i = i;
+				s->depth = 0;
+				s->st = st;
 				return 0;
+			}
 			FAIL(depth || st != VALUE ? "unexpected end of input"
 				: "empty input, expected a JSON value");
 		}
 		char c = t[i];
 		/* Spans of the top-level array's elements, for callers that
-		 * handle one element at a time. */
-		if (spans && depth == 1 && stack[0] == '[') {
+		 * handle one element at a time: stop after each. */
+		if (depth == 1 && stack[0] == '[') {
 			if (pending && st == AFTER) {
-				if (*nspans == cap) {
-					cap = cap ? cap * 2 : 256;
-					*spans = xrealloc(*spans,
-							  cap * sizeof **spans);
-				}
-				(*spans)[*nspans].off = span_start;
-				(*spans)[(*nspans)++].len = i - span_start;
-				pending = 0;
+				span->off = span_start;
+				span->len = i - span_start;
+				s->i = i;
+				s->depth = depth;
+				s->pending = 0;
+				s->st = st;
+				return 1;
 			} else if (!pending && (st == VALUE || st == FIRST_VALUE) &&
 				   c != ']') {
 				span_start = i;
@@ -361,20 +384,54 @@ syntax_check(const char *t, size_t len, size_t *off, const char **what,
 #undef FAIL
 }
 
+void
+json_scan_init(struct json_scan *s, const char *name, const char *text,
+	       size_t len)
+{
+	memset(s, 0, sizeof *s);
+	s->name = name;
+	s->text = text;
+	s->len = len;
+	s->st = VALUE;
+	s->i = strspn(text, " \t\r\n");
+	s->is_array = s->i < len && text[s->i] == '[';
+}
+
+int
+json_scan_next(struct json_scan *s, struct json_span *span, char *err,
+	       size_t errlen)
+{
+	const char *what, *nul;
+	size_t off;
+	int rc;
+
+	if (!s->checked_nul) {
+		s->checked_nul = 1;
+		if ((nul = memchr(s->text, '\0', s->len)))
+			return fail_at(s->name, s->text,
+				       (size_t)(nul - s->text), err, errlen,
+				       "NUL byte");
+	}
+	rc = syntax_check(s, &off, &what, span);
+	if (rc < 0)
+		return fail_at(s->name, s->text, off, err, errlen, what);
+	return rc;
+}
+
 int
 json_parse(const char *name, const char *text, size_t len, cJSON **root,
 	   char *err, size_t errlen)
 {
-	const char *what;
-	size_t off;
+	struct json_scan s;
+	struct json_span span;
+	int rc;
 
 	*root = NULL;
-	if (memchr(text, '\0', len)) {
-		off = (size_t)((const char *)memchr(text, '\0', len) - text);
-		return fail_at(name, text, off, err, errlen, "NUL byte");
-	}
-	if (syntax_check(text, len, &off, &what, NULL, NULL) < 0)
-		return fail_at(name, text, off, err, errlen, what);
+	json_scan_init(&s, name, text, len);
+	while ((rc = json_scan_next(&s, &span, err, errlen)) == 1)
+		;
+	if (rc)
+		return rc;
 	*root = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
 	if (*root)
 		return 0;
@@ -382,37 +439,6 @@ json_parse(const char *name, const char *text, size_t len, cJSON **root,
 	 * number it cannot hold. */
 	return fail_at(name, text, 0, err, errlen,
 		       "cannot parse (out of memory?)");
-}
-
-int
-json_split(const char *name, const char *text, size_t len,
-	   struct json_span **spans, size_t *n, int *is_array, char *err,
-	   size_t errlen)
-{
-	const char *what;
-	size_t off = 0;
-
-	*spans = NULL;
-	*n = 0;
-	if (memchr(text, '\0', len)) {
-		off = (size_t)((const char *)memchr(text, '\0', len) - text);
-		return fail_at(name, text, off, err, errlen, "NUL byte");
-	}
-	if (syntax_check(text, len, &off, &what, spans, n) < 0) {
-		free(*spans);
-		*spans = NULL;
-		*n = 0;
-		return fail_at(name, text, off, err, errlen, what);
-	}
-	off = strspn(text, " \t\r\n");
-	*is_array = text[off] == '[';
-	if (!*is_array) {
-		*spans = xmalloc(sizeof **spans);
-		(*spans)[0].off = off;
-		(*spans)[0].len = len - off;
-		*n = 1;
-	}
-	return 0;
 }
 
 int

@@ -34,16 +34,29 @@ int json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 int json_parse(const char *name, const char *text, size_t len, cJSON **root,
 	       char *err, size_t errlen);
 
-/* The syntax check of json_parse without building a tree: on success the
- * spans of the top-level array's elements (or one span for any other
- * value; *is_array tells which), so that a large array can be parsed one
- * element at a time. *spans is freed by the caller. */
+/* A top-level array's element (with any white space after it): its byte
+ * offset and length in the text. */
 struct json_span {
 	size_t off, len;
 };
-int json_split(const char *name, const char *text, size_t len,
-	       struct json_span **spans, size_t *n, int *is_array, char *err,
-	       size_t errlen);
+
+/* The syntax check of json_parse without building a tree, one element of
+ * a top-level array at a time, so that a large array can be handled while
+ * it is still being checked. After json_scan_init, each json_scan_next
+ * returns 1 with *span set to the next element, 0 once the whole input is
+ * known to be valid (for any value but an array no span is given), or
+ * EX_DATAERR with the message in err. text must outlive s. */
+struct json_scan {
+	const char *name, *text;
+	size_t len, i, span_start;
+	int depth, st, pending, checked_nul;
+	int is_array;                   /* the top-level value is an array */
+	char stack[JSON_MAX_DEPTH];
+};
+void json_scan_init(struct json_scan *s, const char *name, const char *text,
+		    size_t len);
+int json_scan_next(struct json_scan *s, struct json_span *span, char *err,
+		   size_t errlen);
 
 /* 1-based line and column (in characters) of byte offset off in text. */
 void json_position(const char *text, size_t off, int *line, int *col);

@@ -179,6 +179,50 @@ test_json_errors(void)
 	cJSON_Delete(root);
 }
 
+/* The scan hands out a top-level array's elements one at a time, and an
+ * error after some of them still comes with its place. */
+static void
+test_json_scan(void)
+{
+	const char *text = " [{\"a\": [1, 2]}, \"x\" ,3\n, {}, 4 5]";
+	struct json_scan s;
+	struct json_span sp;
+	char err[256];
+	static const char *const want[] = {"{\"a\": [1, 2]}", "\"x\"", "3",
+					   "{}", "4"};
+
+	json_scan_init(&s, "s.json", text, strlen(text));
+	T_OK(s.is_array);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 1);
+		/* The element, and any white space after it. */
+		size_t l = strlen(want[i]);
+		T_OK(sp.len >= l && strncmp(text + sp.off, want[i], l) == 0);
+		T_EQ_INT((int)strspn(text + sp.off + l, " \n"),
+			 (int)(sp.len - l));
+	}
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 65);
+	T_STR(err, "s.json:2:9: expected ',' or ']'");
+
+	/* The end of a valid array, and then again. */
+	json_scan_init(&s, "s.json", "[1]\n", 4);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 1);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 0);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 0);
+	json_scan_init(&s, "s.json", "[]", 2);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 0);
+
+	/* Any other value: checked whole, no spans. */
+	json_scan_init(&s, "s.json", "{\"a\": [1]}", 10);
+	T_OK(!s.is_array);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 0);
+
+	/* A NUL anywhere is found before any element is handed out. */
+	json_scan_init(&s, "s.json", "[1, 2, \"a\0b\"]", 14);
+	T_EQ_INT(json_scan_next(&s, &sp, err, sizeof err), 65);
+	T_STR(err, "s.json:1:10: NUL byte");
+}
+
 static void
 test_fmt(void)
 {
@@ -219,6 +263,7 @@ main(void)
 	T_RUN(test_sanitize);
 	T_RUN(test_csv);
 	T_RUN(test_json_errors);
+	T_RUN(test_json_scan);
 	T_RUN(test_fmt);
 	T_RUN(test_buf_limit);
 	return t_done();
