@@ -62,4 +62,10 @@ int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
 
+/* For tests: a large cat_load calls this on its side thread just after
+ * that thread's snapshot is taken (see side_thread in store.c), so that
+ * a test can commit something between the two snapshots. */
+extern void (*cati_side_hook)(void *ctx);
+extern void *cati_side_hook_ctx;
+
 #endif

@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
@@ -1220,14 +1220,16 @@ block_take(struct strblock *sb, struct cat_project *p, size_t n, int align)
 	return r;
 }
 
-/* One load in progress: the five statements, the project of each detail
- * statement's current row (NULL once it has no more), and the current
- * project's chains, copied since stepping past a row frees its text. */
+/* One load in progress on the caller's connection: the projects and
+ * chains statements, the project of the chains statement's current row
+ * (NULL once it has no more), and the current project's chains, copied
+ * since stepping past a row frees its text. The other details come from
+ * a struct side. */
 struct loader {
 	struct cat *c;
 	sqlite3_stmt *q[Q_COUNT];
 	const char *head[Q_COUNT];
-	struct names stages, metrics, categories;
+	struct names categories;
 	char *chains;          /* NUL-terminated, one after the other */
 	size_t chains_len, chains_cap, nchains;
 	struct strblock *sb;
@@ -1268,24 +1270,13 @@ col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Stages, figures and the prediction of project p (id), into p; its
- * chains into l->chains. 0, or -1 on a database error. */
+/* The chains of project id into l->chains. 0, or -1 on a database
+ * error. */
 static int
-read_details(struct loader *l, struct cat_project *p, const char *id,
-	     int chains_known)
+read_chains(struct loader *l, const char *id, int chains_known)
 {
-	sqlite3_stmt *st;
-	int r, k;
+	int r;
 
-	while ((r = detail_at(l, Q_STAGES, id)) == 1) {
-		k = names_find(&l->stages, col_text(l->q[Q_STAGES], 1));
-		if (k >= 0)
-			p->stages |= 1ULL << k;
-		if (detail_step(l, Q_STAGES) < 0)
-			return -1;
-	}
-	if (r < 0)
-		return -1;
 	l->chains_len = l->nchains = 0;
 	while ((r = detail_at(l, Q_CHAINS, id)) == 1) {
 		const char *s = col_text(l->q[Q_CHAINS], 1);
@@ -1300,31 +1291,256 @@ read_details(struct loader *l, struct cat_project *p, const char *id,
 		if (detail_step(l, Q_CHAINS) < 0)
 			return -1;
 	}
-	if (r < 0)
-		return -1;
-	st = l->q[Q_METRICS];
-	while ((r = detail_at(l, Q_METRICS, id)) == 1) {
-		k = names_find(&l->metrics, col_text(st, 1));
-		if (k >= 0) {
-			p->metric[k] = sqlite3_column_double(st, 2);
-			p->metric_at[k] = sqlite3_column_int64(st, 3);
-		}
-		if (detail_step(l, Q_METRICS) < 0)
-			return -1;
-	}
-	if (r < 0)
-		return -1;
-	st = l->q[Q_PREDICTIONS];
-	while ((r = detail_at(l, Q_PREDICTIONS, id)) == 1) {
-		const char *cat = col_text(st, 1);
-		if (cat) {
-			p->pred_category = names_find(&l->categories, cat);
-			p->pred_score = sqlite3_column_double(st, 2);
-		}
-		if (detail_step(l, Q_PREDICTIONS) < 0)
-			return -1;
-	}
 	return r < 0 ? -1 : 0;
+}
+
+/* ---- the side load: stages, figures, predictions ------------------------
+ *
+ * These are most of the rows a load reads (100 000 projects have some
+ * 500 000), and plain values. A large load reads them on a second
+ * connection in a thread while the caller's connection reads the
+ * projects; they are then merged by id. The two connections must see one
+ * snapshot of the database: the side connection notes PRAGMA data_version
+ * as its read transaction starts, the caller's starts after that, and the
+ * side's rows are used only if no other connection committed between its
+ * start and its end (data_version unchanged); otherwise the caller's
+ * connection reads them again. */
+
+/* The details of one project, whose id is at ids + id. */
+struct side_rec {
+	size_t id;
+	uint64_t stages;
+	int pred_category;
+	double pred_score;
+	size_t mfirst, mn;       /* its rows in side.m */
+};
+
+struct side_metric {
+	int k;
+	double value;
+	int64_t at;
+};
+
+struct side {
+	/* Read-only for the thread. */
+	const char *path;
+	struct cat *c;
+	/* Results. */
+	struct side_rec *r;
+	size_t nr, rcap;
+	struct side_metric *m;
+	size_t nm, mcap;
+	char *ids;
+	size_t ids_len, ids_cap;
+	int ok;                  /* read, in the caller's snapshot */
+	/* The thread's start: its snapshot is taken (or it gave up). */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started;
+};
+
+static const int side_q[] = {Q_STAGES, Q_METRICS, Q_PREDICTIONS};
+#define SIDE_NQ 3
+
+/* Steps st to its next row with a project: that project, or NULL at the
+ * end (*rc < 0 on a database error). */
+static const char *
+side_step(sqlite3_stmt *st, int *rc)
+{
+	int r;
+
+	do {
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW && sqlite3_column_text(st, 0))
+			return (const char *)sqlite3_column_text(st, 0);
+	} while (r == SQLITE_ROW);
+	if (r != SQLITE_DONE)
+		*rc = -1;
+	return NULL;
+}
+
+/* Reads the side details of db (scope and key as for loader_open) into
+ * s, grouped by project in id order. 0, or -1 on a database error. */
+static int
+side_read(struct side *s, sqlite3 *db, int scope, const char *key)
+{
+	const struct cat_taxonomy *t = &s->c->tax;
+	sqlite3_stmt *st[SIDE_NQ] = {NULL};
+	const char *head[SIDE_NQ];
+	struct names stages, metrics, categories;
+	int rc = 0;
+
+	names_init(&stages, t->nstages);
+	for (size_t i = 0; i < t->nstages; i++)
+		names_add(&stages, t->stages[i].id, (int)i);
+	names_init(&metrics, CAT_M_COUNT);
+	for (int i = 0; i < CAT_M_COUNT; i++)
+		names_add(&metrics, cat_metric_names[i], i);
+	names_init(&categories, t->ncategories);
+	for (size_t i = 0; i < t->ncategories; i++)
+		names_add(&categories, t->categories[i].id, (int)i);
+	s->nr = s->nm = s->ids_len = 0;
+	for (int q = 0; q < SIDE_NQ; q++) {
+		if (sqlite3_prepare_v2(db, load_sql[side_q[q]][scope], -1,
+				       &st[q], NULL) != SQLITE_OK) {
+			rc = -1;
+			goto out;
+		}
+		if (scope == SCOPE_ONE)
+			cati_bind_text(st[q], 1, key);
+		head[q] = side_step(st[q], &rc);
+	}
+	while (rc == 0) {
+		/* The smallest project among the heads, and all its rows. */
+		const char *id = NULL;
+		for (int q = 0; q < SIDE_NQ; q++)
+			if (head[q] && (!id || strcmp(head[q], id) < 0))
+				id = head[q];
+		if (!id)
+			break;
+		size_t idlen = strlen(id) + 1;
+		s->r = xgrow(s->r, sizeof *s->r, &s->rcap, s->nr + 1);
+		s->ids = xgrow(s->ids, 1, &s->ids_cap, s->ids_len + idlen);
+		struct side_rec *r = &s->r[s->nr++];
+		memcpy(s->ids + s->ids_len, id, idlen);
+		*r = (struct side_rec){s->ids_len, 0, -1, NAN, s->nm, 0};
+		s->ids_len += idlen;
+		id = s->ids + r->id;   /* the head's text goes with its row */
+		while (rc == 0 && head[0] && strcmp(head[0], id) == 0) {
+			int k = names_find(&stages, col_text(st[0], 1));
+			if (k >= 0)
+				r->stages |= 1ULL << k;
+			head[0] = side_step(st[0], &rc);
+		}
+		while (rc == 0 && head[1] && strcmp(head[1], id) == 0) {
+			int k = names_find(&metrics, col_text(st[1], 1));
+			if (k >= 0) {
+				s->m = xgrow(s->m, sizeof *s->m, &s->mcap,
+					     s->nm + 1);
+				s->m[s->nm++] = (struct side_metric){
+					k, sqlite3_column_double(st[1], 2),
+					sqlite3_column_int64(st[1], 3)};
+				r->mn++;
+			}
+			head[1] = side_step(st[1], &rc);
+		}
+		while (rc == 0 && head[2] && strcmp(head[2], id) == 0) {
+			const char *cat = col_text(st[2], 1);
+			if (cat) {
+				r->pred_category = names_find(&categories,
+							      cat);
+				r->pred_score = sqlite3_column_double(st[2],
+								      2);
+			}
+			head[2] = side_step(st[2], &rc);
+		}
+	}
+out:
+	for (int q = 0; q < SIDE_NQ; q++)
+		sqlite3_finalize(st[q]);
+	names_free(&stages);
+	names_free(&metrics);
+	names_free(&categories);
+	return rc;
+}
+
+static int
+data_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void (*cati_side_hook)(void *ctx);
+void *cati_side_hook_ctx;
+
+static void
+side_started(struct side *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->started = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The thread: its own connection, one read transaction. */
+static void *
+side_thread(void *arg)
+{
+	struct side *s = arg;
+	sqlite3 *db = NULL;
+	int v0 = 0, v1 = 1, began = 0;
+
+	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* Read once: a small page cache does (see cat_load). The
+	 * data_version inside BEGIN starts the read transaction. */
+	if (sqlite3_exec(db, "PRAGMA cache_size = -256", NULL, NULL, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	began = 1;
+	if (data_version(db, &v0) < 0)
+		goto out;
+	if (cati_side_hook)
+		cati_side_hook(cati_side_hook_ctx);
+	side_started(s);
+	if (side_read(s, db, SCOPE_ALL, NULL) < 0)
+		goto out;
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	began = 0;
+	if (data_version(db, &v1) == 0 && v0 == v1)
+		s->ok = 1;
+out:
+	if (began)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	side_started(s);   /* again, when it gave up early: harmless */
+	return NULL;
+}
+
+/* Gives v (n projects in id order) the details in s. */
+static void
+side_apply(const struct side *s, struct cat_project *v, size_t n)
+{
+	size_t i = 0;
+
+	for (size_t j = 0; j < s->nr && i < n; j++) {
+		const struct side_rec *r = &s->r[j];
+		const char *id = s->ids + r->id;
+		int cmp = 1;
+		while (i < n && (cmp = strcmp(v[i].id ? v[i].id : "", id)) < 0)
+			i++;
+		if (i == n || cmp != 0)
+			continue;
+		struct cat_project *p = &v[i];
+		p->stages = r->stages;
+		p->pred_category = r->pred_category;
+		p->pred_score = r->pred_score;
+		for (size_t k = r->mfirst; k < r->mfirst + r->mn; k++) {
+			p->metric[s->m[k].k] = s->m[k].value;
+			p->metric_at[s->m[k].k] = s->m[k].at;
+		}
+	}
+}
+
+static void
+side_free(struct side *s)
+{
+	free(s->r);
+	free(s->m);
+	free(s->ids);
 }
 
 /* The project at the current row of the projects statement, with its
@@ -1363,7 +1579,7 @@ read_project(struct loader *l, struct cat_project *p)
 		p->metric[i] = NAN;
 	p->pred_category = -1;
 	p->pred_score = NAN;
-	if (read_details(l, p, src[0] ? src[0] : "", known) < 0)
+	if (read_chains(l, src[0] ? src[0] : "", known) < 0)
 		return -1;
 
 	/* One piece of the block: the chains array (when the chains are
@@ -1401,14 +1617,12 @@ loader_close(struct loader *l)
 {
 	for (int q = 0; q < Q_COUNT; q++)
 		sqlite3_finalize(l->q[q]);
-	names_free(&l->stages);
-	names_free(&l->metrics);
 	names_free(&l->categories);
 	free(l->chains);
 }
 
 /* Prepares a load of scope (SCOPE_ONE: the project id key) into blocks
- * from sb (NULL: a block per project), and moves each detail statement to
+ * from sb (NULL: a block per project), and moves the chains statement to
  * its first row. 0, or -1 on a database error (close l all the same). */
 static int
 loader_open(struct loader *l, struct cat *c, int scope, const char *key,
@@ -1419,16 +1633,12 @@ loader_open(struct loader *l, struct cat *c, int scope, const char *key,
 	memset(l, 0, sizeof *l);
 	l->c = c;
 	l->sb = sb;
-	names_init(&l->stages, t->nstages);
-	for (size_t i = 0; i < t->nstages; i++)
-		names_add(&l->stages, t->stages[i].id, (int)i);
-	names_init(&l->metrics, CAT_M_COUNT);
-	for (int i = 0; i < CAT_M_COUNT; i++)
-		names_add(&l->metrics, cat_metric_names[i], i);
 	names_init(&l->categories, t->ncategories);
 	for (size_t i = 0; i < t->ncategories; i++)
 		names_add(&l->categories, t->categories[i].id, (int)i);
-	for (int q = 0; q < Q_COUNT; q++) {
+	static const int qs[] = {Q_PROJECTS, Q_CHAINS};
+	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+		int q = qs[i];
 		l->q[q] = cati_prep(c, load_sql[q][scope]);
 		if (!l->q[q])
 			return -1;
@@ -1462,13 +1672,18 @@ load_all(struct cat *c, struct cat_project **v, size_t *cap, size_t *len,
 	return rc;
 }
 
+/* Projects from which a load reads the side details in a thread. */
+#define SIDE_THREAD_MIN 4000
+
 int
 cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	 size_t errlen)
 {
 	struct cat_project *v = NULL;
+	struct side sd = {.path = c->path, .c = c};
+	pthread_t th;
 	size_t cap = 0, len = 0;
-	int rc, count = 0, cache = 0, small;
+	int rc, count = 0, cache = 0, small, threaded = 0, sync = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -1478,13 +1693,29 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	 * changed, and it is set back after. */
 	small = pragma_int(c, "PRAGMA cache_size", &cache) == 0 &&
 		cache == -2000 && exec(c, "PRAGMA cache_size = -256") == 0;
+	if (pragma_int(c, "SELECT count(*) FROM projects", &count) < 0)
+		count = 0;
+	/* The side thread's snapshot must be taken before this
+	 * connection's (see side_thread); inside the caller's transaction
+	 * only this connection sees what it wrote. */
+	if (!c->in_tx && count >= SIDE_THREAD_MIN &&
+	    strcmp(c->path, ":memory:") != 0) {
+		pthread_mutex_init(&sd.mu, NULL);
+		pthread_cond_init(&sd.cv, NULL);
+		sync = 1;
+		threaded = pthread_create(&th, NULL, side_thread, &sd) == 0;
+		if (threaded) {
+			pthread_mutex_lock(&sd.mu);
+			while (!sd.started)
+				pthread_cond_wait(&sd.cv, &sd.mu);
+			pthread_mutex_unlock(&sd.mu);
+		}
+	}
 	/* One read transaction, so that every query sees one snapshot even
 	 * while a fetch commits. */
 	if (!c->in_tx && exec(c, "BEGIN") < 0) {
 		rc = cati_fail(c, err, errlen, "cannot read");
-		if (small)
-			exec(c, "PRAGMA cache_size = -2000");
-		return rc;
+		goto out;
 	}
 	/* Sized once: growing an array of 100 000 projects by doubling
 	 * copies it over and over. */
@@ -1495,8 +1726,26 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 				 : xmalloc(cap * sizeof *v);
 	}
 	rc = load_all(c, &v, &cap, &len, err, errlen);
+	if (threaded) {
+		pthread_join(th, NULL);
+		threaded = 0;
+	}
+	/* Without the thread, or when a commit came between the two
+	 * snapshots: the side details from this connection. */
+	if (rc == 0 && !sd.ok && side_read(&sd, c->db, SCOPE_ALL, NULL) < 0)
+		rc = cati_fail(c, err, errlen, "cannot read the projects");
+	if (rc == 0)
+		side_apply(&sd, v, len);
 	if (!c->in_tx)
 		exec(c, rc ? "ROLLBACK" : "COMMIT");
+out:
+	if (threaded)
+		pthread_join(th, NULL);
+	if (sync) {
+		pthread_cond_destroy(&sd.cv);
+		pthread_mutex_destroy(&sd.mu);
+	}
+	side_free(&sd);
 	if (small)
 		exec(c, "PRAGMA cache_size = -2000");
 	if (rc) {
@@ -1514,6 +1763,7 @@ static int
 load_one(struct cat *c, const char *id, struct cat_project *out, char *err,
 	 size_t errlen)
 {
+	struct side sd = {.c = c};
 	struct loader l;
 	int rc = loader_open(&l, c, SCOPE_ONE, id, NULL);
 
@@ -1522,6 +1772,11 @@ load_one(struct cat *c, const char *id, struct cat_project *out, char *err,
 		rc = rc == SQLITE_DONE ? 1 :
 		     rc == SQLITE_ROW ? read_project(&l, out) : -1;
 	}
+	if (rc == 0 && side_read(&sd, c->db, SCOPE_ONE, id) < 0)
+		rc = -1;
+	if (rc == 0)
+		side_apply(&sd, out, 1);
+	side_free(&sd);
 	/* The message before finalizing, which resets it. */
 	if (rc < 0)
 		rc = cati_fail(c, err, errlen, "cannot read");

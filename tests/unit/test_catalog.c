@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "catalog/catalog_int.h"
 #include "tests/lib/t.h"
 #include "util/json.h"
 
@@ -500,6 +501,30 @@ test_load_fields(struct cat *c)
 	cat_projects_free(v, n);
 }
 
+/* Commits a new figure from a second connection. */
+struct side_commit {
+	int calls, rc;
+};
+
+static void
+side_commit(void *ctx)
+{
+	struct side_commit *sc = ctx;
+	char err[CAT_ERRLEN];
+	struct cat *c2;
+	int created;
+
+	sc->calls++;
+	sc->rc = cat_open(dbfile, "data", &c2, &created, err, sizeof err);
+	if (sc->rc)
+		return;
+	sc->rc = cat_begin(c2, err, sizeof err) ||
+		 cat_metric_add(c2, "many-00007", "github", CAT_M_STARS, 777,
+				9999, err, sizeof err) ||
+		 cat_commit(c2, err, sizeof err);
+	cat_close(c2);
+}
+
 /* Thousands of projects, each with every kind of detail: none may be
  * lost, doubled or given the details of another as the detail tables are
  * merged with the projects. */
@@ -579,7 +604,26 @@ test_load_large(struct cat *c)
 			p->pred_score);
 	}
 	T_EQ_INT(seen, N);
+	for (size_t k = 0; k < n; k++)
+		T_CHECK(v[k].stages != 0, "%s: no stages", v[k].id);
 	check_against_find(c, v, n, 7);
+	cat_projects_free(v, n);
+
+	/* A commit between the snapshots of the side thread and of this
+	 * connection: the load still shows one snapshot, the later one. */
+	struct side_commit sc = {0};
+	cati_side_hook = side_commit;
+	cati_side_hook_ctx = &sc;
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	cati_side_hook = NULL;
+	T_EQ_INT(sc.calls, 1);
+	T_EQ_INT(sc.rc, 0);
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(v[k].id, "many-00007") != 0)
+			continue;
+		T_OK(v[k].metric[CAT_M_STARS] == 777);
+		T_EQ_INT(v[k].metric_at[CAT_M_STARS], 9999);
+	}
 	cat_projects_free(v, n);
 }
 
