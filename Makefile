@@ -25,16 +25,19 @@ SANFLAGS :=
 endif
 
 PKGS := sqlite3 libcurl libcjson ncursesw
+# libcurl is not linked: fetch/http.c loads it when a fetch starts (see
+# there), so that other commands do not pay for its 30 libraries.
+LINK_PKGS := $(filter-out libcurl,$(PKGS))
 # Evaluated once, and only when the packages are there, so that `make deps`
 # itself works on a machine without them.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 	-Wno-missing-field-initializers -pthread -I. $(PKG_CFLAGS) $(SANFLAGS) \
 	-DAIMAP_VERSION='"$(VERSION)"' -MMD -MP
 override LDFLAGS += $(SANFLAGS) -pthread
-LDLIBS += $(PKG_LIBS) -lm
+LDLIBS += $(PKG_LIBS) -ldl -lm
 
 ifeq ($(V),1)
 Q :=
@@ -179,7 +182,7 @@ build/fuzz/%: tests/fuzz/%.c build/fuzz/libaimap.a
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -lm -pthread
+		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -ldl -lm -pthread
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 .SECONDARY: $(FUZZ_LIB_OBJ)

@@ -1700,6 +1700,15 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	 * only this connection sees what it wrote. */
 	if (!c->in_tx && count >= SIDE_THREAD_MIN &&
 	    strcmp(c->path, ":memory:") != 0) {
+		/* Sized for the usual catalog, in huge pages: reading these
+		 * back from 4 KiB pages costs as much as all else of the
+		 * merge. They grow when a catalog has more. */
+		sd.rcap = (size_t)count + 64;
+		sd.r = xbigalloc(sd.rcap * sizeof *sd.r);
+		sd.mcap = 4 * (size_t)count;
+		sd.m = xbigalloc(sd.mcap * sizeof *sd.m);
+		sd.ids_cap = 24 * (size_t)count;
+		sd.ids = xbigalloc(sd.ids_cap);
 		pthread_mutex_init(&sd.mu, NULL);
 		pthread_cond_init(&sd.cv, NULL);
 		sync = 1;
@@ -1717,10 +1726,10 @@ cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 		rc = cati_fail(c, err, errlen, "cannot read");
 		goto out;
 	}
-	/* Sized once: growing an array of 100 000 projects by doubling
-	 * copies it over and over. */
-	if (pragma_int(c, "SELECT count(*) FROM projects", &count) == 0 &&
-	    count > 0) {
+	/* Sized once from the count above (a commit since may change it:
+	 * the array still grows as needed): growing an array of 100 000
+	 * projects by doubling copies it over and over. */
+	if (count > 0) {
 		cap = (size_t)count;
 		v = count > 1000 ? xbigalloc(cap * sizeof *v)
 				 : xmalloc(cap * sizeof *v);

@@ -1215,8 +1215,9 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		hc.ctx = &u;
 		u.http = fetch_http_new(&hc);
 		if (!u.http) {
-			snprintf(err, errlen, "libcurl cannot be initialised");
-			rc = EX_OSERR;
+			snprintf(err, errlen, "cannot fetch: %s",
+				 fetch_http_why());
+			rc = EX_UNAVAILABLE;
 			goto out;
 		}
 		/* Each API's own guidance: GitHub wants requests one at a
