@@ -32,23 +32,9 @@ if ! command -v tmux >/dev/null; then
 	finish
 	exit
 fi
-SOCK="aimap-e2e-$$"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
-LIMIT=${AIMAP_E2E_WAIT:-20}      # seconds a screen may take (sanitizers)
+. "$TOP/tests/lib/tmux.sh"
 
 screen() { tm capture-pane -p -t t 2>/dev/null; }
-# wait_for TEXT: polls the screen until TEXT shows, at most LIMIT s.
-wait_for() {
-	local i=0
-	while [ "$i" -lt $((LIMIT * 20)) ]; do
-		screen >"$OUT"
-		grep -qF -- "$1" "$OUT" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 # wait_gone TEXT: polls until TEXT is no longer on the screen.
 wait_gone() {
 	local i=0
