@@ -670,6 +670,13 @@ struct checked {
 	int lens[CATI_NFIELDS];  /* of p's strings, -1 for NULL */
 };
 
+static void
+checked_free(struct checked *e)
+{
+	cat_project_free(&e->p);   /* the strings go with the slab */
+	slab_unref(e->slab);
+}
+
 struct import {
 	/* Read-only while the checker runs. */
 	const struct cat_taxonomy *t;
@@ -715,8 +722,7 @@ write_one(struct import *im, struct checked *e)
 		im->dberr = 1;
 		rc = -1;
 	}
-	cat_project_free(&e->p);
-	slab_unref(e->slab);
+	checked_free(e);
 	return rc;
 }
 
@@ -734,8 +740,7 @@ hand_over(struct import *im, struct checked *e)
 	while (im->count == QUEUE_LEN && !im->stop)
 		pthread_cond_wait(&im->room, &im->mu);
 	if (im->stop) {
-		cat_project_free(&e->p);
-		slab_unref(e->slab);
+		checked_free(e);
 		rc = -1;
 	} else {
 		im->q[(im->head + im->count) % QUEUE_LEN] = *e;
@@ -1006,9 +1011,9 @@ cat_import_text(struct cat *c, const char *name, const char *text,
 		/* One entry: checked whole first, so that a syntax error is
 		 * told before the question of what the value is. */
 		struct json_span sp;
+		im->whole.off = im->scan.i;   /* past the leading white space */
 		if ((rc = json_scan_next(&im->scan, &sp, err, errlen)))
 			goto out;
-		im->whole.off = strspn(text, " \t\r\n");
 		im->whole.len = len - im->whole.off;
 		if (text[im->whole.off] != '{') {
 			snprintf(err, errlen, "%s: expected a JSON object or "

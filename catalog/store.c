@@ -1070,14 +1070,16 @@ cat_path(const struct cat *c)
 
 /* ---- projects: reading ------------------------------------------------ */
 
-/* A load reads every project with its details in one pass. Five
- * statements run side by side, each in project id order: the projects by
- * their primary key, the detail tables by theirs, which starts with the
- * project. They are merged like sorted lists: when a project's row is
- * read, its stages, chains, figures and prediction are the rows at the
- * head of the detail statements. So no detail row needs a search by id,
- * and all of a project's strings, its chains too, go into one piece of a
- * shared block. */
+/* A load reads every project with its details in one pass. Every
+ * statement runs in project id order: the projects by their primary key,
+ * the detail tables by theirs, which starts with the project. They are
+ * merged like sorted lists, so no detail row needs a search by id. The
+ * chains are read beside the projects (when a project's row is read, its
+ * chains are the rows at the head of that statement), so that all of a
+ * project's strings, its chains too, go into one piece of a shared block;
+ * the stages, figures and predictions are read apart, on a second
+ * connection when there are many (see "the side load"), and merged
+ * after. */
 
 #define PROJECT_COLS \
 	"SELECT id, name, category, description, description_zh, website," \
@@ -1178,6 +1180,15 @@ names_find(const struct names *t, const char *key)
 	return t->key[i] ? t->val[i] : -1;
 }
 
+/* The category ids of t to their index. */
+static void
+names_categories(struct names *n, const struct cat_taxonomy *t)
+{
+	names_init(n, t->ncategories);
+	for (size_t i = 0; i < t->ncategories; i++)
+		names_add(n, t->categories[i].id, (int)i);
+}
+
 static void
 names_free(struct names *t)
 {
@@ -1235,17 +1246,18 @@ struct loader {
 	struct strblock *sb;
 };
 
-/* Steps detail statement q; 0, or -1 on a database error. */
+/* Steps a detail statement to its next row with a project, which goes
+ * to *head (NULL at the end); 0, or -1 on a database error. */
 static int
-detail_step(struct loader *l, int q)
+head_step(sqlite3_stmt *st, const char **head)
 {
 	int rc;
 
 	do {
-		rc = sqlite3_step(l->q[q]);
-		l->head[q] = rc == SQLITE_ROW ?
-			(const char *)sqlite3_column_text(l->q[q], 0) : NULL;
-	} while (rc == SQLITE_ROW && !l->head[q]);
+		rc = sqlite3_step(st);
+		*head = rc == SQLITE_ROW ?
+			(const char *)sqlite3_column_text(st, 0) : NULL;
+	} while (rc == SQLITE_ROW && !*head);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1259,7 +1271,7 @@ detail_at(struct loader *l, int q, const char *id)
 	int cmp = 1;
 
 	while (l->head[q] && (cmp = strcmp(l->head[q], id)) < 0)
-		if (detail_step(l, q) < 0)
+		if (head_step(l->q[q], &l->head[q]) < 0)
 			return -1;
 	return l->head[q] && cmp == 0;
 }
@@ -1288,7 +1300,7 @@ read_chains(struct loader *l, const char *id, int chains_known)
 			l->chains_len += n;
 			l->nchains++;
 		}
-		if (detail_step(l, Q_CHAINS) < 0)
+		if (head_step(l->q[Q_CHAINS], &l->head[Q_CHAINS]) < 0)
 			return -1;
 	}
 	return r < 0 ? -1 : 0;
@@ -1342,23 +1354,6 @@ struct side {
 static const int side_q[] = {Q_STAGES, Q_METRICS, Q_PREDICTIONS};
 #define SIDE_NQ 3
 
-/* Steps st to its next row with a project: that project, or NULL at the
- * end (*rc < 0 on a database error). */
-static const char *
-side_step(sqlite3_stmt *st, int *rc)
-{
-	int r;
-
-	do {
-		r = sqlite3_step(st);
-		if (r == SQLITE_ROW && sqlite3_column_text(st, 0))
-			return (const char *)sqlite3_column_text(st, 0);
-	} while (r == SQLITE_ROW);
-	if (r != SQLITE_DONE)
-		*rc = -1;
-	return NULL;
-}
-
 /* Reads the side details of db (scope and key as for loader_open) into
  * s, grouped by project in id order. 0, or -1 on a database error. */
 static int
@@ -1376,9 +1371,7 @@ side_read(struct side *s, sqlite3 *db, int scope, const char *key)
 	names_init(&metrics, CAT_M_COUNT);
 	for (int i = 0; i < CAT_M_COUNT; i++)
 		names_add(&metrics, cat_metric_names[i], i);
-	names_init(&categories, t->ncategories);
-	for (size_t i = 0; i < t->ncategories; i++)
-		names_add(&categories, t->categories[i].id, (int)i);
+	names_categories(&categories, t);
 	s->nr = s->nm = s->ids_len = 0;
 	for (int q = 0; q < SIDE_NQ; q++) {
 		if (sqlite3_prepare_v2(db, load_sql[side_q[q]][scope], -1,
@@ -1388,7 +1381,8 @@ side_read(struct side *s, sqlite3 *db, int scope, const char *key)
 		}
 		if (scope == SCOPE_ONE)
 			cati_bind_text(st[q], 1, key);
-		head[q] = side_step(st[q], &rc);
+		if (head_step(st[q], &head[q]) < 0)
+			rc = -1;
 	}
 	while (rc == 0) {
 		/* The smallest project among the heads, and all its rows. */
@@ -1410,7 +1404,8 @@ side_read(struct side *s, sqlite3 *db, int scope, const char *key)
 			int k = names_find(&stages, col_text(st[0], 1));
 			if (k >= 0)
 				r->stages |= 1ULL << k;
-			head[0] = side_step(st[0], &rc);
+			if (head_step(st[0], &head[0]) < 0)
+				rc = -1;
 		}
 		while (rc == 0 && head[1] && strcmp(head[1], id) == 0) {
 			int k = names_find(&metrics, col_text(st[1], 1));
@@ -1422,7 +1417,8 @@ side_read(struct side *s, sqlite3 *db, int scope, const char *key)
 					sqlite3_column_int64(st[1], 3)};
 				r->mn++;
 			}
-			head[1] = side_step(st[1], &rc);
+			if (head_step(st[1], &head[1]) < 0)
+				rc = -1;
 		}
 		while (rc == 0 && head[2] && strcmp(head[2], id) == 0) {
 			const char *cat = col_text(st[2], 1);
@@ -1432,7 +1428,8 @@ side_read(struct side *s, sqlite3 *db, int scope, const char *key)
 				r->pred_score = sqlite3_column_double(st[2],
 								      2);
 			}
-			head[2] = side_step(st[2], &rc);
+			if (head_step(st[2], &head[2]) < 0)
+				rc = -1;
 		}
 	}
 out:
@@ -1633,9 +1630,7 @@ loader_open(struct loader *l, struct cat *c, int scope, const char *key,
 	memset(l, 0, sizeof *l);
 	l->c = c;
 	l->sb = sb;
-	names_init(&l->categories, t->ncategories);
-	for (size_t i = 0; i < t->ncategories; i++)
-		names_add(&l->categories, t->categories[i].id, (int)i);
+	names_categories(&l->categories, t);
 	static const int qs[] = {Q_PROJECTS, Q_CHAINS};
 	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
 		int q = qs[i];
@@ -1644,7 +1639,7 @@ loader_open(struct loader *l, struct cat *c, int scope, const char *key,
 			return -1;
 		if (scope == SCOPE_ONE)
 			cati_bind_text(l->q[q], 1, key);
-		if (q != Q_PROJECTS && detail_step(l, q) < 0)
+		if (q != Q_PROJECTS && head_step(l->q[q], &l->head[q]) < 0)
 			return -1;
 	}
 	return 0;

@@ -48,7 +48,8 @@ struct json_span {
  * EX_DATAERR with the message in err. text must outlive s. */
 struct json_scan {
 	const char *name, *text;
-	size_t len, i, span_start;
+	size_t len, span_start;
+	size_t i;             /* checked up to here; after init, the value */
 	int depth, st, pending, checked_nul;
 	int is_array;                   /* the top-level value is an array */
 	char stack[JSON_MAX_DEPTH];
