@@ -70,6 +70,9 @@ enum cat_metric {
 
 /* "github.stars", ... indexed by enum cat_metric. */
 extern const char *const cat_metric_names[CAT_M_COUNT];
+/* "GitHub stars", "Market cap", ...: the one name people see for each
+ * metric (tables, the dashboard, reports), indexed by enum cat_metric. */
+extern const char *const cat_metric_labels[CAT_M_COUNT];
 /* Index of a metric name, or -1. */
 int cat_metric_index(const char *name);
 

@@ -42,6 +42,22 @@ const char *const cat_metric_names[CAT_M_COUNT] = {
 	[CAT_M_TVL] = "defillama.tvl_usd",
 };
 
+const char *const cat_metric_labels[CAT_M_COUNT] = {
+	[CAT_M_STARS] = "GitHub stars",
+	[CAT_M_FORKS] = "GitHub forks",
+	[CAT_M_OPEN_ISSUES] = "Open issues",
+	[CAT_M_WATCHERS] = "Watchers",
+	[CAT_M_PUSHED_AT] = "Last commit",
+	[CAT_M_REPOS] = "Repositories",
+	[CAT_M_PRICE] = "Price",
+	[CAT_M_MCAP] = "Market cap",
+	[CAT_M_FDV] = "FDV",
+	[CAT_M_VOLUME] = "Volume 24h",
+	[CAT_M_CHANGE_24H] = "Change 24h",
+	[CAT_M_RANK] = "Market cap rank",
+	[CAT_M_TVL] = "TVL",
+};
+
 int
 cat_metric_index(const char *name)
 {
