@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <cjson/cJSON.h>
 
 #define CAT_SCHEMA_VERSION 1
 #define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
@@ -52,9 +51,6 @@ int cat_layer_index(const struct cat_taxonomy *t, const char *id);
 int cat_category_index(const struct cat_taxonomy *t, const char *id);
 int cat_stage_index(const struct cat_taxonomy *t, const char *id);
 
-/* Parses taxonomy.json (see data/taxonomy.json) into *out. */
-int cat_taxonomy_from_json(const cJSON *root, const char *name,
-			   struct cat_taxonomy *out, char *err, size_t errlen);
 void cat_taxonomy_free(struct cat_taxonomy *t);
 
 /* ---- Metrics -------------------------------------------------------- */
@@ -117,19 +113,6 @@ struct cat_project {
 void cat_project_free(struct cat_project *p);      /* frees the members */
 void cat_projects_free(struct cat_project *v, size_t n); /* and the array */
 
-/* Validates catalog entries (one JSON object or an array of them) against
- * the taxonomy. Every problem is reported, one per line, as
- * "NAME: entry I (id "X"): field "F": what is wrong", up to 20. On success
- * *out is an array of *n projects (the caller frees it). */
-int cat_parse_entries(const struct cat_taxonomy *t, const cJSON *root,
-		      const char *name, struct cat_project **out, size_t *n,
-		      char *err, size_t errlen);
-
-/* The JSON object of one project, with the catalog's keys (and "metrics"
- * when any was fetched). The caller frees it with cJSON_Delete. */
-cJSON *cat_project_to_json(const struct cat_taxonomy *t,
-			   const struct cat_project *p);
-
 /* ---- Opening -------------------------------------------------------- */
 
 /* The database path: explicit (non-NULL) wins, then $AIMAP_DB, then
@@ -157,6 +140,18 @@ int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
  * when not found (no message), or an error code. */
 int cat_find(struct cat *c, const char *key, struct cat_project *out,
 	     char *err, size_t errlen);
+
+struct cat_metric_pair;   /* see History */
+/* The report's figures must all come from one moment of the database even
+ * while a fetch is committing: this reads the projects and the movers in
+ * one read transaction. */
+/* cat_load(), then cat_metric_last_two() of each of the nmetrics metrics,
+ * all in one read transaction. pairs[i] and npairs[i] receive the pairs of
+ * metrics[i]. On failure nothing is returned (every output is NULL / 0). */
+int cat_load_snapshot(struct cat *c, struct cat_project **v, size_t *n,
+		      const int *metrics, size_t nmetrics,
+		      struct cat_metric_pair **pairs, size_t *npairs,
+		      char *err, size_t errlen);
 
 /* ---- Filtering and sorting (pure, no database) ---------------------- */
 
@@ -248,6 +243,42 @@ struct cat_point {
 int cat_metric_history(struct cat *c, const char *project, int metric,
 		       struct cat_point **out, size_t *n);
 
+/* When each project was last fetched from each source, for
+ * `aimap fetch --stale-after`. */
+struct cat_fetch_time {
+	char *project;
+	int64_t t;             /* Unix time of the last successful fetch */
+};
+
+/* The projects that source has ever produced a value for, sorted by
+ * project id, each with the newest observed_at of that source's metrics
+ * (a 304 re-confirmation counts). source NULL asks for homepages: the time
+ * the homepage text was last stored or re-confirmed. */
+int cat_fetch_times(struct cat *c, const char *source,
+		    struct cat_fetch_time **out, size_t *n, char *err,
+		    size_t errlen);
+void cat_fetch_times_free(struct cat_fetch_time *v, size_t n);
+
+/* The time of project in v[0..n) (sorted as above), or -1 when absent. */
+int64_t cat_fetch_time_of(const struct cat_fetch_time *v, size_t n,
+			  const char *project);
+
+/* The report's movers: the two latest observations of one metric of one
+ * project. */
+struct cat_metric_pair {
+	char *project;            /* the project id (owned) */
+	double before, after;     /* the second latest and the latest value */
+	int64_t before_at, after_at;  /* when they were observed (Unix) */
+};
+
+/* For every project with at least two observations of metric, the latest
+ * two (by observed time, then by insertion order), sorted by project id.
+ * Projects observed once are left out: they have no change to show. */
+int cat_metric_last_two(struct cat *c, int metric,
+			struct cat_metric_pair **out, size_t *n, char *err,
+			size_t errlen);
+void cat_metric_pairs_free(struct cat_metric_pair *v, size_t n);
+
 /* ---- HTTP cache ----------------------------------------------------- */
 
 struct cat_http_entry {
@@ -287,6 +318,12 @@ struct cat_prediction {
 int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
 			size_t n, char *err, size_t errlen);
 
+/* The stored prediction of a project, as the JSON text the classifier
+ * wrote (see cat_predictions_put), in *json (the caller frees it).
+ * Returns 0, 1 when the project has none (no message), or an error code. */
+int cat_prediction_json(struct cat *c, const char *project, char **json,
+			char *err, size_t errlen);
+
 /* ---- Export -------------------------------------------------------- */
 
 /* Writes rows as CSV to f: RFC 4180, CRLF, a header row, stages and
@@ -296,6 +333,20 @@ int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
 int cat_csv_write(const struct cat_taxonomy *t,
 		  const struct cat_project *const *rows, size_t n, int raw,
 		  int bom, FILE *f);   /* 0, or -1 on a write error (errno) */
+
+/* ---- The fetch lock ------------------------------------------------- */
+
+/* Takes the fetch lock of c's database: an exclusive flock(2) on the file
+ * "<database>-fetch.lock" beside it, holding our pid. Two fetches would
+ * ask every API twice and interleave their history, so the second one is
+ * refused; readers and other writers are not affected. The kernel drops
+ * the lock when the process ends, so a killed fetch never leaves it
+ * behind. On success *fd holds the lock (-1 for an in-memory database,
+ * which no other process can reach); release it with cat_fetch_unlock.
+ * EX_TEMPFAIL when another fetch holds it (err names its pid), EX_IOERR
+ * when the lock file cannot be made. */
+int cat_fetch_lock(struct cat *c, int *fd, char *err, size_t errlen);
+void cat_fetch_unlock(int fd);   /* -1 is a no-op */
 
 /* ---- Health --------------------------------------------------------- */
 

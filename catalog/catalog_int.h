@@ -1,7 +1,23 @@
 /* catalog_int.h: what the catalog's own source files share, and nothing
  * outside catalog/ includes (the split of SQLite's btree.h/btreeInt.h).
  * New storage code for a capability goes into its own file in catalog/
- * with this header, and its API into catalog.h. */
+ * with this header, and its API into catalog.h.
+ *
+ * The files, by what they store:
+ *   sql.c       statements, errors (cati_fail), transactions, faults
+ *   open.c      paths, opening and creating, the schema and migrations
+ *   taxonomy.c  layers, categories and stages: JSON and the database
+ *   validate.c  checking catalog entries (validate.h)
+ *   import.c    `aimap import`: check and write one entry at a time
+ *   write.c     upserting projects, syncing with the shipped data
+ *   load.c      reading projects back
+ *   project.c   a project in memory: freeing, its JSON
+ *   history.c   fetched metrics and homepage text
+ *   blobs.c     HTTP cache, models, predictions
+ *   lock.c      the one-fetch-at-a-time lock
+ *   query.c     filters, sorting, hashes (pure)
+ *   export.c    CSV
+ *   doctor.c    health checks */
 #ifndef AIMAP_CATALOG_INT_H
 #define AIMAP_CATALOG_INT_H
 
@@ -17,6 +33,16 @@ struct cat {
 	int in_tx;
 };
 
+/* AIMAP_FAULT=sql:N: read once, on the first open. */
+void cati_fault_init(void);
+/* The injected fault has fired (the countdown reached zero). */
+int cati_fault_spent(void);
+/* Runs a static SQL script (no parameters): 0, or -1 (see cati_fail). */
+int cati_exec(struct cat *c, const char *sql);
+/* The first column of the first row of sql into *out: 0, or -1 when the
+ * statement fails or gives no row. */
+int cati_pragma_int(struct cat *c, const char *sql, int *out);
+
 /* A prepared statement for static SQL, or NULL (see cati_fail). */
 sqlite3_stmt *cati_prep(struct cat *c, const char *sql);
 /* sqlite3_step for writes; honours AIMAP_FAULT=sql:N. */
@@ -31,6 +57,14 @@ void cati_bind_textn(sqlite3_stmt *st, int i, const char *s, int len);
 /* A copy of a text column, or NULL. */
 char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
+
+/* The taxonomy of the database into c->tax (taxonomy.c). */
+int cati_load_taxonomy(struct cat *c, char *err, size_t errlen);
+/* Stores the terms of one table ("layers", "categories", "stages") of t,
+ * deleting the rows t no longer has. 0, or -1 (see cati_fail). */
+int cati_store_terms(struct cat *c, const char *table,
+		     const struct cat_term *v, size_t n,
+		     const struct cat_taxonomy *t);
 
 /* Writing projects one at a time inside a transaction the caller owns. */
 #define UPSERT_ROWS 4     /* stages or chains written by one statement */
@@ -63,7 +97,7 @@ int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 void cati_upsert_finalize(struct upsert_stmts *s);
 
 /* For tests: a large cat_load calls this on its side thread just after
- * that thread's snapshot is taken (see side_thread in store.c), so that
+ * that thread's snapshot is taken (see side_thread in load.c), so that
  * a test can commit something between the two snapshots. */
 extern void (*cati_side_hook)(void *ctx);
 extern void *cati_side_hook_ctx;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/catjson.h"
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/utf8.h"

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "catalog/catjson.h"
 #include "classify/classify.h"
 #include "util/csv.h"
 #include "util/json.h"

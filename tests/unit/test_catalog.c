@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
+#include "catalog/catjson.h"
 #include "catalog/catalog_int.h"
 #include "tests/lib/t.h"
 #include "util/json.h"

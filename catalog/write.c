@@ -1,0 +1,446 @@
+/* write.c: adding and updating projects (cat_upsert, and one at a time
+ * for an import), and bringing a database up to date with the shipped
+ * data (cat_sync_data). */
+#include "catalog/catalog_int.h"
+#include "catalog/catjson.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+#define DATA_LIMIT (256u << 20)    /* bytes of a data file */
+
+/* ---- projects: writing ------------------------------------------------ */
+
+uint64_t
+cati_content_hash(const struct cat_taxonomy *t, const struct cat_project *p)
+{
+	const char *f[] = {p->id, p->name, p->description, p->description_zh,
+			   p->website, p->twitter, p->github, p->coingecko_id,
+			   p->defillama_slug, p->token, p->source,
+			   t->categories[p->category].id};
+	uint64_t h = CAT_HASH_INIT;
+
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+		h = f[i] ? cat_hash(h, f[i], strlen(f[i]) + 1)
+			 : cat_hash(h, "\xff", 1);
+	h = cat_hash(h, &p->stages, sizeof p->stages);
+	h = cat_hash(h, &p->nchains, sizeof p->nchains);
+	for (size_t i = 0; i < p->nchains; i++)
+		h = cat_hash(h, p->chains[i], strlen(p->chains[i]) + 1);
+	h = cat_hash(h, p->chains ? "c" : "n", 1);
+	return h;
+}
+
+void
+cati_upsert_finalize(struct upsert_stmts *s)
+{
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del_stages);
+	for (int k = 0; k < UPSERT_ROWS; k++) {
+		sqlite3_finalize(s->add_stages[k]);
+		sqlite3_finalize(s->add_chains[k]);
+	}
+	sqlite3_finalize(s->del_chains);
+}
+
+int
+cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
+{
+	s->get = cati_prep(c, "SELECT origin, content_hash FROM projects"
+		      " WHERE id = ?");
+	s->ins = cati_prep(c,
+		"INSERT INTO projects(id, name, category, description,"
+		" description_zh, website, twitter, github, coingecko_id,"
+		" defillama_slug, token, source, origin, reviewed,"
+		" chains_known, content_hash, added_at, updated_at)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+		"?16,?17,?17)");
+	s->put = cati_prep(c,
+		"INSERT INTO projects(id, name, category, description,"
+		" description_zh, website, twitter, github, coingecko_id,"
+		" defillama_slug, token, source, origin, reviewed,"
+		" chains_known, content_hash, added_at, updated_at)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+		"?16,?17,?17)"
+		" ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
+		" category=excluded.category,"
+		" description=excluded.description,"
+		" description_zh=excluded.description_zh,"
+		" website=excluded.website, twitter=excluded.twitter,"
+		" github=excluded.github, coingecko_id=excluded.coingecko_id,"
+		" defillama_slug=excluded.defillama_slug,"
+		" token=excluded.token, source=excluded.source,"
+		" origin=excluded.origin, reviewed=excluded.reviewed,"
+		" chains_known=excluded.chains_known,"
+		" content_hash=excluded.content_hash,"
+		" updated_at=excluded.updated_at");
+	s->del_stages = cati_prep(c, "DELETE FROM project_stages WHERE project = ?");
+	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
+	/* Static SQL for 1 to UPSERT_ROWS rows at once: a project's stages
+	 * and chains each take one statement instead of one per row. */
+	static const char *const stages_sql[UPSERT_ROWS] = {
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3),(?1,?4)",
+		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
+		"(?1,?3),(?1,?4),(?1,?5)",
+	};
+	static const char *const chains_sql[UPSERT_ROWS] = {
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7)",
+		"INSERT INTO project_chains(project, pos, chain)"
+		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7),(?1,?8,?9)",
+	};
+	int ok = s->get && s->ins && s->put && s->del_stages && s->del_chains;
+	for (int k = 0; k < UPSERT_ROWS; k++) {
+		s->add_stages[k] = cati_prep(c, stages_sql[k]);
+		s->add_chains[k] = cati_prep(c, chains_sql[k]);
+		ok = ok && s->add_stages[k] && s->add_chains[k];
+	}
+	if (!ok)
+		return -1;
+	return 0;
+}
+
+/* Writes one project. keep_user: leave projects the user owns alone (a
+ * data sync). Returns 0 and counts into st, or -1 on a database error. */
+static void
+bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
+	     const struct cat_project *p, const int *lens, int origin,
+	     const char *hash, int64_t t)
+{
+#define LEN(f) (lens ? lens[f] : -1)
+	cati_bind_textn(st, 1, p->id, LEN(CATI_F_ID));
+	cati_bind_textn(st, 2, p->name, LEN(CATI_F_NAME));
+	cati_bind_text(st, 3, tax->categories[p->category].id);
+	cati_bind_textn(st, 4, p->description, LEN(CATI_F_DESC));
+	cati_bind_textn(st, 5, p->description_zh, LEN(CATI_F_DESC_ZH));
+	cati_bind_textn(st, 6, p->website, LEN(CATI_F_WEBSITE));
+	cati_bind_textn(st, 7, p->twitter, LEN(CATI_F_TWITTER));
+	cati_bind_textn(st, 8, p->github, LEN(CATI_F_GITHUB));
+	cati_bind_textn(st, 9, p->coingecko_id, LEN(CATI_F_COINGECKO));
+	cati_bind_textn(st, 10, p->defillama_slug, LEN(CATI_F_DEFILLAMA));
+	cati_bind_textn(st, 11, p->token, LEN(CATI_F_TOKEN));
+	if (p->source)
+		cati_bind_textn(st, 12, p->source, LEN(CATI_F_SOURCE));
+	else
+		cati_bind_text(st, 12, "curated");
+	sqlite3_bind_int(st, 13, origin);
+	sqlite3_bind_int(st, 14, p->reviewed);
+	sqlite3_bind_int(st, 15, p->chains != NULL);
+	sqlite3_bind_text(st, 16, hash, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, t);
+#undef LEN
+}
+
+int
+cati_upsert_one(struct cat *c, struct upsert_stmts *s,
+		const struct cat_project *p, const int *lens,
+		uint64_t content_hash, int origin,
+		int keep_user, int64_t t, struct cat_import_stats *st)
+{
+	const struct cat_taxonomy *tax = &c->tax;
+	char hash[17];
+	int exists = 0, rc;
+
+	/* "%016llx", without printf's cost per project. */
+	for (int k = 15; k >= 0; k--, content_hash >>= 4)
+		hash[k] = "0123456789abcdef"[content_hash & 15];
+	hash[16] = '\0';
+	/* Most imports add projects: try a plain insert first and look at
+	 * the existing row only when the id is taken. */
+	sqlite3_reset(s->ins);
+	bind_project(s->ins, tax, p, lens, origin, hash, t);
+	rc = cati_wstep(s->ins);
+	if (rc == SQLITE_DONE)
+		goto children;
+	if (rc != SQLITE_CONSTRAINT)
+		return -1;
+	sqlite3_reset(s->ins);
+	sqlite3_reset(s->get);
+	cati_bind_text(s->get, 1, p->id);
+	rc = sqlite3_step(s->get);
+	if (rc == SQLITE_ROW) {
+		exists = 1;
+		int old_origin = sqlite3_column_int(s->get, 0);
+		const char *old_hash =
+			(const char *)sqlite3_column_text(s->get, 1);
+		if (keep_user && old_origin != CAT_ORIGIN_DATA) {
+			st->unchanged++;
+			return 0;
+		}
+		if (old_origin == origin && old_hash &&
+		    strcmp(old_hash, hash) == 0) {
+			st->unchanged++;
+			return 0;
+		}
+	} else {
+		return -1;
+	}
+	sqlite3_reset(s->get);
+
+	sqlite3_reset(s->put);
+	bind_project(s->put, tax, p, lens, origin, hash, t);
+	if (cati_wstep(s->put) != SQLITE_DONE)
+		return -1;
+children:
+
+	if (exists) {
+		sqlite3_reset(s->del_stages);
+		cati_bind_text(s->del_stages, 1, p->id);
+		if (cati_wstep(s->del_stages) != SQLITE_DONE)
+			return -1;
+		sqlite3_reset(s->del_chains);
+		cati_bind_text(s->del_chains, 1, p->id);
+		if (cati_wstep(s->del_chains) != SQLITE_DONE)
+			return -1;
+	}
+	/* Stages, then chains, up to UPSERT_ROWS rows per statement. */
+	int idlen = lens ? lens[CATI_F_ID] : -1;
+	const char *ids[64];
+	size_t n = 0;
+	for (size_t i = 0; i < tax->nstages && n < 64; i++)
+		if (p->stages & (1ULL << i))
+			ids[n++] = tax->stages[i].id;
+	for (size_t at = 0; at < n; at += UPSERT_ROWS) {
+		size_t k = n - at < UPSERT_ROWS ? n - at : UPSERT_ROWS;
+		sqlite3_stmt *a = s->add_stages[k - 1];
+		sqlite3_reset(a);
+		cati_bind_textn(a, 1, p->id, idlen);
+		for (size_t j = 0; j < k; j++)
+			cati_bind_text(a, (int)j + 2, ids[at + j]);
+		if (cati_wstep(a) != SQLITE_DONE)
+			return -1;
+	}
+	for (size_t at = 0; at < p->nchains; at += UPSERT_ROWS) {
+		size_t k = p->nchains - at < UPSERT_ROWS ? p->nchains - at
+							 : UPSERT_ROWS;
+		sqlite3_stmt *a = s->add_chains[k - 1];
+		sqlite3_reset(a);
+		cati_bind_textn(a, 1, p->id, idlen);
+		for (size_t j = 0; j < k; j++) {
+			sqlite3_bind_int(a, (int)(2 * j) + 2, (int)(at + j));
+			cati_bind_text(a, (int)(2 * j) + 3, p->chains[at + j]);
+		}
+		if (cati_wstep(a) != SQLITE_DONE)
+			return -1;
+	}
+	if (exists)
+		st->updated++;
+	else
+		st->added++;
+	return 0;
+}
+
+static int
+upsert_all(struct cat *c, const struct cat_project *v, size_t n, int origin,
+	   int keep_user, struct cat_import_stats *st)
+{
+	struct upsert_stmts s = {0};
+	int64_t t = cati_now();
+	int rc = 0;
+
+	if (cati_upsert_prepare(c, &s) < 0)
+		rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = cati_upsert_one(c, &s, &v[i], NULL, cati_content_hash(&c->tax,
+				     &v[i]), origin, keep_user, t, st);
+	cati_upsert_finalize(&s);
+	return rc;
+}
+
+int
+cat_upsert(struct cat *c, const struct cat_project *v, size_t n, int origin,
+	   struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_import_stats local = {0};
+	int rc, own = !c->in_tx;
+
+	/* Inside the caller's transaction when there is one, so that the
+	 * caller can make these projects part of a larger change. */
+	if (own && (rc = cat_begin(c, err, errlen)))
+		return rc;
+	if (upsert_all(c, v, n, origin, 0, &local) < 0) {
+		rc = cati_fail(c, err, errlen, "import failed, nothing written");
+		if (own)
+			cat_rollback(c);
+		return rc;
+	}
+	if (own && (rc = cat_commit(c, err, errlen)))
+		return rc;
+	if (st)
+		*st = local;
+	return 0;
+}
+
+/* ---- data sync -------------------------------------------------------- */
+
+static int
+read_data(const char *datadir, struct cat_taxonomy *tax,
+	  struct cat_project **v, size_t *n, uint64_t *hash, char *err,
+	  size_t errlen)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	cJSON *root = NULL;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	memset(tax, 0, sizeof *tax);
+	buf_init(&b, 0);
+	snprintf(path, sizeof path, "%s/taxonomy.json", datadir);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)) ||
+	    (rc = cat_taxonomy_from_json(root, path, tax, err, errlen)))
+		goto fail;
+	*hash = cat_hash(CAT_HASH_INIT, b.data, b.len);
+	cJSON_Delete(root);
+	root = NULL;
+	buf_reset(&b);
+
+	snprintf(path, sizeof path, "%s/catalog.json", datadir);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)) ||
+	    (rc = cat_parse_entries(tax, root, path, v, n, err, errlen)))
+		goto fail;
+	*hash = cat_hash(*hash, b.data, b.len);
+	cJSON_Delete(root);
+	buf_free(&b);
+	return 0;
+fail:
+	cJSON_Delete(root);
+	buf_free(&b);
+	cat_taxonomy_free(tax);
+	return rc;
+}
+
+static int
+set_meta(struct cat *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st = cati_prep(c, "INSERT INTO meta(key, value) VALUES(?, ?)"
+				" ON CONFLICT(key) DO UPDATE SET"
+				" value=excluded.value");
+	int rc = -1;
+
+	if (st) {
+		cati_bind_text(st, 1, key);
+		cati_bind_text(st, 2, value);
+		rc = cati_wstep(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Everything a fresh start discards, in an order foreign keys accept. */
+static const char wipe_sql[] =
+	"DELETE FROM predictions; DELETE FROM models; DELETE FROM http_cache;"
+	"DELETE FROM metrics_latest; DELETE FROM metrics;"
+	"DELETE FROM project_chains; DELETE FROM project_stages;"
+	"DELETE FROM projects; DELETE FROM categories; DELETE FROM stages;"
+	"DELETE FROM layers; DELETE FROM meta;";
+
+/* The body of a sync, inside a transaction that the caller owns. */
+static int
+sync_in_tx(struct cat *c, const char *datadir, int fresh,
+	   struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_taxonomy tax;
+	struct cat_project *v = NULL;
+	size_t n = 0;
+	uint64_t hash = 0;
+	char hex[17];
+	int rc;
+
+	if ((rc = read_data(datadir, &tax, &v, &n, &hash, err, errlen)))
+		return rc;
+	if (fresh && !cati_fault_spent() && cati_exec(c, wipe_sql) < 0)
+		goto dberr;
+	/* The new taxonomy becomes the one projects are checked against. */
+	if (cati_store_terms(c, "layers", tax.layers, tax.nlayers, &tax) ||
+	    cati_store_terms(c, "stages", tax.stages, tax.nstages, &tax) ||
+	    cati_store_terms(c, "categories", tax.categories, tax.ncategories,
+			&tax))
+		goto dberr;
+	cat_taxonomy_free(&c->tax);
+	c->tax = tax;
+	memset(&tax, 0, sizeof tax);
+	if (upsert_all(c, v, n, CAT_ORIGIN_DATA, 1, st) < 0)
+		goto dberr;
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+	if (set_meta(c, "data_hash", hex) < 0)
+		goto dberr;
+	cat_projects_free(v, n);
+	return 0;
+dberr:
+	rc = cati_fail(c, err, errlen, "loading the data failed");
+	cat_taxonomy_free(&tax);
+	cat_projects_free(v, n);
+	return rc;
+}
+
+int
+cat_sync_data(struct cat *c, const char *datadir, int fresh,
+	      struct cat_import_stats *st, char *err, size_t errlen)
+{
+	struct cat_import_stats local = {0};
+	int rc;
+
+	if ((rc = cat_begin(c, err, errlen)))
+		return rc;
+	if ((rc = sync_in_tx(c, datadir, fresh, &local, err, errlen))) {
+		cat_rollback(c);
+		goto restore;
+	}
+	if ((rc = cat_commit(c, err, errlen)))
+		goto restore;
+	if (st)
+		*st = local;
+	return 0;
+restore:
+	/* The taxonomy in memory may be the new one: read it back. */
+	{
+		char e2[256];
+		cati_load_taxonomy(c, e2, sizeof e2);
+	}
+	return rc;
+}
+
+int
+cat_count_user_state(struct cat *c, size_t *user_projects,
+		     size_t *metric_rows, size_t *models)
+{
+	int a = 0, b = 0, m = 0;
+	sqlite3_stmt *st = cati_prep(c, "SELECT (SELECT count(*) FROM projects"
+				" WHERE origin <> 0), (SELECT count(*) FROM"
+				" metrics), (SELECT count(*) FROM models)");
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a = sqlite3_column_int(st, 0);
+		b = sqlite3_column_int(st, 1);
+		m = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	*user_projects = (size_t)a;
+	*metric_rows = (size_t)b;
+	*models = (size_t)m;
+	return 0;
+}
+
