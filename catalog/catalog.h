@@ -100,14 +100,6 @@ struct cat_project {
 	 * calibrated score. */
 	int pred_category;
 	double pred_score;
-	/* Loaded projects keep their strings in blocks shared by many
-	 * projects (a few large allocations instead of a dozen per project).
-	 * in_block: the string members, the chains array and its strings
-	 * point into a block; block: this project owns that block. Treat
-	 * them as read-only; free projects from cat_load only with
-	 * cat_projects_free. */
-	void *block;
-	int in_block;
 };
 
 void cat_project_free(struct cat_project *p);      /* frees the members */

@@ -52,8 +52,6 @@ int cati_wstep(sqlite3_stmt *st);
 int cati_fail(struct cat *c, char *err, size_t errlen, const char *what);
 /* Binds a string or NULL; the string must outlive the step. */
 void cati_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* The same with its length in bytes (-1: up to the NUL). */
-void cati_bind_textn(sqlite3_stmt *st, int i, const char *s, int len);
 /* A copy of a text column, or NULL. */
 char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
@@ -75,31 +73,16 @@ struct upsert_stmts {
 };
 int cati_upsert_prepare(struct cat *c, struct upsert_stmts *s);
 /* What an unchanged project is recognised by: a hash of every field
- * stored. Pure, so an import computes it on its checking thread. */
+ * stored. */
 uint64_t cati_content_hash(const struct cat_taxonomy *t,
 			   const struct cat_project *p);
-/* The byte lengths of a project's text fields, when the caller knows
- * them: binding 100 000 projects then does not measure every string
- * again. -1 for a field: measure it. */
-enum {
-	CATI_F_ID, CATI_F_NAME, CATI_F_DESC, CATI_F_DESC_ZH, CATI_F_WEBSITE,
-	CATI_F_TWITTER, CATI_F_GITHUB, CATI_F_COINGECKO, CATI_F_DEFILLAMA,
-	CATI_F_TOKEN, CATI_F_SOURCE, CATI_NFIELDS
-};
-/* Writes p, whose cati_content_hash is content_hash; lens (or NULL) as
- * above. keep_user: leave projects the user owns alone (a data sync).
- * Returns 0, or -1 on a database error (see cati_fail). */
+/* Writes p, whose cati_content_hash is content_hash. keep_user: leave
+ * projects the user owns alone (a data sync). Returns 0, or -1 on a
+ * database error (see cati_fail). */
 int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
-		    const struct cat_project *p, const int *lens,
-		    uint64_t content_hash,
+		    const struct cat_project *p, uint64_t content_hash,
 		    int origin, int keep_user, int64_t t,
 		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
-
-/* For tests: a large cat_load calls this on its side thread just after
- * that thread's snapshot is taken (see side_thread in load.c), so that
- * a test can commit something between the two snapshots. */
-extern void (*cati_side_hook)(void *ctx);
-extern void *cati_side_hook_ctx;
 
 #endif

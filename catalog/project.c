@@ -54,17 +54,6 @@ cat_project_free(struct cat_project *p)
 {
 	if (!p)
 		return;
-	if (p->in_block) {
-		/* The strings, the chains and the homepage text are in a
-		 * block, which this project may own. */
-		free(p->block);
-		p->id = p->name = p->description = p->description_zh = NULL;
-		p->website = p->twitter = p->github = p->coingecko_id = NULL;
-		p->defillama_slug = p->token = p->source = NULL;
-		p->homepage_text = NULL;
-		p->chains = NULL;
-		p->nchains = 0;
-	}
 	free(p->id);
 	free(p->name);
 	free(p->description);

@@ -99,15 +99,6 @@ cati_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-void
-cati_bind_textn(sqlite3_stmt *st, int i, const char *s, int len)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 char *
 cati_col_text(sqlite3_stmt *st, int i)
 {

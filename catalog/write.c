@@ -121,23 +121,22 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
  * data sync). Returns 0 and counts into st, or -1 on a database error. */
 static void
 bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
-	     const struct cat_project *p, const int *lens, int origin,
+	     const struct cat_project *p, int origin,
 	     const char *hash, int64_t t)
 {
-#define LEN(f) (lens ? lens[f] : -1)
-	cati_bind_textn(st, 1, p->id, LEN(CATI_F_ID));
-	cati_bind_textn(st, 2, p->name, LEN(CATI_F_NAME));
+	cati_bind_text(st, 1, p->id);
+	cati_bind_text(st, 2, p->name);
 	cati_bind_text(st, 3, tax->categories[p->category].id);
-	cati_bind_textn(st, 4, p->description, LEN(CATI_F_DESC));
-	cati_bind_textn(st, 5, p->description_zh, LEN(CATI_F_DESC_ZH));
-	cati_bind_textn(st, 6, p->website, LEN(CATI_F_WEBSITE));
-	cati_bind_textn(st, 7, p->twitter, LEN(CATI_F_TWITTER));
-	cati_bind_textn(st, 8, p->github, LEN(CATI_F_GITHUB));
-	cati_bind_textn(st, 9, p->coingecko_id, LEN(CATI_F_COINGECKO));
-	cati_bind_textn(st, 10, p->defillama_slug, LEN(CATI_F_DEFILLAMA));
-	cati_bind_textn(st, 11, p->token, LEN(CATI_F_TOKEN));
+	cati_bind_text(st, 4, p->description);
+	cati_bind_text(st, 5, p->description_zh);
+	cati_bind_text(st, 6, p->website);
+	cati_bind_text(st, 7, p->twitter);
+	cati_bind_text(st, 8, p->github);
+	cati_bind_text(st, 9, p->coingecko_id);
+	cati_bind_text(st, 10, p->defillama_slug);
+	cati_bind_text(st, 11, p->token);
 	if (p->source)
-		cati_bind_textn(st, 12, p->source, LEN(CATI_F_SOURCE));
+		cati_bind_text(st, 12, p->source);
 	else
 		cati_bind_text(st, 12, "curated");
 	sqlite3_bind_int(st, 13, origin);
@@ -145,12 +144,11 @@ bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
 	sqlite3_bind_int(st, 15, p->chains != NULL);
 	sqlite3_bind_text(st, 16, hash, 16, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 17, t);
-#undef LEN
 }
 
 int
 cati_upsert_one(struct cat *c, struct upsert_stmts *s,
-		const struct cat_project *p, const int *lens,
+		const struct cat_project *p,
 		uint64_t content_hash, int origin,
 		int keep_user, int64_t t, struct cat_import_stats *st)
 {
@@ -165,7 +163,7 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 	/* Most imports add projects: try a plain insert first and look at
 	 * the existing row only when the id is taken. */
 	sqlite3_reset(s->ins);
-	bind_project(s->ins, tax, p, lens, origin, hash, t);
+	bind_project(s->ins, tax, p, origin, hash, t);
 	rc = cati_wstep(s->ins);
 	if (rc == SQLITE_DONE)
 		goto children;
@@ -195,7 +193,7 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 	sqlite3_reset(s->get);
 
 	sqlite3_reset(s->put);
-	bind_project(s->put, tax, p, lens, origin, hash, t);
+	bind_project(s->put, tax, p, origin, hash, t);
 	if (cati_wstep(s->put) != SQLITE_DONE)
 		return -1;
 children:
@@ -211,7 +209,6 @@ children:
 			return -1;
 	}
 	/* Stages, then chains, up to UPSERT_ROWS rows per statement. */
-	int idlen = lens ? lens[CATI_F_ID] : -1;
 	const char *ids[64];
 	size_t n = 0;
 	for (size_t i = 0; i < tax->nstages && n < 64; i++)
@@ -221,7 +218,7 @@ children:
 		size_t k = n - at < UPSERT_ROWS ? n - at : UPSERT_ROWS;
 		sqlite3_stmt *a = s->add_stages[k - 1];
 		sqlite3_reset(a);
-		cati_bind_textn(a, 1, p->id, idlen);
+		cati_bind_text(a, 1, p->id);
 		for (size_t j = 0; j < k; j++)
 			cati_bind_text(a, (int)j + 2, ids[at + j]);
 		if (cati_wstep(a) != SQLITE_DONE)
@@ -232,7 +229,7 @@ children:
 							 : UPSERT_ROWS;
 		sqlite3_stmt *a = s->add_chains[k - 1];
 		sqlite3_reset(a);
-		cati_bind_textn(a, 1, p->id, idlen);
+		cati_bind_text(a, 1, p->id);
 		for (size_t j = 0; j < k; j++) {
 			sqlite3_bind_int(a, (int)(2 * j) + 2, (int)(at + j));
 			cati_bind_text(a, (int)(2 * j) + 3, p->chains[at + j]);
@@ -258,7 +255,7 @@ upsert_all(struct cat *c, const struct cat_project *v, size_t n, int origin,
 	if (cati_upsert_prepare(c, &s) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cati_upsert_one(c, &s, &v[i], NULL, cati_content_hash(&c->tax,
+		rc = cati_upsert_one(c, &s, &v[i], cati_content_hash(&c->tax,
 				     &v[i]), origin, keep_user, t, st);
 	cati_upsert_finalize(&s);
 	return rc;

@@ -2,9 +2,6 @@
 #include "util/json.h"
 #include "util/mem.h"
 
-/* Inputs from this size on are read into huge pages. */
-#define BIG_INPUT ((size_t)4 << 20)
-
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define JSON_MAX_DEPTH_S STR(JSON_MAX_DEPTH)
@@ -57,11 +54,10 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 			goto out;
 		}
 		/* One allocation of the right size instead of doubling, read
-		 * into directly; a large one in huge pages (see xbigalloc). */
+		 * into directly. */
 		if (S_ISREG(st.st_mode) && st.st_size > 0 && !b->data) {
 			size_t want = (size_t)st.st_size + 1;
-			b->data = want >= BIG_INPUT ? xbigalloc(want)
-						    : xmalloc(want);
+			b->data = xmalloc(want);
 			b->cap = want;
 			b->len = 0;
 			b->data[0] = '\0';
