@@ -22,12 +22,13 @@ cat_http_get(struct cat *c, const char *url, struct cat_http_entry *e)
 	if (!st)
 		return -1;
 	cati_bind_text(st, 1, url);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		e->etag = cati_col_text(st, 0);
 		e->last_modified = cati_col_text(st, 1);
 		e->fetched_at = sqlite3_column_int64(st, 2);
-		rc = 0;
 	}
+	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -106,7 +107,9 @@ cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
 	if (!st)
 		return -1;
 	cati_bind_text(st, 1, name);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	if (rc == 0) {
 		const char *h = (const char *)sqlite3_column_text(st, 0);
 		int n = sqlite3_column_bytes(st, 1);
 		const void *p = sqlite3_column_blob(st, 1);
@@ -115,7 +118,6 @@ cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
 		if (n)
 			memcpy(*blob, p, (size_t)n);
 		*len = (size_t)n;
-		rc = 0;
 	}
 	sqlite3_finalize(st);
 	return rc;

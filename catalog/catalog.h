@@ -102,6 +102,12 @@ struct cat_project {
 	double pred_score;
 };
 
+/* The one rule for the ids of projects and taxonomy terms: 1 to 64
+ * characters of a-z, 0-9 and '-', not starting with '-' (it would read as
+ * an option on a command line). */
+#define CAT_ID_MAX 64
+int cat_valid_id(const char *s);
+
 void cat_project_free(struct cat_project *p);      /* frees the members */
 void cat_projects_free(struct cat_project *v, size_t n); /* and the array */
 
@@ -277,7 +283,11 @@ struct cat_http_entry {
 	char *etag, *last_modified;
 	int64_t fetched_at;
 };
-/* Returns 0 with *e filled, 1 when absent. */
+/* Returns 0 with *e filled, 1 when absent, -1 when the database cannot
+ * be read (busy past the timeout, I/O error): the caller then fetches
+ * without a cache entry, and never takes the -1 for "absent" in a write.
+ * sqlite3_errmsg is not reachable from outside: the -1 carries no
+ * message. */
 int cat_http_get(struct cat *c, const char *url, struct cat_http_entry *e);
 int cat_http_put(struct cat *c, const char *url, const char *etag,
 		 const char *last_modified, int64_t fetched_at, char *err,
@@ -295,7 +305,9 @@ uint64_t cat_state_hash(const struct cat_taxonomy *t,
  * hash it was trained on. */
 int cat_model_put(struct cat *c, const char *name, const void *blob,
 		  size_t len, uint64_t state_hash, char *err, size_t errlen);
-/* Returns 0 with *blob (caller frees), 1 when absent. */
+/* Returns 0 with *blob (caller frees) and *state_hash, 1 when absent, -1
+ * when the database cannot be read (busy past the timeout, I/O error):
+ * a caller that would retrain on "absent" must not do so on -1. */
 int cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
 		  uint64_t *state_hash);
 

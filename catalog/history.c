@@ -124,13 +124,21 @@ cat_metric_history(struct cat *c, const char *project, int metric,
 	}
 	cati_bind_text(st, 1, project);
 	cati_bind_text(st, 2, cat_metric_names[metric]);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
 		(*out)[*n].t = sqlite3_column_int64(st, 0);
 		(*out)[*n].v = sqlite3_column_double(st, 1);
 		(*n)++;
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		/* Part of a history is not the history. */
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

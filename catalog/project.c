@@ -49,6 +49,18 @@ cat_metric_index(const char *name)
 	return -1;
 }
 
+int
+cat_valid_id(const char *s)
+{
+	if (!s || !*s || *s == '-' || strlen(s) > CAT_ID_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
 void
 cat_project_free(struct cat_project *p)
 {

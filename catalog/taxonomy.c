@@ -67,18 +67,6 @@ cat_taxonomy_free(struct cat_taxonomy *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int
-valid_id(const char *s)
-{
-	if (!s || !*s || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-'))
-			return 0;
-	return 1;
-}
-
 /* Reads one list ("layers", ...) of terms. */
 static int
 read_terms(const cJSON *root, const char *key, const char *name,
@@ -101,7 +89,7 @@ read_terms(const cJSON *root, const char *key, const char *name,
 		const char *nm = json_get_str(it, "name");
 
 		x->layer = -1;
-		if (!valid_id(id) || !nm) {
+		if (!cat_valid_id(id) || !nm) {
 			snprintf(err, errlen, "%s: %s[%zu]: needs an \"id\" "
 				 "([a-z0-9-]) and a \"name\"", name, key, i);
 			*n = i;
@@ -195,9 +183,11 @@ load_terms(struct cat *c, const char *sql, struct cat_term **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	int rc;
+
 	if (!st)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
 		struct cat_term *x = &(*out)[(*n)++];
 		memset(x, 0, sizeof *x);
@@ -224,7 +214,7 @@ load_terms(struct cat *c, const char *sql, struct cat_term **out, size_t *n,
 		}
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -274,10 +264,11 @@ cati_store_terms(struct cat *c, const char *table, const struct cat_term *v,
 		sqlite3_finalize(d);
 		return -1;
 	}
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
 		size_t i;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && id; i++)
 			if (strcmp(v[i].id, id) == 0)
 				break;
 		if (i < n)
@@ -287,6 +278,8 @@ cati_store_terms(struct cat *c, const char *table, const struct cat_term *v,
 			rc = -1;
 		sqlite3_reset(d);
 	}
+	if (step != SQLITE_DONE)
+		rc = -1;
 	sqlite3_finalize(q);
 	sqlite3_finalize(d);
 	if (rc)

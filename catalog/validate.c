@@ -63,18 +63,6 @@ is_blank(const char *s)
 }
 
 static int
-is_slug(const char *s)
-{
-	if (!*s || strlen(s) > 64 || *s == '-')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-'))
-			return 0;
-	return 1;
-}
-
-static int
 chars_ok(const char *s, const char *extra)
 {
 	for (; *s; s++)
@@ -212,7 +200,7 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 	}
 
 	get_string(v, f[K_ID], "id", 1, 64, &p->id);
-	if (p->id && !is_slug(p->id))
+	if (p->id && !cat_valid_id(p->id))
 		cati_complain(v, "id", "must be a lowercase slug of a-z, 0-9 and "
 			 "'-' (at most 64 characters)");
 	get_string(v, f[K_NAME], "name", 1, MAX_SHORT, &p->name);

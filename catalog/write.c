@@ -429,11 +429,13 @@ cat_count_user_state(struct cat *c, size_t *user_projects,
 
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		a = sqlite3_column_int(st, 0);
-		b = sqlite3_column_int(st, 1);
-		m = sqlite3_column_int(st, 2);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -1;   /* not "none": the caller would discard them */
 	}
+	a = sqlite3_column_int(st, 0);
+	b = sqlite3_column_int(st, 1);
+	m = sqlite3_column_int(st, 2);
 	sqlite3_finalize(st);
 	*user_projects = (size_t)a;
 	*metric_rows = (size_t)b;
