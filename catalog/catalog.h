@@ -120,10 +120,24 @@ int cat_default_path(const char *explicit_path, char *out, size_t outlen);
 
 /* Opens (creating when missing) the database at path. A new database is
  * filled from datadir (taxonomy.json, catalog.json); *created is set then.
- * The schema is migrated forward when older. */
+ * The schema is migrated forward when older. Safe when many processes
+ * open a missing database at once: one creates it, the others find it
+ * made; a failed creation removes only the files it made itself. Another
+ * application's SQLite file is refused without being changed. Only the
+ * default path (under $XDG_DATA_HOME or ~/.local/share) gets its
+ * directories made: elsewhere a missing directory is EX_NOINPUT. A
+ * database that cannot be written is opened read-only (cat_readonly). */
 int cat_open(const char *path, const char *datadir, struct cat **out,
 	     int *created, char *err, size_t errlen);
 void cat_close(struct cat *c);   /* NULL is a no-op */
+
+/* 1 when the database was opened read-only because it cannot be written
+ * (its file or directory is not writable, the disk is full: *why, when
+ * why is not NULL, says which in words), else 0. Reading works as usual;
+ * every write fails with EX_CANTCREAT naming the cause. A caller that
+ * would store something as a cache (the classifier's model) keeps it in
+ * memory instead. */
+int cat_readonly(const struct cat *c, const char **why);
 
 const struct cat_taxonomy *cat_taxonomy(const struct cat *c);
 const char *cat_path(const struct cat *c);

@@ -31,6 +31,9 @@ struct cat {
 	char *path;
 	struct cat_taxonomy tax;
 	int in_tx;
+	/* Opened read-only because it could not be written: why, in words
+	 * ("its directory is not writable"); NULL when writable. */
+	const char *readonly;
 };
 
 /* AIMAP_FAULT=sql:N: read once, on the first open. */
@@ -63,6 +66,11 @@ int cati_load_taxonomy(struct cat *c, char *err, size_t errlen);
 int cati_store_terms(struct cat *c, const char *table,
 		     const struct cat_term *v, size_t n,
 		     const struct cat_taxonomy *t);
+
+/* The body of cat_sync_data, inside a transaction that the caller owns
+ * (write.c). */
+int cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
+		    struct cat_import_stats *st, char *err, size_t errlen);
 
 /* Writing projects one at a time inside a transaction the caller owns. */
 #define UPSERT_ROWS 4     /* stages or chains written by one statement */

@@ -139,6 +139,11 @@ cat_begin(struct cat *c, char *err, size_t errlen)
 		snprintf(err, errlen, "internal error: nested transaction");
 		return EX_SOFTWARE;
 	}
+	if (c->readonly) {
+		snprintf(err, errlen, "%s: cannot write: opened read-only "
+			 "because %s", c->path, c->readonly);
+		return EX_CANTCREAT;
+	}
 	if (cati_exec(c, "BEGIN IMMEDIATE") < 0)
 		return cati_fail(c, err, errlen, "cannot start a write");
 	c->in_tx = 1;

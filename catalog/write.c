@@ -352,9 +352,8 @@ static const char wipe_sql[] =
 	"DELETE FROM projects; DELETE FROM categories; DELETE FROM stages;"
 	"DELETE FROM layers; DELETE FROM meta;";
 
-/* The body of a sync, inside a transaction that the caller owns. */
-static int
-sync_in_tx(struct cat *c, const char *datadir, int fresh,
+int
+cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
 	   struct cat_import_stats *st, char *err, size_t errlen)
 {
 	struct cat_taxonomy tax;
@@ -400,7 +399,7 @@ cat_sync_data(struct cat *c, const char *datadir, int fresh,
 
 	if ((rc = cat_begin(c, err, errlen)))
 		return rc;
-	if ((rc = sync_in_tx(c, datadir, fresh, &local, err, errlen))) {
+	if ((rc = cati_sync_in_tx(c, datadir, fresh, &local, err, errlen))) {
 		cat_rollback(c);
 		goto restore;
 	}
