@@ -354,15 +354,19 @@ int cat_csv_write(const struct cat_taxonomy *t,
 
 /* ---- The fetch lock ------------------------------------------------- */
 
-/* Takes the fetch lock of c's database: an exclusive flock(2) on the file
- * "<database>-fetch.lock" beside it, holding our pid. Two fetches would
- * ask every API twice and interleave their history, so the second one is
- * refused; readers and other writers are not affected. The kernel drops
- * the lock when the process ends, so a killed fetch never leaves it
- * behind. On success *fd holds the lock (-1 for an in-memory database,
- * which no other process can reach); release it with cat_fetch_unlock.
- * EX_TEMPFAIL when another fetch holds it (err names its pid), EX_IOERR
- * when the lock file cannot be made. */
+/* Takes the fetch lock of c's database: an exclusive flock(2) on the
+ * database file itself, so that a symlink or a hard link to it cannot get
+ * round it, taken on a read-only descriptor, so that a fetch once run as
+ * root leaves nothing in the owner's way. Two fetches would ask every API
+ * twice and interleave their history, so the second one is refused;
+ * readers and other writers are not affected. The holder's pid goes to
+ * "<real path>-fetch.lock" (owned like the database) for the message a
+ * second fetch prints. The kernel drops the lock when the process ends,
+ * so a killed fetch never leaves it behind. On success *fd holds the lock
+ * (-1 for an in-memory database, which no other process can reach);
+ * release it with cat_fetch_unlock before cat_close. EX_TEMPFAIL when
+ * another fetch holds it (err names its pid), EX_IOERR when the database
+ * cannot be opened for it. */
 int cat_fetch_lock(struct cat *c, int *fd, char *err, size_t errlen);
 void cat_fetch_unlock(int fd);   /* -1 is a no-op */
 

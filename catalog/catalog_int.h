@@ -34,6 +34,7 @@ struct cat {
 	/* Opened read-only because it could not be written: why, in words
 	 * ("its directory is not writable"); NULL when writable. */
 	const char *readonly;
+	int lock_fd;          /* the fetch lock's descriptor, or -1 */
 };
 
 /* AIMAP_FAULT=sql:N: read once, on the first open. */

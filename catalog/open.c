@@ -505,6 +505,7 @@ cat_open(const char *path, const char *datadir, struct cat **out,
 	}
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
+	c->lock_fd = -1;
 	rc = open_db(c, SQLITE_OPEN_READWRITE |
 			 (memory ? SQLITE_OPEN_CREATE : 0));
 	/* SQLite opens a file it may not write read-only, silently. */
@@ -586,6 +587,8 @@ cat_close(struct cat *c)
 		return;
 	cat_rollback(c);
 	sqlite3_close(c->db);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);   /* after SQLite's: see cat_fetch_lock */
 	cat_taxonomy_free(&c->tax);
 	free(c->path);
 	free(c);
