@@ -146,6 +146,27 @@ PY
 # tmux, holds none of the payloads' sequences (curses' own escapes are
 # fine; the title-setting OSC, BEL, C1 CSI and the bidi controls are
 # not).
+
+# Issue 13 item 13: "\u0000" inside a string is refused with its position,
+# as a raw NUL is, instead of cutting the string short.
+printf '[{"id": "nul-esc", "name": "x\\u0000y", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "d"}]\n' >"$T/nulesc.json"
+try aimap import --dry-run "$T/nulesc.json"
+assert_status 65
+assert_err_contains "nulesc.json:1:30: \\u0000"
+try aimap show nul-esc
+assert_status 1
+
+# Item 19: a UTF-8 byte order mark at the start of the file is accepted,
+# as `export --bom` writes one.
+printf '\xef\xbb\xbf{"id": "bom-one", "name": "Bom One", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "After a BOM."}\n' >"$T/bom.json"
+try aimap import "$T/bom.json"
+assert_status 0
+try aimap show bom-one
+assert_out_contains "After a BOM."
+printf '\xef\xbb\xbf[{"id": "bom-two", "name": "Bom Two", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "d"}]\n' >"$T/bom2.json"
+try aimap import "$T/bom2.json"
+assert_status 0
+
 if command -v tmux >/dev/null; then
 	. "$TOP/tests/lib/tmux.sh"
 	tm new-session -d -x 120 -y 40 -s t "sleep 600"
