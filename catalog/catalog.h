@@ -222,6 +222,13 @@ int cat_import_text(struct cat *c, const char *name, const char *text,
 int cat_sync_data(struct cat *c, const char *datadir, int fresh,
 		  struct cat_import_stats *st, char *err, size_t errlen);
 
+/* Copies the whole database to a new file beside it,
+ * "<database>.backup-YYYYMMDD-HHMMSS", whose path goes to out (what
+ * `init --force` keeps before it starts afresh). 0, or an exit code with
+ * a message. */
+int cat_backup(struct cat *c, char *out, size_t outlen, char *err,
+	       size_t errlen);
+
 /* What cat_sync_data(fresh) would discard: user projects and metric rows. */
 int cat_count_user_state(struct cat *c, size_t *user_projects,
 			 size_t *metric_rows, size_t *models);

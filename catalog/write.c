@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/json.h"
@@ -442,3 +444,39 @@ cat_count_user_state(struct cat *c, size_t *user_projects,
 	return 0;
 }
 
+
+int
+cat_backup(struct cat *c, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat sb;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	/* A name nobody has taken: VACUUM INTO refuses an existing file. */
+	for (int k = 1;; k++) {
+		if (k == 1)
+			snprintf(out, outlen, "%s.backup-%s", c->path, stamp);
+		else
+			snprintf(out, outlen, "%s.backup-%s-%d", c->path,
+				 stamp, k);
+		if (lstat(out, &sb) < 0 || k == 100)
+			break;
+	}
+	/* A consistent copy of the whole database, made by SQLite. */
+	st = cati_prep(c, "VACUUM INTO ?");
+	if (!st)
+		return cati_fail(c, err, errlen, "cannot make a backup");
+	cati_bind_text(st, 1, out);
+	if (cati_wstep(st) != SQLITE_DONE) {
+		rc = cati_fail(c, err, errlen, "cannot make a backup");
+		if (rc == EX_IOERR)
+			rc = EX_CANTCREAT;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -207,6 +207,45 @@ select_projects(struct cli *c, const char *cmd, const struct selection *s,
 
 /* ---- init ------------------------------------------------------------- */
 
+/* Before `init --force` empties the database: says what goes, asks on a
+ * terminal when any of it is the user's own, and keeps a backup copy
+ * beside the database whatever the answer would be. 0 to go on, or an
+ * exit code. */
+static int
+confirm_fresh_start(struct cli *c)
+{
+	size_t user = 0, metrics = 0, models = 0;
+	char err[CAT_ERRLEN], backup[4200], answer[16] = "";
+	int rc;
+
+	if (cat_count_user_state(c->cat, &user, &metrics, &models) < 0) {
+		cli_err("%s: cannot count what --force would discard",
+			c->db_path);
+		return EX_IOERR;
+	}
+	fprintf(stderr, "aimap: --force discards %zu project(s) you "
+		"added or changed, %zu fetched metric value(s) and %zu "
+		"trained model(s) in %s\n", user, metrics, models,
+		c->db_path);
+	if ((user || metrics || models) && isatty(STDIN_FILENO)) {
+		fputs("aimap: start afresh? (a backup is kept) [y/N] ", stderr);
+		fflush(stderr);
+		if (!fgets(answer, sizeof answer, stdin) ||
+		    (answer[0] != 'y' && answer[0] != 'Y')) {
+			cli_err("nothing changed");
+			return 1;
+		}
+	}
+	if ((rc = cat_backup(c->cat, backup, sizeof backup, err,
+			     sizeof err))) {
+		cli_err("%s (nothing changed)", err);
+		return rc;
+	}
+	fprintf(stderr, "aimap: a copy of the database as it was is in %s\n",
+		backup);
+	return 0;
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -234,14 +273,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 			"holding taxonomy.json and catalog.json)");
 		return EX_NOINPUT;
 	}
-	if (force) {
-		size_t user = 0, metrics = 0, models = 0;
-		cat_count_user_state(c->cat, &user, &metrics, &models);
-		fprintf(stderr, "aimap: --force discards %zu project(s) you "
-			"added or changed, %zu fetched metric value(s) and %zu "
-			"trained model(s) in %s\n", user, metrics, models,
-			c->db_path);
-	}
+	if (force && (rc = confirm_fresh_start(c)))
+		return rc;
 	rc = cat_sync_data(c->cat, c->datadir, force, &st, err, sizeof err);
 	if (rc) {
 		cli_err("%s", err);
