@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CAT_SCHEMA_VERSION 1
+#define CAT_SCHEMA_VERSION 2
 #define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
 #define CAT_ERRLEN 4096        /* a good size for err buffers */
 
@@ -80,11 +80,30 @@ enum cat_origin {
 	CAT_ORIGIN_PREDICTED   /* added by `aimap classify --save` */
 };
 
+/* Whether a project still runs as itself. Anything but active is shown
+ * as such (its name in cat_status_names) wherever projects are listed. */
+enum cat_status {
+	CAT_STATUS_ACTIVE,     /* the default */
+	CAT_STATUS_SUNSET,     /* shut down */
+	CAT_STATUS_ACQUIRED,   /* bought by another company */
+	CAT_STATUS_MERGED,     /* joined into another project */
+	CAT_STATUS_RENAMED,    /* goes on under another name */
+	CAT_STATUS_COUNT
+};
+/* "active", "sunset", "acquired", "merged", "renamed". */
+extern const char *const cat_status_names[CAT_STATUS_COUNT];
+/* The status of that name, any case, or -1. */
+int cat_status_index(const char *name);
+
 struct cat_project {
 	char *id, *name;
 	int layer, category;   /* taxonomy indexes */
 	uint64_t stages;       /* bit i: taxonomy stage i */
 	char *description, *description_zh;
+	/* The one line a homepage or a listing would use, or NULL. */
+	char *tagline, *tagline_zh;
+	int status;            /* enum cat_status */
+	char *status_note;     /* one dated line on the status, or NULL */
 	char *website, *twitter, *github, *coingecko_id, *defillama_slug;
 	char *token;
 	char **chains;         /* NULL: unknown */
@@ -169,9 +188,10 @@ int cat_load_snapshot(struct cat *c, struct cat_project **v, size_t *n,
 
 struct cat_filter {
 	int layer, category, stage;   /* -1: any */
+	int status;                   /* enum cat_status, -1: any */
 	const char *search;           /* NULL or "": any; matched
 					 case-insensitively in name, id and
-					 both descriptions */
+					 both descriptions and taglines */
 };
 
 void cat_filter_init(struct cat_filter *f);

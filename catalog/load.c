@@ -20,7 +20,8 @@
 #define PROJECT_COLS \
 	"SELECT id, name, category, description, description_zh, website," \
 	" twitter, github, coingecko_id, defillama_slug, token, source," \
-	" origin, reviewed, chains_known, homepage_text FROM projects"
+	" origin, reviewed, chains_known, homepage_text, tagline, tagline_zh," \
+	" status, status_note FROM projects"
 
 enum { Q_PROJECTS, Q_STAGES, Q_CHAINS, Q_METRICS, Q_PREDICTIONS, Q_COUNT };
 /* Which projects a load reads: all of them, or the one whose id is bound
@@ -108,6 +109,12 @@ read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
 	if (sqlite3_column_int(st, 14))
 		p->chains = xcalloc(1, sizeof *p->chains);
 	p->homepage_text = cati_col_text(st, 15);
+	p->tagline = cati_col_text(st, 16);
+	p->tagline_zh = cati_col_text(st, 17);
+	p->status = cat_status_index((const char *)sqlite3_column_text(st, 18));
+	if (p->status < 0)
+		p->status = CAT_STATUS_ACTIVE;
+	p->status_note = cati_col_text(st, 19);
 	for (int i = 0; i < CAT_M_COUNT; i++)
 		p->metric[i] = NAN;
 	p->pred_category = -1;

@@ -82,6 +82,12 @@ static const char *const migrations[CAT_SCHEMA_VERSION] = {
 	"  category TEXT NOT NULL REFERENCES categories(id),"
 	"  score REAL NOT NULL, json TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	/* 2: taglines and a project's status (issue 14) */
+	"ALTER TABLE projects ADD COLUMN tagline TEXT;"
+	"ALTER TABLE projects ADD COLUMN tagline_zh TEXT;"
+	"ALTER TABLE projects ADD COLUMN status TEXT NOT NULL"
+	"  DEFAULT 'active';"
+	"ALTER TABLE projects ADD COLUMN status_note TEXT;",
 };
 
 

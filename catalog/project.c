@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const char *const cat_metric_names[CAT_M_COUNT] = {
@@ -49,6 +50,23 @@ cat_metric_index(const char *name)
 	return -1;
 }
 
+const char *const cat_status_names[CAT_STATUS_COUNT] = {
+	[CAT_STATUS_ACTIVE] = "active",
+	[CAT_STATUS_SUNSET] = "sunset",
+	[CAT_STATUS_ACQUIRED] = "acquired",
+	[CAT_STATUS_MERGED] = "merged",
+	[CAT_STATUS_RENAMED] = "renamed",
+};
+
+int
+cat_status_index(const char *name)
+{
+	for (int i = 0; name && i < CAT_STATUS_COUNT; i++)
+		if (strcasecmp(name, cat_status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int
 cat_valid_id(const char *s)
 {
@@ -70,6 +88,9 @@ cat_project_free(struct cat_project *p)
 	free(p->name);
 	free(p->description);
 	free(p->description_zh);
+	free(p->tagline);
+	free(p->tagline_zh);
+	free(p->status_note);
 	free(p->website);
 	free(p->twitter);
 	free(p->github);
@@ -131,6 +152,12 @@ cat_project_to_json(const struct cat_taxonomy *t, const struct cat_project *p)
 					     cJSON_CreateString(t->stages[i].id));
 	add_str(o, "description", p->description);
 	add_str(o, "description_zh", p->description_zh);
+	add_str(o, "tagline", p->tagline);
+	add_str(o, "tagline_zh", p->tagline_zh);
+	add_str(o, "status", p->status >= 0 && p->status < CAT_STATUS_COUNT
+				     ? cat_status_names[p->status]
+				     : cat_status_names[CAT_STATUS_ACTIVE]);
+	add_str(o, "status_note", p->status_note);
 	add_str(o, "website", p->website);
 	add_str(o, "twitter", p->twitter);
 	add_str(o, "github", p->github);

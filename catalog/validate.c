@@ -141,12 +141,14 @@ get_string(struct cati_vctx *v, const cJSON *it, const char *key, int required,
 enum key {
 	K_ID, K_NAME, K_LAYER, K_CATEGORY, K_STAGES, K_DESCRIPTION,
 	K_DESCRIPTION_ZH, K_WEBSITE, K_TWITTER, K_GITHUB, K_COINGECKO_ID,
-	K_DEFILLAMA_SLUG, K_TOKEN, K_CHAINS, K_SOURCE
+	K_DEFILLAMA_SLUG, K_TOKEN, K_CHAINS, K_SOURCE, K_TAGLINE,
+	K_TAGLINE_ZH, K_STATUS, K_STATUS_NOTE
 };
 static const char *const known_keys[] = {
 	"id", "name", "layer", "category", "stages", "description",
 	"description_zh", "website", "twitter", "github", "coingecko_id",
-	"defillama_slug", "token", "chains", "source",
+	"defillama_slug", "token", "chains", "source", "tagline", "tagline_zh",
+	"status", "status_note",
 	/* Written by `show --format json`; accepted so that its output can be
 	 * imported again, and ignored. */
 	"metrics", "reviewed", "homepage_text", "prediction",
@@ -206,6 +208,30 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 	get_string(v, f[K_NAME], "name", 1, MAX_SHORT, &p->name);
 	get_string(v, f[K_DESCRIPTION], "description", 1, MAX_TEXT, &p->description);
 	get_string(v, f[K_DESCRIPTION_ZH], "description_zh", 0, MAX_TEXT, &p->description_zh);
+
+	/* Taglines of at most 20 words are a rule of the data (its checks),
+	 * not of the import: here only their size is bounded. */
+	get_string(v, f[K_TAGLINE], "tagline", 0, MAX_SHORT, &p->tagline);
+	get_string(v, f[K_TAGLINE_ZH], "tagline_zh", 0, MAX_SHORT,
+		   &p->tagline_zh);
+	char *status = NULL;
+	if (get_string(v, f[K_STATUS], "status", 0, 16, &status) == 0 &&
+	    status) {
+		/* Exactly one of the names: a file says it as it is. */
+		p->status = cat_status_index(status);
+		if (p->status < 0 || strcmp(status,
+					    cat_status_names[p->status]) != 0) {
+			char *safe = utf8_sanitize(status, 1);
+			cati_complain(v, "status", "unknown status \"%s\" (one "
+				      "of: active, sunset, acquired, merged, "
+				      "renamed)", safe);
+			free(safe);
+			p->status = CAT_STATUS_ACTIVE;
+		}
+	}
+	free(status);
+	get_string(v, f[K_STATUS_NOTE], "status_note", 0, MAX_SHORT,
+		   &p->status_note);
 
 	get_string(v, f[K_WEBSITE], "website", 0, MAX_SHORT, &p->website);
 	if (p->website && !is_url(p->website))

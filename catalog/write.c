@@ -20,13 +20,23 @@
 
 /* ---- projects: writing ------------------------------------------------ */
 
+/* The project's status, active when out of range. */
+static int
+status_of(const struct cat_project *p)
+{
+	return p->status > 0 && p->status < CAT_STATUS_COUNT
+		       ? p->status : CAT_STATUS_ACTIVE;
+}
+
 uint64_t
 cati_content_hash(const struct cat_taxonomy *t, const struct cat_project *p)
 {
 	const char *f[] = {p->id, p->name, p->description, p->description_zh,
 			   p->website, p->twitter, p->github, p->coingecko_id,
 			   p->defillama_slug, p->token, p->source,
-			   t->categories[p->category].id};
+			   t->categories[p->category].id, p->tagline,
+			   p->tagline_zh, cat_status_names[status_of(p)],
+			   p->status_note};
 	uint64_t h = CAT_HASH_INIT;
 
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
@@ -63,16 +73,18 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 		"INSERT INTO projects(id, name, category, description,"
 		" description_zh, website, twitter, github, coingecko_id,"
 		" defillama_slug, token, source, origin, reviewed,"
-		" chains_known, content_hash, added_at, updated_at)"
+		" chains_known, content_hash, added_at, updated_at,"
+		" tagline, tagline_zh, status, status_note)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-		"?16,?17,?17)");
+		"?16,?17,?17,?18,?19,?20,?21)");
 	s->put = cati_prep(c,
 		"INSERT INTO projects(id, name, category, description,"
 		" description_zh, website, twitter, github, coingecko_id,"
 		" defillama_slug, token, source, origin, reviewed,"
-		" chains_known, content_hash, added_at, updated_at)"
+		" chains_known, content_hash, added_at, updated_at,"
+		" tagline, tagline_zh, status, status_note)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-		"?16,?17,?17)"
+		"?16,?17,?17,?18,?19,?20,?21)"
 		" ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
 		" category=excluded.category,"
 		" description=excluded.description,"
@@ -84,7 +96,9 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 		" origin=excluded.origin, reviewed=excluded.reviewed,"
 		" chains_known=excluded.chains_known,"
 		" content_hash=excluded.content_hash,"
-		" updated_at=excluded.updated_at");
+		" updated_at=excluded.updated_at, tagline=excluded.tagline,"
+		" tagline_zh=excluded.tagline_zh, status=excluded.status,"
+		" status_note=excluded.status_note");
 	s->del_stages = cati_prep(c, "DELETE FROM project_stages WHERE project = ?");
 	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
 	/* Static SQL for 1 to UPSERT_ROWS rows at once: a project's stages
@@ -146,6 +160,10 @@ bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
 	sqlite3_bind_int(st, 15, p->chains != NULL);
 	sqlite3_bind_text(st, 16, hash, 16, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 17, t);
+	cati_bind_text(st, 18, p->tagline);
+	cati_bind_text(st, 19, p->tagline_zh);
+	cati_bind_text(st, 20, cat_status_names[status_of(p)]);
+	cati_bind_text(st, 21, p->status_note);
 }
 
 int
