@@ -73,12 +73,10 @@ int cati_store_terms(struct cat *c, const char *table,
 int cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
 		    struct cat_import_stats *st, char *err, size_t errlen);
 
-/* Writing projects one at a time inside a transaction the caller owns. */
-#define UPSERT_ROWS 4     /* stages or chains written by one statement */
+/* Writing projects one at a time inside a transaction the caller owns:
+ * a project is one row (its stages and chains are columns). */
 struct upsert_stmts {
-	sqlite3_stmt *get, *ins, *put, *del_stages, *del_chains;
-	/* [k - 1] inserts k rows: one statement per project, usually. */
-	sqlite3_stmt *add_stages[UPSERT_ROWS], *add_chains[UPSERT_ROWS];
+	sqlite3_stmt *get, *ins, *put;
 };
 int cati_upsert_prepare(struct cat *c, struct upsert_stmts *s);
 /* What an unchanged project is recognised by: a hash of every field

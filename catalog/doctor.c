@@ -128,8 +128,7 @@ cat_doctor(struct cat *c, void (*cb)(void *, int, const char *), void *ctx,
 
 	/* 3. What the catalog promises about each project. */
 	long orphans = rows_of(&d,
-		"SELECT id, name FROM projects p WHERE NOT EXISTS"
-		" (SELECT 1 FROM project_stages s WHERE s.project = p.id)",
+		"SELECT id, name FROM projects WHERE stages = ''",
 		"projects: %s (%s) has no pipeline stage");
 	orphans += rows_of(&d,
 		"SELECT l.project, l.metric FROM metrics_latest l WHERE NOT"

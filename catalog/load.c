@@ -1,7 +1,7 @@
 /* load.c: reading projects back (cat_load, cat_find, cat_load_snapshot).
  *
- * A load reads the projects in id order, then each detail table (stages,
- * chains, latest figures, predictions) in the same order, and merges the
+ * A load reads the projects in id order (their stages and chains are
+ * columns), then each detail table (latest figures, predictions) in the same order, and merges the
  * two like sorted lists: no detail row needs a search by id. SQLite orders
  * text as strcmp() does, byte by byte. Everything is read in one read
  * transaction, so that it is one moment of the database even while a
@@ -21,9 +21,9 @@
 	"SELECT id, name, category, description, description_zh, website," \
 	" twitter, github, coingecko_id, defillama_slug, token, source," \
 	" origin, reviewed, chains_known, homepage_text, tagline, tagline_zh," \
-	" status, status_note FROM projects"
+	" status, status_note, stages, chains FROM projects"
 
-enum { Q_PROJECTS, Q_STAGES, Q_CHAINS, Q_METRICS, Q_PREDICTIONS, Q_COUNT };
+enum { Q_PROJECTS, Q_METRICS, Q_PREDICTIONS, Q_COUNT };
 /* Which projects a load reads: all of them, or the one whose id is bound
  * to ?1. */
 enum { SCOPE_ALL, SCOPE_ONE, SCOPE_COUNT };
@@ -36,10 +36,6 @@ enum { SCOPE_ALL, SCOPE_ONE, SCOPE_COUNT };
 
 static const char *const load_sql[Q_COUNT][SCOPE_COUNT] = {
 	SCOPED(PROJECT_COLS, "id", "id"),
-	SCOPED("SELECT project, stage FROM project_stages", "project",
-	       "project"),
-	SCOPED("SELECT project, chain FROM project_chains", "project",
-	       "project, pos"),
 	SCOPED("SELECT project, metric, value, observed_at FROM"
 	       " metrics_latest", "project", "project"),
 	SCOPED("SELECT project, category, score FROM predictions", "project",
@@ -84,6 +80,34 @@ lookup_free(struct lookup *k)
 	strmap_free(&k->metrics);
 }
 
+/* The chains joined by '\n' in s (NULL: none; "\\n" and "\\\\" inside a
+ * name stand for a newline and a backslash) into p->chains. */
+static void
+read_chains(struct cat_project *p, const char *s)
+{
+	size_t n = 0;
+
+	for (const char *q = s; q && *q; q++)
+		n += *q == '\n';
+	n += s && *s;
+	p->chains = xcalloc(n + 1, sizeof *p->chains);
+	while (s && *s) {
+		size_t l = strcspn(s, "\n");
+		char *c = xmalloc(l + 1), *o = c;
+		for (size_t i = 0; i < l; i++) {
+			if (s[i] == '\\' && i + 1 < l) {
+				i++;
+				*o++ = s[i] == 'n' ? '\n' : s[i];
+			} else {
+				*o++ = s[i];
+			}
+		}
+		*o = '\0';
+		p->chains[p->nchains++] = c;
+		s += l + (s[l] == '\n');
+	}
+}
+
 /* The project at the current row of the projects statement into p. */
 static void
 read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
@@ -107,7 +131,7 @@ read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
 	p->reviewed = sqlite3_column_int(st, 13);
 	/* Known chains, even none, are an array; unknown ones NULL. */
 	if (sqlite3_column_int(st, 14))
-		p->chains = xcalloc(1, sizeof *p->chains);
+		read_chains(p, (const char *)sqlite3_column_text(st, 21));
 	p->homepage_text = cati_col_text(st, 15);
 	p->tagline = cati_col_text(st, 16);
 	p->tagline_zh = cati_col_text(st, 17);
@@ -115,6 +139,15 @@ read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
 	if (p->status < 0)
 		p->status = CAT_STATUS_ACTIVE;
 	p->status_note = cati_col_text(st, 19);
+	/* The stage ids, joined by ';'. */
+	const char *s = (const char *)sqlite3_column_text(st, 20);
+	while (s && *s) {
+		size_t n = strcspn(s, ";");
+		int i = (int)(uintptr_t)strmap_getn(&k->stages, s, n) - 1;
+		if (i >= 0)
+			p->stages |= 1ULL << i;
+		s += n + (s[n] == ';');
+	}
 	for (int i = 0; i < CAT_M_COUNT; i++)
 		p->metric[i] = NAN;
 	p->pred_category = -1;
@@ -129,20 +162,6 @@ read_detail(int q, sqlite3_stmt *st, const struct lookup *k,
 	int i;
 
 	switch (q) {
-	case Q_STAGES:
-		if ((i = lookup_find(&k->stages, sqlite3_column_text(st, 1))) >= 0)
-			p->stages |= 1ULL << i;
-		break;
-	case Q_CHAINS: {
-		const char *s = (const char *)sqlite3_column_text(st, 1);
-		if (!p->chains || !s)
-			break;   /* unknown chains: stray rows are ignored */
-		p->chains = xrealloc(p->chains,
-				     (p->nchains + 2) * sizeof *p->chains);
-		p->chains[p->nchains++] = xstrdup(s);
-		p->chains[p->nchains] = NULL;
-		break;
-	}
 	case Q_METRICS:
 		if ((i = lookup_find(&k->metrics, sqlite3_column_text(st, 1))) >= 0) {
 			p->metric[i] = sqlite3_column_double(st, 2);

