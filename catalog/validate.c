@@ -94,10 +94,10 @@ is_url(const char *s)
 
 /* A string field: absent or null gives NULL (unless required); anything
  * else must be a valid UTF-8 string within max bytes. it is the field's
- * value, NULL when absent. */
+ * value, NULL when absent. *out borrows the string from the tree. */
 static int
-get_string(struct cati_vctx *v, const cJSON *it, const char *key, int required,
-	   size_t max, char **out)
+check_string(struct cati_vctx *v, const cJSON *it, const char *key,
+	     int required, size_t max, const char **out)
 {
 	const char *s;
 	size_t bad, len;
@@ -112,7 +112,7 @@ get_string(struct cati_vctx *v, const cJSON *it, const char *key, int required,
 	}
 	if (!cJSON_IsString(it)) {
 		cati_complain(v, key, "must be a string%s",
-			 required ? "" : " or null");
+			      required ? "" : " or null");
 		return -1;
 	}
 	s = it->valuestring;
@@ -130,11 +130,20 @@ get_string(struct cati_vctx *v, const cJSON *it, const char *key, int required,
 		return -1;
 	}
 	/* An empty optional string means the same as null. */
-	if (!len)
-		return 0;
-	*out = xmalloc(len + 1);
-	memcpy(*out, s, len + 1);
+	*out = len ? s : NULL;
 	return 0;
+}
+
+/* check_string, and a copy of the string that the caller owns. */
+static int
+get_string(struct cati_vctx *v, const cJSON *it, const char *key,
+	   int required, size_t max, char **out)
+{
+	const char *s;
+	int rc = check_string(v, it, key, required, max, &s);
+
+	*out = s ? xstrdup(s) : NULL;
+	return rc;
 }
 
 /* The keys of an entry, in the order of enum key. */
@@ -159,7 +168,7 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 	  struct cat_project *p)
 {
 	int before = v->nerr;
-	char *layer = NULL, *category = NULL;
+	const char *layer = NULL, *category = NULL;
 	const cJSON *it;
 
 	memset(p, 0, sizeof *p);
@@ -214,8 +223,8 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 	get_string(v, f[K_TAGLINE], "tagline", 0, MAX_SHORT, &p->tagline);
 	get_string(v, f[K_TAGLINE_ZH], "tagline_zh", 0, MAX_SHORT,
 		   &p->tagline_zh);
-	char *status = NULL;
-	if (get_string(v, f[K_STATUS], "status", 0, 16, &status) == 0 &&
+	const char *status = NULL;
+	if (check_string(v, f[K_STATUS], "status", 0, 16, &status) == 0 &&
 	    status) {
 		/* Exactly one of the names: a file says it as it is. */
 		p->status = cat_status_index(status);
@@ -229,7 +238,6 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 			p->status = CAT_STATUS_ACTIVE;
 		}
 	}
-	free(status);
 	get_string(v, f[K_STATUS_NOTE], "status_note", 0, MAX_SHORT,
 		   &p->status_note);
 
@@ -262,12 +270,12 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 		p->source = xstrdup("curated");
 
 	/* Layer and category: known, and the category on that layer. */
-	if (get_string(v, f[K_LAYER], "layer", 1, 64, &layer) == 0 && layer) {
+	if (check_string(v, f[K_LAYER], "layer", 1, 64, &layer) == 0 && layer) {
 		p->layer = cat_layer_index(t, layer);
 		if (p->layer < 0)
 			cati_complain(v, "layer", "unknown layer \"%s\"", layer);
 	}
-	if (get_string(v, f[K_CATEGORY], "category", 1, 64, &category) == 0 &&
+	if (check_string(v, f[K_CATEGORY], "category", 1, 64, &category) == 0 &&
 	    category) {
 		p->category = cat_category_index(t, category);
 		if (p->category < 0)
@@ -280,8 +288,6 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 				 t->layers[t->categories[p->category].layer].id,
 				 layer);
 	}
-	free(layer);
-	free(category);
 
 	/* Stages: a non-empty array of known ids without repeats. */
 	it = f[K_STAGES];
