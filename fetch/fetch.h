@@ -382,10 +382,8 @@ struct fetch_request {
 	int too_big;
 };
 
-/* Returns NULL when libcurl cannot be loaded or initialised; then
- * fetch_http_why() says why. */
+/* Returns NULL when libcurl cannot be initialised. */
 struct fetch_http *fetch_http_new(const struct fetch_http_conf *conf);
-const char *fetch_http_why(void);
 void fetch_http_free(struct fetch_http *h);   /* NULL is fine */
 
 /* The lane called name (created on first use with this limit and pace);

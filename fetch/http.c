@@ -7,7 +7,6 @@
  * origin: libcurl would forward a custom API-key header to any host). */
 #include "fetch/fetch.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,82 +18,6 @@
 #include <curl/curl.h>
 
 #include "util/mem.h"
-
-/* libcurl is loaded when the first fetch starts, not when aimap starts:
- * with its TLS, Kerberos, LDAP and other libraries it is some 30 shared
- * objects, whose loading costs every command, the dashboard's start-up
- * too, 13 ms or more even when it fetches nothing. The functions used
- * are called through this table. */
-#define CURL_FUNCS(X) \
-	X(CURLcode, global_init, (long)) \
-	X(void, global_cleanup, (void)) \
-	X(CURL *, easy_init, (void)) \
-	X(void, easy_cleanup, (CURL *)) \
-	X(CURLcode, easy_setopt, (CURL *, CURLoption, ...)) \
-	X(CURLcode, easy_getinfo, (CURL *, CURLINFO, ...)) \
-	X(const char *, easy_strerror, (CURLcode)) \
-	X(struct curl_slist *, slist_append, (struct curl_slist *, \
-					      const char *)) \
-	X(void, slist_free_all, (struct curl_slist *)) \
-	X(CURLM *, multi_init, (void)) \
-	X(CURLMcode, multi_cleanup, (CURLM *)) \
-	X(CURLMcode, multi_setopt, (CURLM *, CURLMoption, ...)) \
-	X(CURLMcode, multi_add_handle, (CURLM *, CURL *)) \
-	X(CURLMcode, multi_remove_handle, (CURLM *, CURL *)) \
-	X(CURLMcode, multi_perform, (CURLM *, int *)) \
-	X(CURLMsg *, multi_info_read, (CURLM *, int *)) \
-	X(CURLMcode, multi_poll, (CURLM *, struct curl_waitfd *, \
-				  unsigned int, int, int *))
-
-static struct {
-#define FIELD(ret, name, args) ret (*name) args;
-	CURL_FUNCS(FIELD)
-#undef FIELD
-} cu;
-
-static char curl_why[256];
-
-/* Loads libcurl once; 0, or -1 with the reason in curl_why. The library
- * stays loaded for the life of the process. */
-static int
-curl_load(void)
-{
-	/* Its soname (ABI 4 for 15 years now), under the names of Debian's
-	 * three builds of it. */
-	static const char *const names[] = {
-		"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4",
-	};
-	static int loaded;
-	void *lib = NULL, *f;
-
-	if (loaded)
-		return 0;
-	for (size_t i = 0; !lib && i < sizeof names / sizeof *names; i++)
-		lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(curl_why, sizeof curl_why, "%s", dlerror());
-		return -1;
-	}
-	/* A function pointer from dlsym's void *, as POSIX allows. */
-#define LOAD(ret, name, args) \
-	if (!(f = dlsym(lib, "curl_" #name))) \
-		goto missing; \
-	memcpy(&cu.name, &f, sizeof f);
-	CURL_FUNCS(LOAD)
-#undef LOAD
-	loaded = 1;
-	return 0;
-missing:
-	snprintf(curl_why, sizeof curl_why, "%s", dlerror());
-	dlclose(lib);
-	return -1;
-}
-
-const char *
-fetch_http_why(void)
-{
-	return curl_why[0] ? curl_why : "libcurl cannot be initialised";
-}
 
 #define MAX_REDIRECTS 5
 #define HEADER_LIMIT (64u << 10)
@@ -175,25 +98,19 @@ fetch_http_new(const struct fetch_http_conf *conf)
 	h->conf = *conf;
 	if (h->conf.concurrency < 1)
 		h->conf.concurrency = 1;
-	if (curl_load() < 0) {
-		free(h);
-		return NULL;
-	}
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(curl_why, sizeof curl_why, "libcurl cannot be "
-			 "initialised");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(h);
 		return NULL;
 	}
 	h->global_init = 1;
-	h->multi = cu.multi_init();
+	h->multi = curl_multi_init();
 	if (!h->multi) {
 		fetch_http_free(h);
 		return NULL;
 	}
 	/* Keep enough idle connections that every lane can reuse one. */
-	cu.multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-			  (long)(h->conf.concurrency * 2 + 32));
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+			    (long)(h->conf.concurrency * 2 + 32));
 	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
 		 (uint64_t)(mono() * 1e9);
 	if (!h->rng)
@@ -205,11 +122,11 @@ static void
 request_release_easy(struct fetch_http *h, struct fetch_request *r)
 {
 	if (r->easy) {
-		cu.multi_remove_handle(h->multi, r->easy);
-		cu.easy_cleanup(r->easy);
+		curl_multi_remove_handle(h->multi, r->easy);
+		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
-	cu.slist_free_all(r->slist);
+	curl_slist_free_all(r->slist);
 	r->slist = NULL;
 }
 
@@ -237,10 +154,10 @@ fetch_http_free(struct fetch_http *h)
 		fetch_request_free(r);
 	}
 	if (h->multi)
-		cu.multi_cleanup(h->multi);
+		curl_multi_cleanup(h->multi);
 	free(h->lanes);
 	if (h->global_init)
-		cu.global_cleanup();
+		curl_global_cleanup();
 	free(h);
 }
 
@@ -307,7 +224,7 @@ fetch_request_free(struct fetch_request *r)
 	free(r->last_modified);
 	buf_free(&r->body);
 	buf_free(&r->resp_headers);
-	cu.slist_free_all(r->slist);
+	curl_slist_free_all(r->slist);
 	free(r);
 }
 
@@ -424,7 +341,7 @@ start(struct fetch_http *h, struct fetch_request *r)
 	const struct fetch_http_conf *c = &h->conf;
 	struct curl_slist *sl = NULL;
 	char line[1200];
-	CURL *e = cu.easy_init();
+	CURL *e = curl_easy_init();
 
 	if (!e)
 		return -1;
@@ -435,45 +352,45 @@ start(struct fetch_http *h, struct fetch_request *r)
 	r->curl_err[0] = '\0';
 	r->status = 0;
 	for (size_t i = 0; r->headers && r->headers[i]; i++)
-		sl = cu.slist_append(sl, r->headers[i]);
+		sl = curl_slist_append(sl, r->headers[i]);
 	if (r->etag && strlen(r->etag) < 1000) {
 		snprintf(line, sizeof line, "If-None-Match: %s", r->etag);
-		sl = cu.slist_append(sl, line);
+		sl = curl_slist_append(sl, line);
 	}
 	if (r->last_modified && strlen(r->last_modified) < 1000) {
 		snprintf(line, sizeof line, "If-Modified-Since: %s",
 			 r->last_modified);
-		sl = cu.slist_append(sl, line);
+		sl = curl_slist_append(sl, line);
 	}
 	r->slist = sl;
 
-	cu.easy_setopt(e, CURLOPT_URL, r->cur_url);
-	cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	cu.easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-	cu.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(c->connect_timeout * 1000));
-	cu.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 1000));
-	cu.easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	cu.easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-	cu.easy_setopt(e, CURLOPT_HTTPHEADER, sl);
-	cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	cu.easy_setopt(e, CURLOPT_WRITEDATA, r);
-	cu.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	cu.easy_setopt(e, CURLOPT_HEADERDATA, r);
-	cu.easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
-	cu.easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_URL, r->cur_url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			   (long)(c->connect_timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	if (!r->head_only)
-		cu.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-				 (curl_off_t)r->limit);
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+				   (curl_off_t)r->limit);
 	if (r->post)
-		cu.easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->post);
-	if (cu.multi_add_handle(h->multi, e) != CURLM_OK) {
-		cu.easy_cleanup(e);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->post);
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
 		return -1;
 	}
 	r->easy = e;
@@ -500,7 +417,7 @@ static int
 transport(struct fetch_request *r, CURLcode cc, char *msg, size_t len)
 {
 	const char *detail = r->curl_err[0] ? r->curl_err
-					    : cu.easy_strerror(cc);
+					    : curl_easy_strerror(cc);
 
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && r->stopped))
 		return FETCH_T_OK;
@@ -574,7 +491,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	int tr;
 	double took = mono() - r->started;
 
-	cu.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	tr = transport(r, cc, terr, sizeof terr);
 	/* Any status line means the server was reached, even when the body
 	 * then broke off. */
@@ -588,7 +505,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	if (tr == FETCH_T_OK && r->status >= 300 && r->status < 400 &&
 	    r->status != 304) {
 		char *u = NULL;
-		cu.easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &u);
+		curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &u);
 		loc = u ? xstrdup(u)
 			: fetch_header_get(r->resp_headers.data,
 					   r->resp_headers.len, "location");
@@ -742,14 +659,14 @@ fetch_http_run(struct fetch_http *h)
 
 		if (h->active == 0 && !anything_queued(h))
 			return 0;
-		if (cu.multi_perform(h->multi, &running) != CURLM_OK)
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
 			return -1;
-		while (!h->stop && (m = cu.multi_info_read(h->multi, &msgs))) {
+		while (!h->stop && (m = curl_multi_info_read(h->multi, &msgs))) {
 			struct fetch_request *r = NULL;
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&r);
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+					    (char **)&r);
 			for (struct fetch_request **pp = &h->inflight; *pp;
 			     pp = &(*pp)->next) {
 				if (*pp == r) {
@@ -769,7 +686,7 @@ fetch_http_run(struct fetch_http *h)
 			ms = wake <= now ? 0 : (long)ceil((wake - now) * 1000);
 		if (ms > 1000)
 			ms = 1000;
-		if (cu.multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
+		if (curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
 		    CURLM_OK)
 			return -1;
 	}

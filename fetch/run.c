@@ -1215,8 +1215,8 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		hc.ctx = &u;
 		u.http = fetch_http_new(&hc);
 		if (!u.http) {
-			snprintf(err, errlen, "cannot fetch: %s",
-				 fetch_http_why());
+			snprintf(err, errlen, "cannot fetch: libcurl cannot "
+				 "be initialised");
 			rc = EX_UNAVAILABLE;
 			goto out;
 		}
