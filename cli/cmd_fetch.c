@@ -12,6 +12,7 @@
 #include "catalog/fetch_store.h"
 #include "fetch/fetch.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/utf8.h"
 
 const char cmd_fetch_usage[] =
@@ -76,15 +77,6 @@ struct ui {
 	struct fetch_progress last_p;
 };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 clear_bar(struct ui *ui)
 {
@@ -116,7 +108,7 @@ static void
 on_progress(void *ctx, const struct fetch_progress *p)
 {
 	struct ui *ui = ctx;
-	double t = now_s();
+	double t = mono_now();
 	int final = p->done == p->total;
 
 	ui->last_p = *p;

@@ -73,9 +73,11 @@ struct fetch_opts {
 	int verbose;                   /* a log line per request */
 	int graphql;                   /* batch repositories through GraphQL
 					  when a token is set (default 1) */
-	const char *base[3];           /* GitHub, CoinGecko, DefiLlama APIs */
-	const char *github_token;      /* NULL or a secret: never printed */
-	const char *coingecko_key;     /* idem */
+	const char *base[FETCH_NSOURCES];   /* each API's base URL (NULL
+					       for homepages) */
+	const char *secret[FETCH_NSOURCES]; /* NULL or a credential
+					       (GITHUB_TOKEN ...): never
+					       printed */
 	/* Hooks, called from inside fetch_run; may be NULL. log gets one
 	 * line without a newline (verbose lines, dry-run requests). */
 	void (*log)(void *ctx, const char *line);
@@ -88,8 +90,9 @@ struct fetch_opts {
  * URLs, no secrets. */
 void fetch_opts_init(struct fetch_opts *o);
 
-/* Takes AIMAP_GITHUB_API, AIMAP_COINGECKO_API, AIMAP_DEFILLAMA_API,
- * GITHUB_TOKEN and COINGECKO_API_KEY from the environment. The pointers
+/* Takes each API's base URL and credential from the environment
+ * (AIMAP_GITHUB_API, AIMAP_COINGECKO_API, AIMAP_DEFILLAMA_API, GITHUB_TOKEN,
+ * COINGECKO_API_KEY). The pointers
  * borrow the environment's strings. Returns 0, or EX_USAGE when a base URL
  * is not acceptable (see fetch_check_base_url) or a secret holds characters
  * that cannot go into a header; err names the variable, never its secret

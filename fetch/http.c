@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "util/mem.h"
+#include "util/mono.h"
 
 #define MAX_REDIRECTS 5
 #define HEADER_LIMIT (64u << 10)
@@ -51,15 +52,6 @@ struct fetch_http {
 	struct fetch_source_stats stats[FETCH_NSOURCES];
 	int global_init;
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* xorshift64*: jitter needs spread, not secrecy. */
 static double
@@ -112,7 +104,7 @@ fetch_http_new(const struct fetch_http_conf *conf)
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
 			    (long)(h->conf.concurrency * 2 + 32));
 	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
-		 (uint64_t)(mono() * 1e9);
+		 (uint64_t)(mono_now() * 1e9);
 	if (!h->rng)
 		h->rng = 88172645463325252ULL;
 	return h;
@@ -395,7 +387,7 @@ start(struct fetch_http *h, struct fetch_request *r)
 	}
 	r->easy = e;
 	r->attempts++;
-	r->started = mono();
+	r->started = mono_now();
 	if (h->lanes[r->lane]->source >= 0) {
 		struct fetch_source_stats *st =
 			&h->stats[h->lanes[r->lane]->source];
@@ -460,7 +452,7 @@ block_lane(struct fetch_http *h, struct lane *l, int64_t until)
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (wait <= h->conf.max_wait) {
-		double now_m = mono(), m = now_m + wait;
+		double now_m = mono_now(), m = now_m + wait;
 		/* One notice per pause, not one per request that ran into
 		 * it. */
 		if (l->blocked_until <= now_m && h->conf.notice) {
@@ -489,7 +481,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	struct fetch_decision d;
 	char terr[256];
 	int tr;
-	double took = mono() - r->started;
+	double took = mono_now() - r->started;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	tr = transport(r, cc, terr, sizeof terr);
@@ -561,7 +553,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 		free(loc);
 		trace(h, "%s: %s; retry %d of %d in %.1f s", r->cur_url,
 		      d.reason, r->attempts, h->conf.retries, d.wait);
-		r->not_before = mono() + d.wait;
+		r->not_before = mono_now() + d.wait;
 		if (l->dead) {
 			fail(h, r, l->dead);
 			return;
@@ -593,7 +585,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 static double
 start_ready(struct fetch_http *h)
 {
-	double now = mono(), wake = INFINITY;
+	double now = mono_now(), wake = INFINITY;
 
 	for (size_t k = 0; k < h->nlanes; k++) {
 		struct lane *l = h->lanes[(h->rr + k) % h->nlanes];
@@ -680,7 +672,7 @@ fetch_http_run(struct fetch_http *h)
 		}
 		if (done)
 			continue;
-		double now = mono();
+		double now = mono_now();
 		long ms = 1000;
 		if (isfinite(wake))
 			ms = wake <= now ? 0 : (long)ceil((wake - now) * 1000);
