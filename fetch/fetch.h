@@ -166,10 +166,33 @@ int fetch_parse_iso8601(const char *s, int64_t *t);
 int fetch_parse_duration(const char *s, int64_t *secs);
 
 /* An API base URL is acceptable when it is https, or plain http to a
- * loopback address (127.0.0.0/8, ::1, localhost) so that a test hook cannot
- * weaken real runs; it must not carry credentials, a query or a fragment.
+ * loopback address (127.0.0.0/8, ::1, localhost, as libcurl reads the
+ * host: see fetch_url_host) so that a test hook cannot weaken real runs; it must not carry credentials, a query or a fragment.
  * Returns 0, or EX_USAGE with the reason in err. */
 int fetch_check_base_url(const char *url, char *err, size_t errlen);
+
+/* The host of url as libcurl reads it (numbers in any base made a
+ * dotted quad, IPv6 without brackets), into host. Returns 0, or -1 when
+ * libcurl refuses the URL. */
+int fetch_url_host(const char *url, char *host, size_t len);
+
+/* What kind of address an IP is. Only FETCH_IP_PUBLIC may be fetched as
+ * a homepage without --allow-private. IPv4 mapped into IPv6 (and NAT64's
+ * 64:ff9b::/96) counts as the IPv4 address it carries. */
+enum fetch_ip_class {
+	FETCH_IP_INVALID = -1,
+	FETCH_IP_PUBLIC,
+	FETCH_IP_LOOPBACK,     /* 127/8, ::1 */
+	FETCH_IP_PRIVATE,      /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	FETCH_IP_LINK_LOCAL,   /* 169.254/16, fe80::/10 */
+	FETCH_IP_RESERVED      /* 0/8, 100.64/10, documentation, multicast,
+				  ::, site-local ... */
+};
+/* family AF_INET (addr: 4 bytes) or AF_INET6 (16), network order. */
+int fetch_addr_class(int family, const void *addr);
+/* A textual IPv4 or IPv6 address; FETCH_IP_INVALID when it is not one. */
+int fetch_ip_class(const char *ip);
+const char *fetch_ip_class_name(int c);   /* "loopback" ... */
 
 /* Splits an absolute http(s) URL: scheme and host lowercased, the port
  * made explicit. Returns 0, or -1 when url is not http or https. host gets

@@ -211,6 +211,33 @@ test_urls(void)
 				      sizeof err), EX_USAGE);
 	T_EQ_INT(fetch_check_base_url("ftp://127.0.0.1/", err, sizeof err),
 		 EX_USAGE);
+	/* The host as libcurl reads it decides, not its text: an octal
+	 * first octet is 87.0.0.1, a decimal or hex address can be
+	 * loopback, and so can IPv6's ::1 in any spelling. */
+	T_EQ_INT(fetch_check_base_url("http://0127.0.0.1/gh", err, sizeof err),
+		 EX_USAGE);
+	T_OK(strstr(err, "87.0.0.1") != NULL);
+	T_EQ_INT(fetch_check_base_url("http://0x57.0.0.1/", err, sizeof err),
+		 EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://1459617793/", err, sizeof err),
+		 EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://[::ffff:10.0.0.1]/", err,
+				      sizeof err), EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://0177.0.0.1/", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://2130706433/", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://0x7f.1:8/", err, sizeof err), 0);
+	T_EQ_INT(fetch_check_base_url("http://[::1]:8/gh", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://[0:0::1]/", err, sizeof err), 0);
+	T_EQ_INT(fetch_check_base_url("http://LocalHost/", err, sizeof err),
+		 0);
+	char host[64];
+	T_EQ_INT(fetch_url_host("http://0127.0.0.1/gh", host, sizeof host), 0);
+	T_STR(host, "87.0.0.1");
+	T_EQ_INT(fetch_url_host("https://[::1]:9/", host, sizeof host), 0);
+	T_STR(host, "::1");
 	T_EQ_INT(fetch_check_base_url("https://u:hunter2@api.github.com", err,
 				      sizeof err), EX_USAGE);
 	T_OK(strstr(err, "hunter2") == NULL);
@@ -243,6 +270,50 @@ test_urls(void)
 }
 
 /* ---- the retry policy ------------------------------------------------- */
+
+static void
+test_ip_class(void)
+{
+	static const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+		{"8.8.8.8", FETCH_IP_PUBLIC},
+		{"2606:4700::1111", FETCH_IP_PUBLIC},
+		{"127.0.0.1", FETCH_IP_LOOPBACK},
+		{"127.255.1.2", FETCH_IP_LOOPBACK},
+		{"::1", FETCH_IP_LOOPBACK},
+		{"::ffff:127.0.0.1", FETCH_IP_LOOPBACK},
+		{"10.1.2.3", FETCH_IP_PRIVATE},
+		{"172.16.0.1", FETCH_IP_PRIVATE},
+		{"172.31.255.255", FETCH_IP_PRIVATE},
+		{"172.32.0.1", FETCH_IP_PUBLIC},
+		{"192.168.1.1", FETCH_IP_PRIVATE},
+		{"fd12::1", FETCH_IP_PRIVATE},
+		{"169.254.169.254", FETCH_IP_LINK_LOCAL},
+		{"fe80::1", FETCH_IP_LINK_LOCAL},
+		{"::ffff:169.254.169.254", FETCH_IP_LINK_LOCAL},
+		{"64:ff9b::a00:1", FETCH_IP_PRIVATE},
+		{"0.0.0.0", FETCH_IP_RESERVED},
+		{"::", FETCH_IP_RESERVED},
+		{"100.64.0.1", FETCH_IP_RESERVED},
+		{"224.0.0.1", FETCH_IP_RESERVED},
+		{"255.255.255.255", FETCH_IP_RESERVED},
+		{"ff02::1", FETCH_IP_RESERVED},
+		{"example.com", FETCH_IP_INVALID},
+	};
+	size_t wrong = 0;
+
+	/* One property: every address in its class. */
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		if (fetch_ip_class(cases[i].ip) != cases[i].want) {
+			fprintf(stderr, "  %s: %s\n", cases[i].ip,
+				fetch_ip_class_name(fetch_ip_class(
+					cases[i].ip)));
+			wrong++;
+		}
+	T_EQ_INT(wrong, 0);
+}
 
 static void
 test_decide(void)
@@ -771,6 +842,7 @@ main(void)
 	T_RUN(test_iso8601);
 	T_RUN(test_duration);
 	T_RUN(test_urls);
+	T_RUN(test_ip_class);
 	T_RUN(test_decide);
 	T_RUN(test_html_fixture);
 	T_RUN(test_html_edges);
