@@ -196,6 +196,7 @@ s-two acme/other quiet-coin - -
 s-org bigorg - - -
 s-missing acme/missing - - -
 s-leak leakmsg - - -
+s-leak64 leakb64 - - -
 s-etag acme/leak - - -
 CAT
 try env GITHUB_TOKEN=$TOKEN COINGECKO_API_KEY=$KEY "$AIMAP_BIN" fetch --verbose --pace coingecko=0
@@ -213,8 +214,12 @@ assert_metric s-one github.open_issues "$(fixture_figure acme/rocket issues)"
 assert_metric s-one github.watchers "$(fixture_figure acme/rocket watchers)"
 assert_metric s-two github.stars "$(fixture_figure acme/other stars)"
 assert_out_contains "s-missing: repository acme/missing: Could not resolve"
-# The server echoed the token in a message: it did not get out.
-assert_out_contains "bad credentials: Bearer ****"
+# The server echoed the token in its message, plainly and in base64:
+# after a refusal of a request with a credential, only the status shows.
+assert_out_contains "s-leak: GET http://127.0.0.1:$PORT/gh/orgs/leakmsg/repos?per_page=100: HTTP 404 (the request carried a credential: the server's message is not shown)"
+assert_out_contains "s-leak64: GET http://127.0.0.1:$PORT/gh/orgs/leakb64/repos?per_page=100: HTTP 401 (the request carried"
+TOKEN64=$(printf 'Bearer %s' "$TOKEN" | base64 -w0)
+assert_true "no base64 token in the output" sh -c "! grep -aqF -e '$TOKEN64' -e 'bad credentials' '$OUT' '$ERR'"
 # Once more through REST, where the server echoes it in an ETag.
 try env GITHUB_TOKEN=$TOKEN COINGECKO_API_KEY=$KEY "$AIMAP_BIN" fetch --verbose --no-graphql --source github,coingecko --pace coingecko=0
 assert_status 75
