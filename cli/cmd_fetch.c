@@ -48,6 +48,10 @@ const char cmd_fetch_usage[] =
 	"                       5xx and 429 (default 3)\n"
 	"  --no-graphql         with GITHUB_TOKEN, still one REST call per\n"
 	"                       repository instead of GraphQL batches\n"
+	"  --allow-private      fetch homepages on loopback, private or\n"
+	"                       link-local addresses too (refused by default:\n"
+	"                       the catalog's websites are not to reach this\n"
+	"                       machine or its network)\n"
 	"  --dry-run            print the requests it would make, fetch nothing\n"
 	"  -v, --verbose        one line per request and response on stderr\n"
 	"\n"
@@ -67,6 +71,7 @@ const char cmd_fetch_usage[] =
 enum {
 	K_SOURCE = 1, K_PROJECT, K_STALE, K_CONC, K_PERHOST, K_PACE,
 	K_MAXWAIT, K_TIMEOUT, K_RETRIES, K_NOGQL, K_DRY, K_VERBOSE,
+	K_PRIVATE,
 };
 
 struct ui {
@@ -304,7 +309,8 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		{"pace", 0, 1, K_PACE}, {"max-wait", 0, 1, K_MAXWAIT},
 		{"timeout", 0, 1, K_TIMEOUT}, {"retries", 0, 1, K_RETRIES},
 		{"no-graphql", 0, 0, K_NOGQL}, {"dry-run", 0, 0, K_DRY},
-		{"verbose", 'v', 0, K_VERBOSE}, {0},
+		{"verbose", 'v', 0, K_VERBOSE},
+		{"allow-private", 0, 0, K_PRIVATE}, {0},
 	};
 	struct fetch_opts o;
 	struct fetch_report rep;
@@ -398,6 +404,9 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 			break;
 		case K_VERBOSE:
 			o.verbose = 1;
+			break;
+		case K_PRIVATE:
+			o.allow_private = 1;
 			break;
 		}
 	}

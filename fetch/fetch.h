@@ -73,6 +73,8 @@ struct fetch_opts {
 	int verbose;                   /* a log line per request */
 	int graphql;                   /* batch repositories through GraphQL
 					  when a token is set (default 1) */
+	int allow_private;             /* homepages may be on loopback,
+					  private or link-local addresses */
 	const char *base[FETCH_NSOURCES];   /* each API's base URL (NULL
 					       for homepages) */
 	const char *secret[FETCH_NSOURCES]; /* NULL or a credential
@@ -365,7 +367,9 @@ int fetch_parse_defillama_tvl(const char *body, size_t len, double *tvl,
  * with backoff, Retry-After and rate-limit waits up to max_wait, redirects
  * checked by fetch_redirect_ok. Every attempt has connect and total
  * timeouts, TLS verification, http/https only, compressed bodies accepted
- * and a ceiling on the body. */
+ * and a ceiling on the body. A public_only request is refused (not
+ * retried) when the address it would connect to, after DNS and on every
+ * redirect, new connection or reused, is not a public one. */
 struct fetch_http;
 
 struct fetch_http_conf {
@@ -387,6 +391,8 @@ struct fetch_request {
 	size_t limit;              /* body ceiling */
 	int head_only;             /* HTML: stop after the head, no error */
 	int same_origin;           /* carries a secret: redirects stay home */
+	int public_only;           /* connect only to public addresses
+				      (fetch_addr_class), on every hop */
 	int lane;
 	void (*done)(void *ctx, struct fetch_request *r);
 	void *ctx;
@@ -406,6 +412,7 @@ struct fetch_request {
 	char curl_err[256];
 	int stopped;               /* the write callback ended it on purpose */
 	int too_big;
+	char refused[200];         /* the address check's reason */
 };
 
 /* Returns NULL when libcurl cannot be initialised. */

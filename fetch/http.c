@@ -7,12 +7,15 @@
  * origin: libcurl would forward a custom API-key header to any host). */
 #include "fetch/fetch.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -327,6 +330,60 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* ---- public addresses only ---------------------------------------- */
+
+/* 1 when r may talk to the address ip (text) or sa; else 0 with the
+ * reason kept in r. */
+static int
+address_ok(struct fetch_request *r, int cls, const char *ip)
+{
+	if (cls == FETCH_IP_PUBLIC)
+		return 1;
+	snprintf(r->refused, sizeof r->refused, "refused: %s is a %s "
+		 "address (homepages are fetched from public addresses "
+		 "only; --allow-private allows others)", ip,
+		 fetch_ip_class_name(cls));
+	return 0;
+}
+
+/* A new connection: checked on the address resolved, before connecting. */
+static curl_socket_t
+on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch_request *r = ud;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int cls = FETCH_IP_INVALID;
+
+	(void)purpose;
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&a->addr;
+		cls = fetch_addr_class(AF_INET, &in->sin_addr);
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+	} else if (a->family == AF_INET6) {
+		const struct sockaddr_in6 *in = (const void *)&a->addr;
+		cls = fetch_addr_class(AF_INET6, &in->sin6_addr);
+		inet_ntop(AF_INET6, &in->sin6_addr, ip, sizeof ip);
+	}
+	if (!address_ok(r, cls, ip))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Every request, on a new connection or a reused one, before it is
+ * sent: the address actually connected to. */
+static int
+on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
+	  int local_port)
+{
+	struct fetch_request *r = ud;
+
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	return address_ok(r, fetch_ip_class(primary_ip), primary_ip)
+		       ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
 static int
 start(struct fetch_http *h, struct fetch_request *r)
 {
@@ -341,6 +398,7 @@ start(struct fetch_http *h, struct fetch_request *r)
 	buf_init(&r->body, r->limit);
 	buf_reset(&r->resp_headers);
 	r->stopped = r->too_big = 0;
+	r->refused[0] = '\0';
 	r->curl_err[0] = '\0';
 	r->status = 0;
 	for (size_t i = 0; r->headers && r->headers[i]; i++)
@@ -381,6 +439,12 @@ start(struct fetch_http *h, struct fetch_request *r)
 				   (curl_off_t)r->limit);
 	if (r->post)
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->post);
+	if (r->public_only) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+		curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+		curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
+	}
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		return -1;
@@ -413,6 +477,10 @@ transport(struct fetch_request *r, CURLcode cc, char *msg, size_t len)
 
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && r->stopped))
 		return FETCH_T_OK;
+	if (r->refused[0]) {
+		snprintf(msg, len, "%s", r->refused);
+		return FETCH_T_FATAL;
+	}
 	if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(msg, len, "response larger than %zu bytes, refused",
 			 r->limit);

@@ -381,6 +381,7 @@ job_request(struct fetch_run *u, struct fetch_job *j)
 	src->headers(u->o->base[j->source], u->o->secret[j->source], r);
 	r->done = job_done;
 	r->ctx = j;
+	r->public_only = src->public_only && !u->o->allow_private;
 	r->head_only = j->kind->head_only;
 	if (j->kind->limit)
 		r->limit = j->kind->limit;

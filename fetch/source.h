@@ -99,6 +99,9 @@ struct fetch_src {
 	 * per_host: one lane per web host). */
 	void (*lane)(const char *base, int *limit, double *pace);
 	int per_host;
+	/* Its URLs come from the catalog, not from the user: requests go
+	 * only to public addresses unless --allow-private. */
+	int public_only;
 	/* Headers of every request: Accept, and the credential when secret
 	 * is set (then the request must stay on its origin: same_origin). */
 	void (*headers)(const char *base, const char *secret,

@@ -120,5 +120,5 @@ store(struct cat *c, const struct cat_project *p, int source, int state,
 const struct fetch_src fetch_src_web = {
 	.source = FETCH_WEB,
 	.key = key, .has_values = has_values, .kind = kind, .lane = lane,
-	.per_host = 1, .headers = headers, .store = store,
+	.per_host = 1, .public_only = 1, .headers = headers, .store = store,
 };

@@ -14,7 +14,7 @@ ids="flaky slow429 hang truncated cutoff html huge hugechunk tofile forbidden wr
 	echo "f-bighead - - - /web/bighead"
 	echo "f-latin1 - - - /web/latin1"
 } | fixture_catalog
-try aimap fetch --pace defillama=0
+try aimap fetch --allow-private --pace defillama=0
 assert_status 0
 assert_metric f-hang github.stars "$(fixture_figure acme/seed-hang stars)"
 db_dump "$AIMAP_DB" >"$T/seeded.dump"
@@ -31,7 +31,7 @@ rows() { sql "SELECT count(*) FROM metrics WHERE project = '$1' AND source = '$2
 	echo "f-latin1 - - - /web/latin1"
 } | fixture_reimport
 : >"$FIX_LOG"
-try aimap fetch --timeout 1 --retries 1 --source github,defillama,web --pace defillama=0
+try aimap fetch --allow-private --timeout 1 --retries 1 --source github,defillama,web --pace defillama=0
 assert_status 75
 cp "$OUT" "$T/faults.out"
 
@@ -102,7 +102,7 @@ f-cutoff - nullcoin - -
 f-html - wrongtype - -
 CAT
 : >"$FIX_LOG"
-try aimap fetch --source coingecko --pace coingecko=0
+try aimap fetch --allow-private --source coingecko --pace coingecko=0
 assert_status 75
 assert_eq "batch retried once" "$(requests /cg/api/v3/coins/markets)" 2
 assert_metric f-flaky coingecko.price_usd "$(fixture_figure cg500 price)"
@@ -116,7 +116,7 @@ fixture_reimport <<'CAT'
 f-flaky - cghtml - -
 f-slow429 - rocket-token - -
 CAT
-try aimap fetch --source coingecko --pace coingecko=0 --project f-flaky --project f-slow429
+try aimap fetch --allow-private --source coingecko --pace coingecko=0 --project f-flaky --project f-slow429
 assert_status 75
 assert_out_contains "response rejected: an HTML page instead of JSON"
 assert_metric f-slow429 coingecko.price_usd "$(fixture_figure rocket-token price)"
@@ -125,7 +125,7 @@ fixture_reimport <<'CAT'
 f-flaky - cg429 - -
 CAT
 : >"$FIX_LOG"
-try aimap fetch --source coingecko --pace coingecko=0 --project f-flaky
+try aimap fetch --allow-private --source coingecko --pace coingecko=0 --project f-flaky
 assert_status 0
 assert_true "batch 429: Retry-After honoured" at_least "$(request_gap /cg/api/v3/coins/markets)" 0.9
 
@@ -136,7 +136,7 @@ r-next1 acme/next1 - - -
 r-next2 acme/next2 - - -
 CAT
 : >"$FIX_LOG"
-try aimap fetch --pace coingecko=0
+try aimap fetch --allow-private --pace coingecko=0
 assert_status 75
 assert_metric r-last github.stars "$(fixture_figure acme/lastcall stars)"
 assert_eq "no call after the last one" "$(requests_like /gh/repos/acme/next)" 0
@@ -154,7 +154,7 @@ r-limit acme/ratelimit - - -
 r-next1 acme/zz-next - - -
 CAT
 : >"$FIX_LOG"
-try aimap fetch --source github
+try aimap fetch --allow-private --source github
 assert_status 75
 assert_true "403 at the limit: the reset announced" grep -qE "r-limit: GET http://127.0.0.1:$PORT/gh/repos/acme/ratelimit: HTTP 403: rate limit exhausted; it resets in 3(600|599) s, over --max-wait 60 s" "$OUT"
 assert_out_contains "r-next1: GET http://127.0.0.1:$PORT/gh/repos/acme/zz-next: not attempted"
@@ -167,7 +167,7 @@ r-short acme/ratelimit2 - - -
 r-after acme/zz-after - - -
 CAT
 : >"$FIX_LOG"
-try aimap fetch --source github --max-wait 10
+try aimap fetch --allow-private --source github --max-wait 10
 assert_status 0
 assert_eq "limited then fetched" "$(requests /gh/repos/acme/ratelimit2)" 2
 assert_true "waited for the reset" at_least "$(request_gap /gh/repos/acme/ratelimit2)" 1
@@ -180,7 +180,7 @@ assert_true "the pause announced" grep -qE "github: rate limited; calls paused [
 fixture_catalog <<'CAT'
 o-off acme/offsite - - -
 CAT
-try env GITHUB_TOKEN=tok-offsite-1234 "$AIMAP_BIN" fetch --no-graphql --source github
+try env GITHUB_TOKEN=tok-offsite-1234 "$AIMAP_BIN" fetch --allow-private --no-graphql --source github
 assert_status 75
 assert_out_contains "redirect to another host (127.0.0.2) refused: the request carries credentials"
 assert_out_lacks "tok-offsite"
@@ -194,7 +194,7 @@ u-two acme/two - - -
 u-three acme/three - - -
 u-four acme/four - - -
 CAT
-try env AIMAP_GITHUB_API=http://127.0.0.1:1/gh AIMAP_COINGECKO_API=http://127.0.0.1:1/cg AIMAP_DEFILLAMA_API=http://127.0.0.1:1/llama "$AIMAP_BIN" fetch --retries 0
+try env AIMAP_GITHUB_API=http://127.0.0.1:1/gh AIMAP_COINGECKO_API=http://127.0.0.1:1/cg AIMAP_DEFILLAMA_API=http://127.0.0.1:1/llama "$AIMAP_BIN" fetch --allow-private --retries 0
 assert_status 69
 assert_err_contains "no source could be reached"
 # Three requests in a row without an answer: the API is given up on.
@@ -212,7 +212,7 @@ d-two acme/d2 - d2 -
 CAT
 # Each project takes 12 write steps and a commit: the 16th step falls in
 # the second project's transaction.
-try env AIMAP_FAULT=sql:16 "$AIMAP_BIN" fetch --source github,defillama --pace defillama=0
+try env AIMAP_FAULT=sql:16 "$AIMAP_BIN" fetch --allow-private --source github,defillama --pace defillama=0
 assert_status 74
 assert_err_contains "cannot store a metric"
 assert_true "each project whole or untouched" "$PY" - "$AIMAP_DB" <<'PY'
@@ -228,7 +228,7 @@ PY
 # picks up where it stopped
 fixture_start --delay 0.1
 { for i in $(seq 1 40); do echo "k-$i acme/k$i - - -"; done; } | fixture_catalog
-"$AIMAP_BIN" fetch --source github >/dev/null 2>&1 &
+"$AIMAP_BIN" fetch --allow-private --source github >/dev/null 2>&1 &
 pid=$!
 # Killed once a few projects are in, wherever that falls in its work.
 for _ in $(seq 1200); do
@@ -249,7 +249,7 @@ for p, n in db.execute("SELECT project, count(*) FROM metrics_latest GROUP BY pr
     assert n == 5, (p, n)
 PY
 : >"$FIX_LOG"
-try aimap fetch --source github --stale-after 1h
+try aimap fetch --allow-private --source github --stale-after 1h
 assert_status 0
 assert_eq "only the rest fetched" "$(requests_like /gh/repos/)" $((40 - stored))
 assert_eq "all there now" "$(sql "SELECT count(DISTINCT project) FROM metrics")" 40
@@ -257,7 +257,7 @@ assert_eq "all there now" "$(sql "SELECT count(DISTINCT project) FROM metrics")"
 # ---- 600 CoinGecko ids take 3 requests
 fixture_start
 { for i in $(seq 1 600); do echo "c-$i - coin-$i - -"; done; } | fixture_catalog
-try aimap fetch --source coingecko --pace coingecko=0
+try aimap fetch --allow-private --source coingecko --pace coingecko=0
 assert_status 0
 assert_eq "600 ids, 3 calls" "$(requests /cg/api/v3/coins/markets)" 3
 assert_eq "all stored" "$(sql "SELECT count(DISTINCT project) FROM metrics_latest WHERE metric = 'coingecko.price_usd'")" \
