@@ -18,7 +18,8 @@
 const char cmd_fetch_usage[] =
 	"usage: aimap fetch [--source LIST] [--project ID ...]\n"
 	"                   [--stale-after DURATION] [--concurrency N]\n"
-	"                   [--max-wait SECONDS] [--dry-run] [--verbose]\n"
+	"                   [--max-wait SECONDS] [--deadline DURATION]\n"
+	"                   [--allow-private] [--dry-run] [--verbose]\n"
 	"\n"
 	"Fetches live figures for the catalog's projects and keeps their\n"
 	"history: GitHub activity (repository or organisation), CoinGecko\n"
@@ -43,7 +44,12 @@ const char cmd_fetch_usage[] =
 	"                       repeatable or comma-separated\n"
 	"  --max-wait SECONDS   longest wait for a rate limit or Retry-After\n"
 	"                       before giving up on that API (default 60)\n"
-	"  --timeout SECONDS    total time of one attempt (default 30)\n"
+	"  --timeout SECONDS    total time of one attempt (default 30); an\n"
+	"                       API or host whose attempts time out 4 times\n"
+	"                       in a row is given up for this run\n"
+	"  --deadline DURATION  stop the whole run after DURATION (default\n"
+	"                       10m; 0: none): what was fetched is kept, the\n"
+	"                       rest is left for the next run (exit 75)\n"
 	"  --retries N          retries after timeouts, connection errors,\n"
 	"                       5xx and 429 (default 3)\n"
 	"  --no-graphql         with GITHUB_TOKEN, still one REST call per\n"
@@ -65,13 +71,13 @@ const char cmd_fetch_usage[] =
 	"database's path with \"-fetch.lock\" added).\n"
 	"\n"
 	"Exit status: 0 nothing failed; 75 some requests failed after retries,\n"
-	"or another fetch is running; 69 no source could be reached; 64 usage;\n"
+	"the deadline was reached, or another fetch is running; 69 no source could be reached; 64 usage;\n"
 	"74 database error.\n";
 
 enum {
 	K_SOURCE = 1, K_PROJECT, K_STALE, K_CONC, K_PERHOST, K_PACE,
 	K_MAXWAIT, K_TIMEOUT, K_RETRIES, K_NOGQL, K_DRY, K_VERBOSE,
-	K_PRIVATE,
+	K_PRIVATE, K_DEADLINE,
 };
 
 struct ui {
@@ -310,7 +316,8 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		{"timeout", 0, 1, K_TIMEOUT}, {"retries", 0, 1, K_RETRIES},
 		{"no-graphql", 0, 0, K_NOGQL}, {"dry-run", 0, 0, K_DRY},
 		{"verbose", 'v', 0, K_VERBOSE},
-		{"allow-private", 0, 0, K_PRIVATE}, {0},
+		{"allow-private", 0, 0, K_PRIVATE},
+		{"deadline", 0, 1, K_DEADLINE}, {0},
 	};
 	struct fetch_opts o;
 	struct fetch_report rep;
@@ -408,6 +415,17 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		case K_PRIVATE:
 			o.allow_private = 1;
 			break;
+		case K_DEADLINE: {
+			int64_t secs;
+			if (fetch_parse_duration(val, &secs) < 0) {
+				rc = cli_usage("fetch", "--deadline: '%s' is not "
+					       "a duration (90s, 30m, 6h; 0: "
+					       "none)", val);
+				goto out;
+			}
+			o.deadline = (double)secs;
+			break;
+		}
 		}
 	}
 	if ((rc = fetch_opts_env(&o, err, sizeof err))) {
@@ -445,6 +463,11 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	} else {
 		print_summary(&o, &rep);
 		rc = fetch_exit_code(&rep);
+		if (rep.deadline_hit)
+			cli_err("fetch: stopped at the deadline (--deadline "
+				"%.0f s): what was fetched is stored; run again "
+				"(with --stale-after to skip it) for the rest",
+				o.deadline);
 		if (rc == EX_UNAVAILABLE)
 			cli_err("fetch: no source could be reached");
 	}

@@ -67,6 +67,7 @@ struct fetch_opts {
 					  one lane; < 0: the API's default */
 	double max_wait;               /* longest rate-limit wait, seconds */
 	double timeout;                /* total time of one attempt */
+	double deadline;               /* seconds for the whole run; 0: none */
 	double connect_timeout;
 	int retries;                   /* after the first attempt */
 	int dry_run;                   /* plan and describe, fetch nothing */
@@ -88,7 +89,8 @@ struct fetch_opts {
 };
 
 /* Defaults: every source, concurrency 8, each API's own limits, max_wait
- * 60 s, timeout 30 s, connect timeout 10 s, 3 retries, the public base
+ * 60 s, timeout 30 s, connect timeout 10 s, a deadline of 10 minutes for
+ * the whole run, 3 retries, the public base
  * URLs, no secrets. */
 void fetch_opts_init(struct fetch_opts *o);
 
@@ -125,6 +127,8 @@ struct fetch_report {
 	size_t nfail;
 	char **notices;        /* rate limits and the like, one line each */
 	size_t nnotices;
+	int deadline_hit;      /* stopped at the deadline: what was done is
+				  stored, the rest failed "not finished" */
 };
 
 /* Runs a fetch over the catalog. Returns 0 when the run happened (whatever
@@ -136,9 +140,10 @@ int fetch_run(struct cat *c, const struct fetch_opts *o,
 	      struct fetch_report *r, char *err, size_t errlen);
 void fetch_report_free(struct fetch_report *r);
 
-/* The exit code a report calls for: 0 when nothing failed, EX_UNAVAILABLE
- * (69) when requests were planned but no source returned a single HTTP
- * response, else EX_TEMPFAIL (75) when anything failed. */
+/* The exit code a report calls for: EX_TEMPFAIL (75) when the deadline
+ * stopped the run, else 0 when nothing failed, EX_UNAVAILABLE (69) when
+ * requests were planned but no source returned a single HTTP response,
+ * else EX_TEMPFAIL when anything failed. */
 int fetch_exit_code(const struct fetch_report *r);
 
 /* ---- Parsing (pure) -------------------------------------------------- */
@@ -375,6 +380,8 @@ struct fetch_http;
 struct fetch_http_conf {
 	int concurrency;
 	double max_wait, timeout, connect_timeout;
+	double deadline;               /* seconds from fetch_http_new for
+					  everything; 0: none */
 	int retries;
 	const char *user_agent;
 	void (*log)(void *ctx, const char *line);   /* verbose, or NULL */
@@ -436,8 +443,14 @@ void fetch_request_header(struct fetch_request *r, const char *line);
 void fetch_http_submit(struct fetch_http *h, struct fetch_request *r);
 
 /* Runs until every request is done (done callbacks may submit more), or
- * until fetch_http_stop. Returns 0, or -1 when libcurl fails as a whole. */
+ * until fetch_http_stop, or until the deadline: then every request still
+ * queued or in flight fails ("not finished") and fetch_http_expired says
+ * so. Attempts never run past the deadline. A lane whose attempts time
+ * out several times in a row (a server that answers too slowly, or
+ * trickles its body) is given up like one that does not answer. Returns
+ * 0, or -1 when libcurl fails as a whole. */
 int fetch_http_run(struct fetch_http *h);
+int fetch_http_expired(const struct fetch_http *h);
 void fetch_http_stop(struct fetch_http *h);
 
 /* Counts per source, added into stats (requests, retries, responses). */

@@ -29,6 +29,14 @@
  * declared unreachable: offline, an API costs three requests' retries,
  * not every request's. */
 #define LOST_LIMIT 3
+/* Attempts timed out in a row (slow answers, bodies trickling in)
+ * before a lane is given up: such a server otherwise costs every
+ * request's retries at the full --timeout each. */
+#define STALL_LIMIT 4
+/* Below this many bytes a second over LOW_SPEED_TIME, an attempt is
+ * timed out before --timeout: a byte every 2 s is not an answer. */
+#define LOW_SPEED_BPS 16L
+#define LOW_SPEED_TIME 20L
 
 struct lane {
 	char *name;
@@ -39,6 +47,7 @@ struct lane {
 	char *dead;                    /* set: every request fails at once */
 	int lost;                      /* requests given up without any
 					  answer, in a row */
+	int stalls;                    /* attempts timed out in a row */
 	struct fetch_request *head, *tail;
 };
 
@@ -54,6 +63,8 @@ struct fetch_http {
 	uint64_t rng;
 	struct fetch_source_stats stats[FETCH_NSOURCES];
 	int global_init;
+	double t0;                     /* mono_now() at creation */
+	int expired;                   /* the deadline stopped the run */
 };
 
 /* xorshift64*: jitter needs spread, not secrecy. */
@@ -106,6 +117,7 @@ fetch_http_new(const struct fetch_http_conf *conf)
 	/* Keep enough idle connections that every lane can reuse one. */
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
 			    (long)(h->conf.concurrency * 2 + 32));
+	h->t0 = mono_now();
 	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
 		 (uint64_t)(mono_now() * 1e9);
 	if (!h->rng)
@@ -424,7 +436,15 @@ start(struct fetch_http *h, struct fetch_request *r)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			   (long)(c->connect_timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 1000));
+	double limit = c->timeout;
+	if (c->deadline > 0) {
+		double left = h->t0 + c->deadline - mono_now();
+		if (left < limit)
+			limit = left > 0.001 ? left : 0.001;
+	}
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)ceil(limit * 1000));
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BPS);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
@@ -559,6 +579,10 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 		h->stats[l->source].responses++;
 	if (r->status > 0)
 		l->lost = 0;
+	if (tr == FETCH_T_OK)
+		l->stalls = 0;
+	else if (cc == CURLE_OPERATION_TIMEDOUT && !h->expired)
+		l->stalls++;
 
 	/* A redirect's target must be read before the handle goes. */
 	char *loc = NULL;
@@ -584,6 +608,19 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 		trace(h, "%s -> %s (%.2f s)", r->cur_url, terr, took);
 	if (d.block_until > 0)
 		block_lane(h, l, d.block_until);
+	if (l->stalls >= STALL_LIMIT && !l->dead) {
+		char line[400];
+		free(loc);
+		snprintf(line, sizeof line, "%s: too slow: %d attempts in a "
+			 "row timed out (the last: %.200s); its other requests "
+			 "are not attempted", l->name, l->stalls, terr);
+		l->dead = xstrdup(line);
+		if (h->conf.notice)
+			h->conf.notice(h->conf.ctx, line);
+		fail(h, r, d.reason[0] ? d.reason : terr);
+		drain_dead(h, l);
+		return;
+	}
 
 	switch (d.verdict) {
 	case FETCH_V_DONE:
@@ -709,11 +746,57 @@ anything_queued(const struct fetch_http *h)
 	return 0;
 }
 
+/* The deadline: every request in flight or queued fails, and so does
+ * anything their callbacks submit. */
+static void
+expire(struct fetch_http *h)
+{
+	char why[200];
+
+	h->expired = 1;
+	snprintf(why, sizeof why, "not finished: the run's deadline (%.0f s) "
+		 "was reached", h->conf.deadline);
+	while (h->inflight) {
+		struct fetch_request *r = h->inflight;
+		h->inflight = r->next;
+		r->next = NULL;
+		request_release_easy(h, r);
+		h->lanes[r->lane]->active--;
+		h->active--;
+		fail(h, r, why);
+	}
+	while (anything_queued(h)) {
+		for (size_t i = 0; i < h->nlanes; i++) {
+			struct lane *l = h->lanes[i];
+			while (l->head) {
+				struct fetch_request *r = l->head;
+				l->head = r->next;
+				if (!l->head)
+					l->tail = NULL;
+				fail(h, r, why);
+			}
+		}
+	}
+}
+
+int
+fetch_http_expired(const struct fetch_http *h)
+{
+	return h->expired;
+}
+
 int
 fetch_http_run(struct fetch_http *h)
 {
+	double end = h->conf.deadline > 0 ? h->t0 + h->conf.deadline
+					  : INFINITY;
+
 	while (!h->stop) {
-		double wake = start_ready(h);
+		if (mono_now() >= end) {
+			expire(h);
+			return 0;
+		}
+		double wake = fmin(start_ready(h), end);
 		int running, msgs, done = 0;
 		CURLMsg *m;
 

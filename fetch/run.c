@@ -53,6 +53,7 @@ fetch_opts_init(struct fetch_opts *o)
 	o->max_wait = 60;
 	o->timeout = 30;
 	o->connect_timeout = 10;
+	o->deadline = 600;
 	o->retries = 3;
 	o->graphql = 1;
 }
@@ -896,6 +897,7 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		hc.max_wait = o->max_wait;
 		hc.timeout = o->timeout;
 		hc.connect_timeout = o->connect_timeout;
+		hc.deadline = o->deadline;
 		hc.retries = o->retries;
 		hc.user_agent = u.user_agent;
 		hc.log = on_http_log;
@@ -962,8 +964,10 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	if (u.http)
+	if (u.http) {
 		fetch_http_stats(u.http, r->src);
+		r->deadline_hit = fetch_http_expired(u.http);
+	}
 	/* Failures arrive in completion order; a reader wants them by
 	 * source, then project. */
 	if (r->nfail > 1)
@@ -995,6 +999,8 @@ fetch_exit_code(const struct fetch_report *r)
 {
 	size_t failed = 0, responses = 0;
 
+	if (r->deadline_hit)
+		return EX_TEMPFAIL;
 	for (int s = 0; s < FETCH_NSOURCES; s++) {
 		failed += r->src[s].failed;
 		responses += r->src[s].responses;

@@ -269,4 +269,33 @@ n = [len(parse_qs(urlsplit(json.loads(l)["path"]).query)["ids"][0].split(",")) f
 assert sorted(n) == [100, 250, 250], n
 PY
 
+# ---- a server that trickles its bodies: the lane is given up after four
+# attempts in a row timed out, not after every repository's retries.
+fixture_start
+{ for i in 1 2 3 4 5 6; do echo "d-$i acme/drip$i - - -"; done; } | fixture_catalog
+t0=$(date +%s.%N)
+try aimap fetch --source github --timeout 1 --retries 3
+t1=$(date +%s.%N)
+assert_status 75
+assert_eq "four attempts, then given up" "$(requests_like /gh/repos/acme/drip)" 4
+assert_out_contains "github: too slow: 4 attempts in a row timed out"
+assert_true "in seconds, not minutes" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 10) }'
+
+# ---- --deadline: the run stops there, keeps what it has, says so
+fixture_start
+fixture_catalog <<'CAT'
+e-quick - - quick -
+e-stuck acme/hang - - -
+CAT
+t0=$(date +%s.%N)
+try aimap fetch --source github,defillama --timeout 30 --deadline 3s --pace defillama=0
+t1=$(date +%s.%N)
+assert_status 75
+assert_true "stopped at the deadline" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 2.5 && b - a < 8) }'
+assert_err_contains "aimap: fetch: stopped at the deadline (--deadline 3 s): what was fetched is stored"
+assert_metric e-quick defillama.tvl_usd "$(fixture_figure quick tvl)"
+assert_out_contains "e-stuck: GET http://127.0.0.1:$PORT/gh/repos/acme/hang: not finished: the run's deadline (3 s) was reached"
+try aimap fetch --deadline soon
+assert_status 64
+
 finish

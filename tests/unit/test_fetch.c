@@ -829,6 +829,9 @@ test_exit_code(void)
 	r.src[FETCH_GITHUB].failed = 2;
 	r.src[FETCH_COINGECKO].failed = 1;
 	T_EQ_INT(fetch_exit_code(&r), EX_UNAVAILABLE);
+	/* Stopped by the deadline: temporary, even before any answer. */
+	r.deadline_hit = 1;
+	T_EQ_INT(fetch_exit_code(&r), EX_TEMPFAIL);
 	T_EQ_INT(fetch_source_index("web"), FETCH_WEB);
 	T_EQ_INT(fetch_source_index("twitter"), -1);
 }
