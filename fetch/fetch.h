@@ -302,6 +302,8 @@ struct fetch_metrics {
 /* What GitHub says beyond the figures (not stored yet: shown in --verbose
  * lines). */
 struct fetch_repo_info {
+	char full_name[200];           /* "owner/name" as the answer says
+					  (REST), "" when absent */
 	int archived;
 	char license[48];              /* SPDX id, "" when none */
 	char topics[256];              /* "a, b, c", cut to fit */
@@ -319,10 +321,12 @@ struct fetch_org_total {
 	double repos, stars, forks;
 	int64_t pushed_at;             /* latest; 0 when none */
 };
-/* Adds one page (a JSON array of repositories) to *t. */
+/* Adds one page (a JSON array of repositories) to *t. With owner set,
+ * every repository must say it belongs to owner (its full_name, or
+ * owner.login, any case): a page of another organisation is refused. */
 int fetch_parse_github_org_page(const char *body, size_t len,
-				struct fetch_org_total *t, char *err,
-				size_t errlen);
+				const char *owner, struct fetch_org_total *t,
+				char *err, size_t errlen);
 /* The metrics of an organisation's totals. */
 void fetch_org_metrics(const struct fetch_org_total *t,
 		       struct fetch_metrics *m);
@@ -333,14 +337,17 @@ struct fetch_gql_repo {
 	struct fetch_repo_info info;
 	char error[160];
 };
-/* The GraphQL query and variables for n repositories "owner/name" (aliases
- * r0 .. r{n-1}), as the JSON body of POST /graphql. Caller frees. */
-char *fetch_github_graphql_body(const char *const *repos, size_t n);
-/* Reads the response to such a query into out[0..n): a repository that
- * is missing or malformed gets its error; a response that is not a GraphQL
- * answer at all fails as a whole. */
-int fetch_parse_github_graphql(const char *body, size_t len, size_t n,
-			       struct fetch_gql_repo *out, char *err,
+/* The GraphQL query and variables for n repositories "owner/name"
+ * (aliases TAGr0 .. TAGr{n-1}; tag: letters, digits and '_'), as the JSON
+ * body of POST /graphql. Caller frees. The answer echoes the aliases:
+ * a tag unique to each query shows which query an answer is for. */
+char *fetch_github_graphql_body(const char *tag, const char *const *repos,
+				size_t n);
+/* Reads the response to such a query (the same tag) into out[0..n): a
+ * repository that is missing or malformed gets its error; a response that
+ * is not a GraphQL answer at all fails as a whole. */
+int fetch_parse_github_graphql(const char *body, size_t len, const char *tag,
+			       size_t n, struct fetch_gql_repo *out, char *err,
 			       size_t errlen);
 
 /* One coin of a /coins/markets response. */
@@ -374,7 +381,12 @@ int fetch_parse_defillama_tvl(const char *body, size_t len, double *tvl,
  * timeouts, TLS verification, http/https only, compressed bodies accepted
  * and a ceiling on the body. A public_only request is refused (not
  * retried) when the address it would connect to, after DNS and on every
- * redirect, new connection or reused, is not a public one. */
+ * redirect, new connection or reused, is not a public one.
+ *
+ * Connections are reused, but never one that holds bytes nobody asked for
+ * (a response longer than its Content-Length): before each request on a
+ * reused connection, unread bytes there drop it and the request goes on a
+ * new one. */
 struct fetch_http;
 
 struct fetch_http_conf {
@@ -400,6 +412,11 @@ struct fetch_request {
 	int same_origin;           /* carries a secret: redirects stay home */
 	int public_only;           /* connect only to public addresses
 				      (fetch_addr_class), on every hop */
+	int own_connection;        /* a new connection, closed after: for
+				      answers that cannot say whom they are
+				      for */
+	int reasked;               /* sent again after an answer that was
+				      another's */
 	int lane;
 	void (*done)(void *ctx, struct fetch_request *r);
 	void *ctx;
@@ -420,6 +437,10 @@ struct fetch_request {
 	int stopped;               /* the write callback ended it on purpose */
 	int too_big;
 	char refused[200];         /* the address check's reason */
+	struct fetch_http *engine;
+	int unasked;               /* its connection held bytes nobody
+				      asked for: dropped before sending */
+	int drops;                 /* such connections dropped */
 };
 
 /* Returns NULL when libcurl cannot be initialised. */

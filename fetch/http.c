@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,13 @@ struct fetch_http {
 	uint64_t rng;
 	struct fetch_source_stats stats[FETCH_NSOURCES];
 	int global_init;
+	/* Connections that have carried an answer, by socket and local
+	 * port: a request that finds itself on one of them is on a reused
+	 * connection. */
+	struct used_conn {
+		int fd, port;
+	} *used;
+	size_t nused, ucap;
 	double t0;                     /* mono_now() at creation */
 	int expired;                   /* the deadline stopped the run */
 };
@@ -162,6 +170,7 @@ fetch_http_free(struct fetch_http *h)
 	}
 	if (h->multi)
 		curl_multi_cleanup(h->multi);
+	free(h->used);
 	free(h->lanes);
 	if (h->global_init)
 		curl_global_cleanup();
@@ -262,6 +271,7 @@ fetch_http_submit(struct fetch_http *h, struct fetch_request *r)
 	r->status = 0;
 	r->attempts = 0;
 	r->redirects = 0;
+	r->drops = 0;
 	r->error[0] = '\0';
 	r->not_before = 0;
 	enqueue(h->lanes[r->lane], r, 0);
@@ -381,8 +391,78 @@ on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+/* ---- connections ------------------------------------------------------ */
+
+static int
+socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* An answer came on r's connection: remember it as used. */
+static void
+conn_used(struct fetch_http *h, CURL *e)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	int port;
+
+	if (curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD || (port = socket_port(fd)) < 0)
+		return;
+	for (size_t i = 0; i < h->nused; i++)
+		if (h->used[i].fd == fd) {
+			h->used[i].port = port;
+			return;
+		}
+	h->used = xgrow(h->used, sizeof *h->used, &h->ucap, h->nused + 1);
+	h->used[h->nused].fd = fd;
+	h->used[h->nused].port = port;
+	h->nused++;
+}
+
+static int
+on_closesocket(void *ud, curl_socket_t fd)
+{
+	struct fetch_http *h = ud;
+
+	for (size_t i = 0; i < h->nused; i++)
+		if (h->used[i].fd == fd) {
+			h->used[i] = h->used[--h->nused];
+			break;
+		}
+	return close(fd);
+}
+
+/* Whether the used connection on local_port holds unread bytes: an
+ * HTTP/1 server says nothing before it is asked, so these belong to an
+ * earlier answer that ran past its length. */
+static int
+conn_has_unasked(struct fetch_http *h, int local_port)
+{
+	for (size_t i = 0; i < h->nused; i++) {
+		struct pollfd p = {.fd = h->used[i].fd, .events = POLLIN};
+		char c;
+		if (h->used[i].port != local_port ||
+		    socket_port(h->used[i].fd) != local_port)
+			continue;
+		return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		       recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+	}
+	return 0;
+}
+
 /* Every request, on a new connection or a reused one, before it is
- * sent: the address actually connected to. */
+ * sent: the address actually connected to, and what the connection
+ * holds. */
 static int
 on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
 	  int local_port)
@@ -391,9 +471,14 @@ on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
 
 	(void)local_ip;
 	(void)primary_port;
-	(void)local_port;
-	return address_ok(r, fetch_ip_class(primary_ip), primary_ip)
-		       ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+	if (r->public_only &&
+	    !address_ok(r, fetch_ip_class(primary_ip), primary_ip))
+		return CURL_PREREQFUNC_ABORT;
+	if (conn_has_unasked(r->engine, local_port)) {
+		r->unasked = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 static int
@@ -462,8 +547,16 @@ start(struct fetch_http *h, struct fetch_request *r)
 	if (r->public_only) {
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
-		curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-		curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
+	}
+	r->engine = h;
+	r->unasked = 0;
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
+	if (r->own_connection) {
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
@@ -571,8 +664,31 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	int tr;
 	double took = mono_now() - r->started;
 
+	if (r->unasked && cc == CURLE_ABORTED_BY_CALLBACK) {
+		/* libcurl closes a connection whose transfer was aborted: the
+		 * same request goes again, on a new one, as the same attempt.
+		 * A server that does it every time is given up on. */
+		request_release_easy(h, r);
+		l->active--;
+		h->active--;
+		r->attempts--;
+		trace(h, "%s: the connection held bytes nobody asked for "
+		      "(an earlier answer ran past its length): dropped",
+		      r->cur_url);
+		if (++r->drops > 3) {
+			fail(h, r, "every connection held bytes nobody asked "
+			     "for: the server's answers run past their "
+			     "length");
+			return;
+		}
+		r->not_before = 0;
+		enqueue(l, r, 1);
+		return;
+	}
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	tr = transport(r, cc, terr, sizeof terr);
+	if (tr == FETCH_T_OK && !r->own_connection)
+		conn_used(h, r->easy);
 	/* Any status line means the server was reached, even when the body
 	 * then broke off. */
 	if (r->status > 0 && l->source >= 0)

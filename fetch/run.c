@@ -384,6 +384,7 @@ job_request(struct fetch_run *u, struct fetch_job *j)
 	r->ctx = j;
 	r->public_only = src->public_only && !u->o->allow_private;
 	r->head_only = j->kind->head_only;
+	r->own_connection = !j->kind->identified;
 	if (j->kind->limit)
 		r->limit = j->kind->limit;
 	return r;
@@ -393,6 +394,21 @@ void
 fetch_job_resubmit(struct fetch_job *j, struct fetch_request *r)
 {
 	fetch_http_submit(j->run->http, r);
+}
+
+int
+fetch_job_reask(struct fetch_job *j, struct fetch_request *r)
+{
+	if (r->reasked)
+		return 0;
+	r->reasked = 1;
+	r->own_connection = 1;
+	free(r->cur_url);
+	r->cur_url = xstrdup(r->url);
+	fetch_job_verbose(j, "%s: the answer was another's; asking again on "
+			  "a new connection", r->url);
+	fetch_http_submit(j->run->http, r);
+	return 1;
 }
 
 void

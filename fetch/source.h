@@ -66,6 +66,9 @@ struct fetch_kind {
 	size_t batch;                  /* keys per call: 1, or a batch */
 	int conditional;               /* validators may be sent */
 	int head_only;                 /* HTML: read the head, then stop */
+	int identified;                /* each answer says whom it is for
+					  (and done checks it); else every
+					  call has a connection of its own */
 	size_t limit;                  /* body ceiling; 0: FETCH_API_LIMIT */
 	/* The first request's URL, on base (no trailing '/'); NULL with
 	 * the reason in why when the job's keys cannot make one. */
@@ -136,6 +139,10 @@ void fetch_job_validators(struct fetch_job *j,
 			  const struct fetch_request *r);
 /* Sends r again (its url set to the next page's); the run owns it. */
 void fetch_job_resubmit(struct fetch_job *j, struct fetch_request *r);
+/* After an answer that was for someone else (shifted on its connection):
+ * sends r once more, on a connection of its own, and returns 1 (done
+ * returns it too); 0 when it was already sent again. */
+int fetch_job_reask(struct fetch_job *j, struct fetch_request *r);
 /* A --verbose line. */
 void fetch_job_verbose(struct fetch_job *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

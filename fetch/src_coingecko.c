@@ -71,7 +71,8 @@ markets_done(struct fetch_job *j, struct fetch_request *r)
 
 static const struct fetch_kind markets_kind = {
 	.name = "markets", .batch = FETCH_MAX_PROJECTS_PER_CALL,
-	.conditional = 1, .url = markets_url, .done = markets_done,
+	.conditional = 1, .identified = 1, .url = markets_url,
+	.done = markets_done,
 };
 
 static const char *

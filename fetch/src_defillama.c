@@ -1,5 +1,7 @@
 /* src_defillama.c: DefiLlama as a source (see source.h): a protocol's
- * TVL, one /tvl/{slug} call each. */
+ * TVL, one /tvl/{slug} call each. The answer is a bare number that does
+ * not say whose it is, so each call has a connection of its own (an
+ * answer shifted on a reused connection would land on another slug). */
 #include "fetch/source.h"
 
 #include <stdlib.h>

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 #include "util/mem.h"
@@ -55,6 +56,21 @@ repo_done(struct fetch_job *j, struct fetch_request *r)
 		fetch_job_reject(j, r, err);
 		return 0;
 	}
+	/* The answer must say it is this repository's: one shifted on its
+	 * connection would be another's. GitHub answers a renamed one with
+	 * a redirect, so after one the new name is the right one. */
+	if (strcasecmp(info.full_name, j->ids[0]) != 0 && !r->redirects) {
+		if (fetch_job_reask(j, r))
+			return 1;
+		snprintf(err, sizeof err, "the answer is for %s, not %s",
+			 info.full_name[0] ? info.full_name
+					   : "no named repository", j->ids[0]);
+		fetch_job_reject(j, r, err);
+		return 0;
+	}
+	if (strcasecmp(info.full_name, j->ids[0]) != 0)
+		fetch_job_verbose(j, "github %s: renamed %s", j->ids[0],
+				  info.full_name);
 	verbose_repo(j, j->ids[0], &m, &info);
 	fetch_job_validators(j, r);
 	fetch_job_settle_all(j, FETCH_O_OK, &m, NULL);
@@ -62,7 +78,7 @@ repo_done(struct fetch_job *j, struct fetch_request *r)
 }
 
 static const struct fetch_kind repo_kind = {
-	.name = "repository", .batch = 1, .conditional = 1,
+	.name = "repository", .batch = 1, .conditional = 1, .identified = 1,
 	.url = repo_url, .done = repo_done,
 };
 
@@ -95,7 +111,10 @@ org_done(struct fetch_job *j, struct fetch_request *r)
 	char err[300], why[400], lb[300];
 	char *link, *next = NULL;
 
+	/* Every repository must be the organisation's (unless GitHub
+	 * redirected: a renamed one). */
 	if (fetch_parse_github_org_page(r->body.data, r->body.len,
+					r->redirects ? NULL : j->ids[0],
 					&j->st.org.total, err, sizeof err)) {
 		fetch_job_reject(j, r, err);
 		return 0;
@@ -139,7 +158,7 @@ org_done(struct fetch_job *j, struct fetch_request *r)
 }
 
 static const struct fetch_kind org_kind = {
-	.name = "organisation", .batch = 1, .url = org_url,
+	.name = "organisation", .batch = 1, .identified = 1, .url = org_url,
 	.describe = org_describe, .done = org_done,
 };
 
@@ -155,10 +174,22 @@ gql_url(const char *base, const struct fetch_job *j, char *why,
 	return fetch_join(base, "/graphql");
 }
 
+/* Aliases tagged with the batch's number: an answer to another batch
+ * of the run has none of this one's. */
+static void
+gql_tag(const struct fetch_job *j, char *tag, size_t len)
+{
+	snprintf(tag, len, "b%zu_", j->seq);
+}
+
 static char *
 gql_post(const struct fetch_job *j)
 {
-	return fetch_github_graphql_body((const char *const *)j->ids, j->nids);
+	char tag[32];
+
+	gql_tag(j, tag, sizeof tag);
+	return fetch_github_graphql_body(tag, (const char *const *)j->ids,
+					 j->nids);
 }
 
 static void
@@ -176,8 +207,11 @@ gql_done(struct fetch_job *j, struct fetch_request *r)
 	struct fetch_gql_repo *res = xcalloc(j->nids, sizeof *res);
 	char why[400], err[300];
 
-	if (fetch_parse_github_graphql(r->body.data, r->body.len, j->nids, res,
-				       err, sizeof err)) {
+	char tag[32];
+
+	gql_tag(j, tag, sizeof tag);
+	if (fetch_parse_github_graphql(r->body.data, r->body.len, tag, j->nids,
+				       res, err, sizeof err)) {
 		fetch_job_reject(j, r, err);
 		free(res);
 		return 0;
@@ -200,7 +234,7 @@ gql_done(struct fetch_job *j, struct fetch_request *r)
 }
 
 static const struct fetch_kind gql_kind = {
-	.name = "GraphQL", .batch = GQL_BATCH, .url = gql_url,
+	.name = "GraphQL", .batch = GQL_BATCH, .identified = 1, .url = gql_url,
 	.post = gql_post, .describe = gql_describe, .done = gql_done,
 };
 

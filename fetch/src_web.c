@@ -1,5 +1,6 @@
 /* src_web.c: homepages as a source (see source.h): the title and
- * descriptions in a website's <head>, one lane per host. */
+ * descriptions in a website's <head>, one lane per host, each page on a
+ * connection of its own (a page does not say whose it is). */
 #include "fetch/source.h"
 
 #include <stdio.h>

@@ -652,18 +652,34 @@ test_github_org(void)
 			  "\"forks_count\":0},{\"name\":\"evil\","
 			  "\"stargazers_count\":-3,\"forks_count\":0}]";
 
-	T_EQ_INT(fetch_parse_github_org_page(p1, strlen(p1), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(p1, strlen(p1), NULL, &t, err,
 					     sizeof err), 0);
-	T_EQ_INT(fetch_parse_github_org_page(p2, strlen(p2), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(p2, strlen(p2), NULL, &t, err,
 					     sizeof err), 0);
-	T_EQ_INT(fetch_parse_github_org_page("[]", 2, &t, err, sizeof err), 0);
+	T_EQ_INT(fetch_parse_github_org_page("[]", 2, "acme", &t, err, sizeof err), 0);
 	/* A bad page adds nothing, not even its good repositories. */
-	T_EQ_INT(fetch_parse_github_org_page(bad, strlen(bad), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(bad, strlen(bad), NULL, &t, err,
 					     sizeof err), EX_DATAERR);
 	T_OK(strstr(err, "repository 1 (evil)") != NULL);
 	T_EQ_INT(fetch_parse_github_org_page("{\"message\":\"Not Found\"}", 23,
-					     &t, err, sizeof err), EX_DATAERR);
+					     NULL, &t, err, sizeof err),
+		 EX_DATAERR);
 	T_OK(strstr(err, "Not Found") != NULL);
+	/* A page that is another organisation's (an answer shifted on its
+	 * connection) is refused, and adds nothing. */
+	const char *mine = "[{\"full_name\":\"ACME/a\",\"stargazers_count\":1,"
+			   "\"forks_count\":0},{\"owner\":{\"login\":\"acme\"},"
+			   "\"stargazers_count\":1,\"forks_count\":0}]";
+	const char *theirs = "[{\"full_name\":\"acme/a\",\"stargazers_count\":1,"
+			     "\"forks_count\":0},{\"full_name\":\"acmex/b\","
+			     "\"stargazers_count\":9,\"forks_count\":0}]";
+	struct fetch_org_total t2 = {0};
+	T_EQ_INT(fetch_parse_github_org_page(mine, strlen(mine), "acme", &t2,
+					     err, sizeof err), 0);
+	T_EQ_INT(fetch_parse_github_org_page(theirs, strlen(theirs), "acme",
+					     &t2, err, sizeof err), EX_DATAERR);
+	T_OK(strstr(err, "acmex/b") != NULL);
+	T_NEAR(t2.stars, 2, 0);
 	fetch_org_metrics(&t, &m);
 	T_NEAR(m.v[CAT_M_REPOS], 3, 0);
 	T_NEAR(m.v[CAT_M_STARS], 16, 0);
@@ -676,7 +692,7 @@ static void
 test_github_graphql(void)
 {
 	const char *repos[] = {"acme/rocket", "o\"x/n\\y"};
-	char *body = fetch_github_graphql_body(repos, 2);
+	char *body = fetch_github_graphql_body("", repos, 2);
 	cJSON *root = cJSON_Parse(body);
 	const cJSON *vars = cJSON_GetObjectItem(root, "variables");
 	struct fetch_gql_repo out[3];
@@ -703,7 +719,7 @@ test_github_graphql(void)
 		"\"r1\":null,\"r2\":{\"stargazerCount\":\"x\"}},"
 		"\"errors\":[{\"type\":\"NOT_FOUND\",\"path\":[\"r1\"],"
 		"\"message\":\"Could not resolve to a Repository\"}]}";
-	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), 3, out, err,
+	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), "", 3, out, err,
 					    sizeof err), 0);
 	T_STR(out[0].error, "");
 	T_NEAR(out[0].m.v[CAT_M_STARS], 10, 0);
@@ -717,9 +733,19 @@ test_github_graphql(void)
 	T_EQ_INT(out[2].m.have, 0);
 
 	const char *none = "{\"errors\":[{\"message\":\"Bad credentials\"}]}";
-	T_EQ_INT(fetch_parse_github_graphql(none, strlen(none), 1, out, err,
+	T_EQ_INT(fetch_parse_github_graphql(none, strlen(none), "", 1, out, err,
 					    sizeof err), EX_DATAERR);
 	T_OK(strstr(err, "Bad credentials") != NULL);
+
+	/* Tagged aliases: an answer to another query (another tag) has
+	 * nothing for this one. */
+	body = fetch_github_graphql_body("b7_", repos, 1);
+	T_OK(strstr(body, "b7_r0:repository(owner:$o0,name:$n0)") != NULL);
+	free(body);
+	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), "b7_", 1, out,
+					    err, sizeof err), 0);
+	T_STR(out[0].error, "repository not in the answer");
+	T_EQ_INT(out[0].m.have, 0);
 }
 
 static void
