@@ -372,6 +372,9 @@ test_outfile(void)
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
+			/* A test run in the background inherits ignored
+			 * signals, which outfile leaves ignored (nohup). */
+			signal(sigs[i], SIG_DFL);
 			if (outfile_open(&o, path, err, sizeof err))
 				_exit(3);
 			fputs("partial", o.f);
