@@ -304,7 +304,7 @@ static void
 test_strmap(void)
 {
 	struct strmap m;
-	char keys[2000][8];
+	char keys[2000][16];
 	int bad = 0;
 
 	strmap_init(&m, 0);
