@@ -51,7 +51,10 @@ const char cmd_fetch_usage[] =
 	"                       10m; 0: none): what was fetched is kept, the\n"
 	"                       rest is left for the next run (exit 75)\n"
 	"  --retries N          retries after timeouts, connection errors,\n"
-	"                       5xx and 429 (default 3)\n"
+	"                       5xx and 429 (default 3); a host that does not\n"
+	"                       resolve or refuses connections gets one, and\n"
+	"                       a source is given up after 3 such requests\n"
+	"                       (5 hosts for homepages) in a row\n"
 	"  --no-graphql         with GITHUB_TOKEN, still one REST call per\n"
 	"                       repository instead of GraphQL batches\n"
 	"  --allow-private      fetch homepages on loopback, private or\n"
@@ -252,6 +255,27 @@ parse_pace(const char *list, struct fetch_opts *o)
 	return rc;
 }
 
+/* A failure's reason without its request: "not attempted: ...". */
+static const char *
+not_attempted(const struct fetch_failure *f)
+{
+	return strstr(f->reason, ": not attempted: ");
+}
+
+static int
+is_not_attempted(const struct fetch_failure *f)
+{
+	return not_attempted(f) != NULL;
+}
+
+static int
+same_skip(const struct fetch_failure *a, const struct fetch_failure *b)
+{
+	const char *x = not_attempted(a), *y = not_attempted(b);
+
+	return x && y && a->source == b->source && strcmp(x, y) == 0;
+}
+
 static void
 print_summary(const struct fetch_opts *o, const struct fetch_report *r)
 {
@@ -287,10 +311,29 @@ print_summary(const struct fetch_opts *o, const struct fetch_report *r)
 	if (r->nfail) {
 		printf("\nFailed:\n");
 		for (size_t i = 0; i < r->nfail; i++) {
-			char *why = utf8_sanitize(r->fail[i].reason, 1);
-			char *id = utf8_sanitize(r->fail[i].project, 1);
-			printf("  %-9s %s: %s\n",
-			       fetch_source_names[r->fail[i].source], id, why);
+			const struct fetch_failure *f = &r->fail[i];
+			size_t same = 0;
+			/* Projects not attempted for one reason (a source
+			 * given up) are one line, unless --verbose. */
+			if (!o->verbose && is_not_attempted(f)) {
+				int first = 1;
+				for (size_t k = 0; k < r->nfail; k++)
+					if (same_skip(f, &r->fail[k])) {
+						first &= k >= i;
+						same++;
+					}
+				if (!first)
+					continue;
+			}
+			char *why = utf8_sanitize(same > 1 ? not_attempted(f) + 2
+						     : f->reason, 1);
+			char *id = utf8_sanitize(f->project, 1);
+			if (same > 1)
+				printf("  %-9s %zu projects: %s\n",
+				       fetch_source_names[f->source], same, why);
+			else
+				printf("  %-9s %s: %s\n",
+				       fetch_source_names[f->source], id, why);
 			free(why);
 			free(id);
 		}

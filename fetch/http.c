@@ -30,6 +30,10 @@
  * declared unreachable: offline, an API costs three requests' retries,
  * not every request's. */
 #define LOST_LIMIT 3
+/* Hosts of one source in a row that gave no answer before the whole
+ * source is given up: dead domains happen, but five in a row without a
+ * single answer from the others is no network. */
+#define SOURCE_LOST_LIMIT 5
 /* Attempts timed out in a row (slow answers, bodies trickling in)
  * before a lane is given up: such a server otherwise costs every
  * request's retries at the full --timeout each. */
@@ -73,6 +77,8 @@ struct fetch_http {
 	size_t nused, ucap;
 	double t0;                     /* mono_now() at creation */
 	int expired;                   /* the deadline stopped the run */
+	int src_lost[FETCH_NSOURCES];  /* requests in a row given up without
+					  any answer, per source */
 };
 
 /* xorshift64*: jitter needs spread, not secrecy. */
@@ -618,6 +624,34 @@ transport(struct fetch_request *r, CURLcode cc, char *msg, size_t len)
 	}
 }
 
+static int
+unreachable(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_RESOLVE_HOST ||
+	       cc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       cc == CURLE_COULDNT_CONNECT;
+}
+
+/* Every lane of source is dead: its requests fail at once. */
+static void
+give_up_source(struct fetch_http *h, int source, const char *terr)
+{
+	char line[400];
+
+	snprintf(line, sizeof line, "%s: unreachable: %d hosts in a row gave "
+		 "no answer (the last: %.200s); no network?",
+		 fetch_source_names[source], h->src_lost[source], terr);
+	if (h->conf.notice)
+		h->conf.notice(h->conf.ctx, line);
+	for (size_t i = 0; i < h->nlanes; i++) {
+		struct lane *l = h->lanes[i];
+		if (l->source != source || l->dead)
+			continue;
+		l->dead = xstrdup(line);
+		drain_dead(h, l);
+	}
+}
+
 /* Blocks a lane until Unix time t; past --max-wait, kills it instead. */
 static void
 block_lane(struct fetch_http *h, struct lane *l, int64_t until)
@@ -693,8 +727,11 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	 * then broke off. */
 	if (r->status > 0 && l->source >= 0)
 		h->stats[l->source].responses++;
-	if (r->status > 0)
+	if (r->status > 0) {
 		l->lost = 0;
+		if (l->source >= 0)
+			h->src_lost[l->source] = 0;
+	}
 	if (tr == FETCH_T_OK)
 		l->stalls = 0;
 	else if (cc == CURLE_OPERATION_TIMEDOUT && !h->expired)
@@ -714,8 +751,13 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	l->active--;
 	h->active--;
 
+	/* A host that does not resolve or refuses connections is not
+	 * busy: one quick retry, not the whole --retries. */
+	int retries = h->conf.retries;
+	if (unreachable(cc) && retries > 1)
+		retries = 1;
 	fetch_decide(tr, terr, r->status, r->resp_headers.data,
-		     r->resp_headers.len, r->attempts, h->conf.retries,
+		     r->resp_headers.len, r->attempts, retries,
 		     h->conf.max_wait, rand01(h), (int64_t)time(NULL), &d);
 	if (tr == FETCH_T_OK)
 		trace(h, "%s -> %ld, %zu bytes, %.2f s", r->cur_url, r->status,
@@ -772,8 +814,8 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	}
 	case FETCH_V_RETRY:
 		free(loc);
-		trace(h, "%s: %s; retry %d of %d in %.1f s", r->cur_url,
-		      d.reason, r->attempts, h->conf.retries, d.wait);
+		trace(h, "%s: %s; retry %d of %d in %.1f s at the soonest",
+		      r->cur_url, d.reason, r->attempts, retries, d.wait);
 		r->not_before = mono_now() + d.wait;
 		if (l->dead) {
 			fail(h, r, l->dead);
@@ -794,6 +836,13 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 			if (h->conf.notice)
 				h->conf.notice(h->conf.ctx, line);
 			drain_dead(h, l);
+			return;
+		}
+		if (tr == FETCH_T_RETRYABLE && r->status == 0 &&
+		    l->source >= 0 && !l->dead &&
+		    ++h->src_lost[l->source] >= SOURCE_LOST_LIMIT) {
+			fail(h, r, d.reason);
+			give_up_source(h, l->source, terr);
 			return;
 		}
 		fail(h, r, d.reason);
