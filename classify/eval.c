@@ -187,7 +187,7 @@ clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
 		uint64_t seed = o->seed + (uint64_t)rep * 0x9E3779B97F4A7C15ULL;
 		size_t first = nd;
 		struct rep_metrics rm;
-		clft_folds(ng, gcat, K, F, seed, fold);
+		clfcorp_folds(ng, gcat, K, F, seed, fold);
 		for (int g = 0; g < ng; g++)
 			e->fold_of[(size_t)rep * n + (size_t)gsrc[g]] = fold[g];
 		for (int f = 0; f < F; f++) {
@@ -197,8 +197,8 @@ clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
 			for (int g = 0; g < ng; g++)
 				use[gsrc[g]] = fold[g] != f;
 			t0 = now_ms();
-			rc = clft_train(t, v, n, use, p, CLF_DEFAULT, &m, err,
-					errlen);
+			rc = clftrain_run(t, v, n, use, p, CLF_DEFAULT, &m, err,
+					  errlen);
 			train_ms += now_ms() - t0;
 			ntrain++;
 			if (rc)

@@ -165,14 +165,14 @@ out_of_fold(const struct cat_taxonomy *t, const struct cat_project *v,
 		}
 	k = ng < RECLASSIFY_FOLDS ? ng : RECLASSIFY_FOLDS;
 	if (k >= 2) {
-		clft_folds(ng, gcat, K, k, p.seed, fold);
+		clfcorp_folds(ng, gcat, K, k, p.seed, fold);
 		for (int f = 0; f < k && rc == 0; f++) {
 			struct clf_model *m = NULL;
 			memset(use, 0, n);
 			for (int g = 0; g < ng; g++)
 				use[gsrc[g]] = fold[g] != f;
-			rc = clft_train(t, v, n, use, &p, learner, &m, err,
-					errlen);
+			rc = clftrain_run(t, v, n, use, &p, learner, &m, err,
+					  errlen);
 			for (int g = 0; g < ng && rc == 0; g++) {
 				const struct cat_project *pr = &v[gsrc[g]];
 				struct clf_input in = {pr->description,

@@ -52,14 +52,14 @@ buckets(const char *text, uint32_t *out, int *kinds, size_t max)
 	struct clf_toks t = {0};
 	size_t n;
 
-	clft_run(&f, text, strlen(text), &t);
+	clftok_run(&f, text, strlen(text), &t);
 	n = t.n < max ? t.n : max;
 	for (size_t i = 0; i < n; i++) {
 		out[i] = t.v[i].bucket;
 		if (kinds)
 			kinds[i] = (int)t.v[i].kind;
 	}
-	clft_free(&t);
+	clftok_free(&t);
 	return n;
 }
 
@@ -107,13 +107,13 @@ test_tokens(void)
 		struct clf_featcfg f = featcfg();
 		struct clf_toks t = {0};
 		const char *s = "zero-knowledge proof";
-		clft_run(&f, s, strlen(s), &t);
+		clftok_run(&f, s, strlen(s), &t);
 		T_EQ_INT(t.n, 5);
 		T_EQ_INT(t.v[2].kind, CLF_K_BIGRAM);
 		T_EQ_INT(t.v[2].start, 0);
 		T_EQ_INT(t.v[2].len, strlen("zero-knowledge"));
 		T_EQ_INT(t.v[3].start, strlen("zero-knowledge "));
-		clft_free(&t);
+		clftok_free(&t);
 	}
 	/* Stems meet across the forms an analyst writes. */
 	struct { const char *a, *b; } meet[] = {
@@ -125,13 +125,13 @@ test_tokens(void)
 		char x[32], y[32];
 		snprintf(x, sizeof x, "%s", meet[i].a);
 		snprintf(y, sizeof y, "%s", meet[i].b);
-		x[clft_stem(x, strlen(x))] = '\0';
-		y[clft_stem(y, strlen(y))] = '\0';
+		x[clftok_stem(x, strlen(x))] = '\0';
+		y[clftok_stem(y, strlen(y))] = '\0';
 		T_CHECK(strcmp(x, y) == 0, "%s -> %s, %s -> %s", meet[i].a, x,
 			meet[i].b, y);
 	}
 	snprintf(w, sizeof w, "gas");
-	T_EQ_INT(clft_stem(w, 3), 3);                       /* short: kept */
+	T_EQ_INT(clftok_stem(w, 3), 3);                       /* short: kept */
 	/* Character n-grams when asked for: "<ab>" gives <a ab b> for n=2. */
 	{
 		struct clf_params p;
@@ -141,10 +141,10 @@ test_tokens(void)
 		p.char_min = 2;
 		p.char_max = 2;
 		clfm_featcfg(&p, &f);
-		clft_run(&f, "ab", 2, &t);
+		clftok_run(&f, "ab", 2, &t);
 		T_EQ_INT(t.n, 4);
 		T_EQ_INT(t.v[0].kind, CLF_K_CHAR);
-		clft_free(&t);
+		clftok_free(&t);
 	}
 }
 
@@ -219,14 +219,14 @@ test_token_bytes(void)
 	for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
 		struct clf_toks t = {0};
 		size_t len = strlen(samples[i]);
-		uint32_t *b = xmalloc((clft_max(&f, len) + 1) * sizeof *b);
-		clft_run(&f, samples[i], len, &t);
-		size_t n = clft_buckets(&f, samples[i], len, b);
+		uint32_t *b = xmalloc((clftok_max(&f, len) + 1) * sizeof *b);
+		clftok_run(&f, samples[i], len, &t);
+		size_t n = clftok_buckets(&f, samples[i], len, b);
 		T_EQ_INT(n, t.n);
-		T_OK(n <= clft_max(&f, len));
+		T_OK(n <= clftok_max(&f, len));
 		for (size_t j = 0; j < n && j < t.n; j++)
 			T_EQ_INT(b[j], t.v[j].bucket);
-		clft_free(&t);
+		clftok_free(&t);
 		free(b);
 	}
 }
@@ -262,6 +262,86 @@ test_lookup_table(void)
 	uint16_t g1 = clfm_next_gen(m), g2 = clfm_next_gen(m);
 	T_OK(g1 != g2 && g2 != 0);
 	clf_free(m);
+}
+
+/* The row sums: the portable code and the AVX2 code give the same sums
+ * (and the same sum of squares, bit for bit) on the same rows, and both
+ * match a plain loop, across the int16 flush every 256 rows, with rows
+ * at the int8 extremes and repeated hits. On a machine with AVX2 only the
+ * AVX2 code runs in prediction, so without this the portable code would
+ * never be checked there. */
+static void
+test_row_sums(void)
+{
+	enum { NROWS = 300, STRIDE = 128, MAXN = 700 };
+	int8_t *rows = xmalloc((size_t)NROWS * STRIDE);
+	uint32_t *hits = xmalloc(MAXN * sizeof *hits);
+	uint64_t seed = 42;
+	const size_t ns[] = {0, 1, 7, 255, 256, 257, 511, 512, 513, MAXN};
+	const int widths[] = {32, 64, 96};
+	const uint32_t strides[] = {64, 128};
+	int ref_ok = 1, avx_ok = 1, sq_ok = 1, cases = 0;
+
+	for (int extreme = 0; extreme < 3; extreme++) {
+		for (size_t i = 0; i < (size_t)NROWS * STRIDE; i++)
+			rows[i] = extreme == 1 ? 127 : extreme == 2 ? -127 :
+				  (int8_t)((int)(clf_rand(&seed) % 255) - 127);
+		for (size_t h = 0; h < MAXN; h++)
+			hits[h] = (uint32_t)(clf_rand(&seed) % NROWS);
+		for (size_t si = 0; si < sizeof strides / sizeof *strides; si++)
+		for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+		for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++) {
+			uint32_t stride = strides[si];
+			int w = widths[wi];
+			size_t n = ns[ni], sq_at = stride - 4;
+			int32_t want[STRIDE], port[STRIDE], vec[STRIDE];
+			double want_sq = 0, port_sq = -1, vec_sq = -2;
+			if ((uint32_t)w > stride)
+				continue;
+			cases++;
+			for (int k = 0; k < w; k++) {
+				want[k] = 0;
+				for (size_t h = 0; h < n; h++)
+					want[k] += rows[(size_t)hits[h] * stride + k];
+			}
+			for (size_t h = 0; h < n; h++) {
+				float f;
+				memcpy(&f, rows + (size_t)hits[h] * stride + sq_at,
+				       sizeof f);
+				want_sq += f;
+			}
+			clfp_sum_portable(rows, stride, hits, n, w, port, sq_at,
+					  &port_sq);
+			ref_ok &= memcmp(want, port, (size_t)w * sizeof *want) == 0 &&
+				  memcmp(&want_sq, &port_sq, sizeof want_sq) == 0;
+#ifdef CLF_AVX2
+			if ((w == 32 || w == 64) && __builtin_cpu_supports("avx2")) {
+				clfp_sum_avx2(rows, stride, hits, n, w, vec, sq_at,
+					      &vec_sq);
+				avx_ok &= memcmp(port, vec, (size_t)w * sizeof *vec) == 0;
+				sq_ok &= memcmp(&port_sq, &vec_sq, sizeof vec_sq) == 0;
+				/* and without the sum of squares */
+				clfp_sum_avx2(rows, stride, hits, n, w, vec, 0, NULL);
+				avx_ok &= memcmp(port, vec, (size_t)w * sizeof *vec) == 0;
+			}
+#else
+			(void)vec;
+			(void)vec_sq;
+#endif
+		}
+	}
+	T_CHECK(ref_ok, "the portable row sums match a plain loop");
+#ifdef CLF_AVX2
+	if (__builtin_cpu_supports("avx2")) {
+		T_CHECK(avx_ok, "the AVX2 row sums match the portable ones");
+		T_CHECK(sq_ok, "the AVX2 sum of squares matches the portable one");
+	} else {
+		printf("test_row_sums: no AVX2 on this processor, its code not run\n");
+	}
+#endif
+	T_OK(cases > 100);
+	free(rows);
+	free(hits);
 }
 
 /* Decisions: the first of equal categories wins, alternatives in order,
@@ -372,7 +452,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 	const float *cs = m->colscale;
 	int K = m->ncat, S = m->nstage, same = 1;
 
-	clft_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
+	clftok_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
 	for (size_t i = 0; i < t.n; i++) {
 		int at;
 		struct clf_group *g = clfm_find(m, t.v[i].bucket, &at);
@@ -402,7 +482,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 		same &= out.cat_prob[k] == p[k];
 	for (int s = 0; s < S; s++)
 		same &= out.stage_prob[s] == q[s];
-	clft_free(&t);
+	clftok_free(&t);
 	free(seen);
 	return same;
 }
@@ -490,8 +570,8 @@ test_train_and_store(struct cat *c)
 		{
 			struct clf_toks tk = {0};
 			unsigned char *seen = xcalloc(m->nrows, 1);
-			clft_run(&m->feat, all.data, strnlen(all.data, CLF_MAX_TEXT),
-				 &tk);
+			clftok_run(&m->feat, all.data, strnlen(all.data, CLF_MAX_TEXT),
+				   &tk);
 			for (size_t i = 0; i < tk.n; i++) {
 				int at;
 				struct clf_group *g = clfm_find(m, tk.v[i].bucket, &at);
@@ -500,7 +580,7 @@ test_train_and_store(struct cat *c)
 					fed++;
 				}
 			}
-			clft_free(&tk);
+			clftok_free(&tk);
 			free(seen);
 		}
 		T_OK(fed > 256);
@@ -577,8 +657,8 @@ test_train_and_store(struct cat *c)
 		unsigned char *use = xcalloc(n, 1);
 		for (size_t i = 0; i < n; i++)
 			use[i] = v[i].category == v[0].category;
-		T_EQ_INT(clft_train(t, v, n, use, NULL, CLF_DEFAULT, &none, err,
-				    sizeof err), EX_DATAERR);
+		T_EQ_INT(clftrain_run(t, v, n, use, NULL, CLF_DEFAULT, &none, err,
+				      sizeof err), EX_DATAERR);
 		T_OK(strstr(err, "too little to learn from") != NULL);
 		T_OK(none == NULL);
 		free(use);
@@ -691,7 +771,7 @@ test_folds(void)
 
 	for (int g = 0; g < 100; g++)
 		cat[g] = g % 4 == 3 ? 3 : g % 3;    /* uneven classes */
-	clft_folds(100, cat, 4, 5, 7, fold);
+	clfcorp_folds(100, cat, 4, 5, 7, fold);
 	for (int g = 0; g < 100; g++) {
 		T_OK(fold[g] >= 0 && fold[g] < 5);
 		count[fold[g]][cat[g]]++;
@@ -705,9 +785,9 @@ test_folds(void)
 		}
 		T_OK(hi - lo <= 1);
 	}
-	clft_folds(100, cat, 4, 5, 7, again);
+	clfcorp_folds(100, cat, 4, 5, 7, again);
 	T_OK(memcmp(fold, again, sizeof fold) == 0);
-	clft_folds(100, cat, 4, 5, 8, again);
+	clfcorp_folds(100, cat, 4, 5, 8, again);
 	T_OK(memcmp(fold, again, sizeof fold) != 0);
 }
 
@@ -888,6 +968,7 @@ main(void)
 	T_RUN(test_tokens);
 	T_RUN(test_token_bytes);
 	T_RUN(test_lookup_table);
+	T_RUN(test_row_sums);
 	T_RUN(test_decide);
 	T_RUN(test_folds);
 	c = open_catalog("catalog", "data");
