@@ -67,7 +67,7 @@ segment_cells(struct buf *b, const struct report_segment *s)
 	report_fmt_sum(REPORT_F_MCAP, &s->fig[REPORT_F_MCAP], s->count, v,
 		       sizeof v);
 	cell(b, v);
-	report_fmt_money(s->fig[REPORT_F_MCAP].median, v, sizeof v);
+	report_fmt_fig(REPORT_F_MCAP, s->fig[REPORT_F_MCAP].median, v, sizeof v);
 	cell(b, v);
 	report_fmt_sum(REPORT_F_TVL, &s->fig[REPORT_F_TVL], s->count, v,
 		       sizeof v);

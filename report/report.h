@@ -290,11 +290,8 @@ void report_esc_xml(struct buf *b, const char *s);
  * references. */
 void report_esc_md(struct buf *b, const char *s);
 
-/* "$1.23B", "$950K", "$12"; NaN gives "". */
-void report_fmt_money(double v, char *out, size_t len);
-/* "12.3K", "950"; NaN gives "". */
-void report_fmt_count(double v, char *out, size_t len);
-/* A figure f as report_fmt_money or report_fmt_count fits it. */
+/* A figure f as util/fmt.h's fmt_money ("$1.23B", "$512.30") or
+ * fmt_count ("12.3K") prints it; NaN gives "". */
 void report_fmt_fig(int fig, double v, char *out, size_t len);
 /* A segment's total: "$1.23B", or "$1.23B (3 of 5)" when some members
  * lack the figure; "" when none has it. */

@@ -131,7 +131,7 @@ report_findings(const struct report *r, char ***out)
 			int m = fd->top_median_mcap;
 			const struct report_sum *ms =
 				&r->categories[m].fig[REPORT_F_MCAP];
-			report_fmt_money(ms->median, v, sizeof v);
+			report_fmt_fig(REPORT_F_MCAP, ms->median, v, sizeof v);
 			buf_printf(&b, "Highest median market cap: %s, %s "
 				   "across %zu projects with a market cap.",
 				   cat_name(r, m), v, ms->known);
