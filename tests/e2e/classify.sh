@@ -227,7 +227,7 @@ assert_status 0
 try aimap classify --save --format json "$FIX/inputs.json"
 assert_status 0
 assert_err_contains "AKASH is in the catalog already (akash): not saved"
-assert_err_contains "saved 4 project(s) as unreviewed: gpuhive, zkinfer, project, tradebot"
+assert_err_contains "saved 4 project(s) as unreviewed: gpuhive, zkinfer, proj-de2cd7, tradebot"
 try aimap show gpuhive
 assert_status 0
 assert_out_contains "[unreviewed: labels predicted by the classifier]"
