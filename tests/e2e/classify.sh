@@ -204,23 +204,47 @@ try aimap classify --save "$T/badutf8.json"
 assert_status 65
 assert_err_contains "nothing saved"
 unchanged "a --save of invalid UTF-8"
-# Every write step failing in turn: either the save went through whole,
-# or nothing of it is left.
+# Every write step failing in turn: the save lands whole or not at all.
+# "Whole" is what the same save leaves without a fault, on a copy.
+# The dump with times (seconds since 1970 in this century) as "T": the
+# reference save ran at another second.
+db_dump_untimed() {
+	python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+t = lambda v: "T" if isinstance(v, int) and 946684800 <= v < 4102444800 else v
+for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name"):
+    for row in db.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2'):
+        print(name, repr(tuple(map(t, row))))
+PY
+}
+db_copy() { python3 -c 'import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); d = sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' "$1" "$2"; }
+db_copy "$AIMAP_DB" "$T/before.db"
+db_copy "$AIMAP_DB" "$T/after.db"
+AIMAP_DB=$T/after.db "$AIMAP_BIN" classify --save "$FIX/inputs.json" >/dev/null 2>&1
+after=$(db_dump_untimed "$T/after.db")
+assert_true "the save without a fault changes the database" test "$after" != "$(db_dump_untimed "$T/before.db")"
+whole=1 failed=0 passed=0 silent=0
 for n in $(seq 1 40); do
-	E2E_NAME="--save with write $n failing"
+	rm -f "$AIMAP_DB" "$AIMAP_DB-wal" "$AIMAP_DB-shm"
+	db_copy "$T/before.db" "$AIMAP_DB"
 	AIMAP_FAULT=sql:$n "$AIMAP_BIN" classify --save "$FIX/inputs.json" \
 		>"$OUT" 2>"$ERR"
 	STATUS=$?
 	if [ "$STATUS" -ne 0 ]; then
-		unchanged "--save with write $n failing"
+		failed=$((failed + 1))
+		[ "$(db_dump "$AIMAP_DB")" = "$before" ] || { whole=0; echo "write $n failing: exit $STATUS, database changed" >&2; }
+		grep -q "nothing saved\|aimap: " "$ERR" || silent=1
 	else
-		_ok
-		db_restore_needed=1
+		passed=1
+		[ "$(db_dump_untimed "$AIMAP_DB")" = "$after" ] || { whole=0; echo "write $n failing: exit 0, database not the whole save" >&2; }
 		break
 	fi
 done
-assert_true "some fault is late enough to let the save through" \
-	test "${db_restore_needed:-0}" = 1
+assert_true "a faulted --save leaves all of the save or none of it (writes 1..$n failing in turn)" test "$whole" = 1
+assert_true "the faults fail some saves ($failed)" test "$failed" -gt 0
+assert_true "a failed save says why" test "$silent" = 0
+assert_true "some fault is late enough to let the save through" test "$passed" = 1
 # Start again from the fixture for the checks that follow.
 try aimap init --force
 assert_status 0
