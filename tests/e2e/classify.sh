@@ -275,6 +275,57 @@ try aimap classify --save "$T/twins.json"
 assert_status 0
 assert_err_contains "Foo Bar is in the catalog already (foo-bar): not saved"
 assert_err_contains "saved 0 project(s)"
+# A second identical run skips everything and succeeds, also when two
+# entries share a name (they were saved as dup and dup-2).
+printf '[{"name": "Dup", "description": "Rents GPUs."}, {"name": "Dup", "description": "Stores files."}]' >"$T/dup.json"
+try aimap classify --save "$T/dup.json"
+assert_status 0
+assert_err_contains "saved 2 project(s) as unreviewed: dup, dup-2"
+before=$(db_dump "$AIMAP_DB")
+try aimap classify --save "$T/dup.json"
+assert_status 0
+assert_err_contains "saved 0 project(s) as unreviewed (all are in the catalog already)"
+unchanged "a second identical --save"
+# An input id is kept (checked by the catalog's id rule); an entry whose
+# id or name is a catalog project is not saved again.
+cat >"$T/ids.json" <<'EOF'
+[{"id": "savedx", "name": "Saved X", "description": "Rents GPUs."},
+ {"id": "akash", "name": "Akash Again", "description": "Leases compute."},
+ {"name": "gpuhive", "description": "Rents GPUs too."}]
+EOF
+try aimap classify --save "$T/ids.json"
+assert_status 0
+assert_err_contains "saved 1 project(s) as unreviewed: savedx (the others"
+assert_err_contains "Akash Again is in the catalog already (akash): not saved"
+assert_err_contains "gpuhive is in the catalog already (gpuhive): not saved"
+try aimap show savedx --format json
+assert_status 0
+assert_out_contains '"name":	"Saved X"'
+before=$(db_dump "$AIMAP_DB")
+printf '[{"id": "Bad_Id", "name": "Bad Id", "description": "Rents GPUs."}]' >"$T/badid.json"
+try aimap classify --save "$T/badid.json"
+assert_status 65
+assert_err_contains "entry 0 (id \"Bad_Id\"): field \"id\": must be a lowercase slug"
+assert_err_contains "nothing saved"
+printf '[{"id": "twice", "name": "One", "description": "Rents GPUs."}, {"id": "twice", "name": "Two", "description": "Stores files."}]' >"$T/twice.json"
+try aimap classify --save "$T/twice.json"
+assert_status 65
+assert_err_contains "entry 1 (id \"twice\"): field \"id\": duplicate of entry 0"
+unchanged "an id the catalog refuses, or one given twice"
+# Names without Latin letters: the token's slug, else a short hash that
+# stays the same from run to run; never "project", and the output says.
+printf '[{"name": "深度求索", "description": "大模型推理服务", "token": "DSK"}, {"name": "智谱清言", "description": "大模型训练平台"}]' >"$T/zh.json"
+try aimap classify --save "$T/zh.json"
+assert_status 0
+assert_err_contains "深度求索 saved as dsk (from its token"
+assert_err_contains "智谱清言 saved as proj-"
+assert_true "no id is a bare 'project'" sh -c "! grep -Eq '(: |, )project(-[0-9]+)?(,|$| )' '$ERR'"
+zh_id=$(sed -n 's/.*智谱清言 saved as \(proj-[0-9a-f]\{6\}\) .*/\1/p' "$ERR")
+try aimap show "$zh_id"
+assert_status 0
+try aimap classify --save "$T/zh.json"
+assert_status 0
+assert_err_contains "智谱清言 is in the catalog already ($zh_id): not saved"
 # Unreviewed projects are not training data: the model stays as it was.
 try aimap classify "$T/one.json"
 assert_err_empty
@@ -289,6 +340,45 @@ assert_status 0
 try aimap classify "$T/one.json"
 assert_status 0
 assert_err_contains "trained the classifier on 71 reviewed project(s) (the catalog has changed since)"
+
+# ---- a read-only database: classify works, its model kept in memory -------
+# The catalog changes, so classify must retrain; the file is read-only to
+# the user who runs it (root is not held back by a mode: it runs as
+# nobody then), so the model cannot be stored.
+as_reader() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+mkdir "$T/ro"
+db_copy "$AIMAP_DB" "$T/ro/ro.db"
+sed 's/newstore/rostore/; s/NewStore/RoStore/' "$T/new.json" >"$T/ro.json"
+AIMAP_DB=$T/ro/ro.db "$AIMAP_BIN" import "$T/ro.json" >/dev/null 2>&1
+chmod 0444 "$T/ro/ro.db"
+chmod 0777 "$T/ro"
+chmod o+x "$T"
+ro_before=$(db_dump "$T/ro/ro.db")
+E2E_NAME="classify on a read-only database"
+AIMAP_DB=$T/ro/ro.db as_reader "$AIMAP_BIN" classify --format csv \
+	"$FIX/inputs.json" >"$OUT" 2>"$ERR"
+STATUS=$?
+assert_status 0
+assert_out_lines 6
+assert_err_contains "trained the classifier on 72 reviewed project(s)"
+assert_true "no word about storing the model" sh -c "! grep -q 'cannot store' '$ERR'"
+assert_true "a read-only database is left as it was" \
+	test "$ro_before" = "$(db_dump "$T/ro/ro.db")"
+E2E_NAME="classify --save on a read-only database"
+printf '[{"name": "Fresh One", "description": "Rents GPUs."}]' >"$T/fresh.json"
+AIMAP_DB=$T/ro/ro.db as_reader "$AIMAP_BIN" classify --save \
+	"$T/fresh.json" >"$OUT" 2>"$ERR"
+STATUS=$?
+assert_true "--save on a read-only database fails, saying nothing was saved" \
+	sh -c "[ $STATUS -ne 0 ] && grep -q 'nothing saved' '$ERR'"
+assert_true "and leaves it as it was" \
+	test "$ro_before" = "$(db_dump "$T/ro/ro.db")"
 
 # ---- train ------------------------------------------------------------------
 try aimap train
