@@ -439,3 +439,58 @@ clf_prediction_json(const struct cat_taxonomy *t, const char *name,
 	return o;
 }
 
+
+/* ---- scores as text ------------------------------------------------------ */
+
+/* The four digits of k (0 .. 9999) at out. */
+static void
+four_digits(unsigned k, char *out)
+{
+	out[0] = (char)('0' + k / 1000);
+	out[1] = (char)('0' + k / 100 % 10);
+	out[2] = (char)('0' + k / 10 % 10);
+	out[3] = (char)('0' + k % 10);
+}
+
+size_t
+clf_score_4f(double x, char *out)
+{
+	double y = x * 1e4, fl = floor(y);
+	unsigned k;
+
+	/* y is within 1e-12 of x * 10^4, so unless its fraction is near a
+	 * half the rounding is the exact value's, as printf's is; near a
+	 * half (x = 1/32, say) printf decides. */
+	if (!(x >= 0 && x <= 1) || fabs(y - fl - 0.5) < 1e-6)
+		return (size_t)snprintf(out, 16, "%.4f", x);
+	k = (unsigned)fl + (y - fl > 0.5);
+	out[0] = (char)('0' + k / 10000);
+	out[1] = '.';
+	four_digits(k % 10000, out + 2);
+	out[6] = '\0';
+	return 6;
+}
+
+size_t
+clf_score_short(double x, char *out)
+{
+	double r = round(x * 1e4);
+	size_t n;
+
+	if (!(r >= 0 && r <= 1e4))
+		return (size_t)snprintf(out, 16, "%.15g", r / 1e4);
+	/* r / 1e4 is the double nearest k / 10^4, off by less than a part
+	 * in 10^16: %.15g prints k / 10^4 exactly. */
+	if (r == 0 || r == 1e4) {
+		out[0] = r == 0 ? '0' : '1';
+		out[1] = '\0';
+		return 1;
+	}
+	out[0] = '0';
+	out[1] = '.';
+	four_digits((unsigned)r, out + 2);
+	for (n = 6; out[n - 1] == '0'; n--)
+		;
+	out[n] = '\0';
+	return n;
+}

@@ -356,6 +356,59 @@ test_row_sums(void)
 	free(hits);
 }
 
+/* The score formatters write what printf writes: every score at four
+ * decimals and its neighbours a few ulps away, the exact ties printf
+ * breaks to even (m / 32), and a million random probabilities. */
+static void
+test_score_text(void)
+{
+	char a[32], b[32];
+	int f4 = 1, shortf = 1, ties = 1;
+	uint64_t seed = 7;
+
+	for (int k = 0; k <= 10000; k++) {
+		double x = k / 1e4;
+		for (int u = -3; u <= 3; u++) {
+			double y = x;
+			for (int s = 0; s < (u < 0 ? -u : u); s++)
+				y = nextafter(y, u < 0 ? -1.0 : 2.0);
+			if (y < 0 || y > 1)
+				continue;
+			clf_score_4f(y, a);
+			snprintf(b, sizeof b, "%.4f", y);
+			f4 &= strcmp(a, b) == 0;
+			clf_score_short(y, a);
+			double r = round(y * 1e4) / 1e4;
+			if (r == (double)(long long)r)
+				snprintf(b, sizeof b, "%lld", (long long)r);
+			else
+				snprintf(b, sizeof b, "%.15g", r);
+			shortf &= strcmp(a, b) == 0;
+		}
+	}
+	for (int m = 1; m < 32; m += 2) {
+		clf_score_4f(m / 32.0, a);
+		snprintf(b, sizeof b, "%.4f", m / 32.0);
+		ties &= strcmp(a, b) == 0;
+	}
+	for (int i = 0; i < 1000000; i++) {
+		double y = (double)(clf_rand(&seed) >> 11) / 9007199254740992.0;
+		clf_score_4f(y, a);
+		snprintf(b, sizeof b, "%.4f", y);
+		f4 &= strcmp(a, b) == 0;
+		clf_score_short(y, a);
+		double r = round(y * 1e4) / 1e4;
+		if (r == (double)(long long)r)
+			snprintf(b, sizeof b, "%lld", (long long)r);
+		else
+			snprintf(b, sizeof b, "%.15g", r);
+		shortf &= strcmp(a, b) == 0;
+	}
+	T_CHECK(f4, "clf_score_4f writes what %%.4f writes");
+	T_CHECK(ties, "and breaks exact ties as printf does");
+	T_CHECK(shortf, "clf_score_short writes what the CSV's numbers were");
+}
+
 /* Decisions: the first of equal categories wins, alternatives in order,
  * and the stage set is never empty. */
 static void
@@ -1021,6 +1074,7 @@ main(void)
 	T_RUN(test_token_bytes);
 	T_RUN(test_lookup_table);
 	T_RUN(test_row_sums);
+	T_RUN(test_score_text);
 	T_RUN(test_decide);
 	T_RUN(test_folds);
 	c = open_catalog("catalog", "data");
