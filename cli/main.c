@@ -135,8 +135,11 @@ find_datadir(void)
 	for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
 		snprintf(cand, sizeof cand, "%s/%s/taxonomy.json", exe, rel[i]);
 		if (stat(cand, &st) == 0) {
+			char *dir;
 			cand[strlen(cand) - strlen("/taxonomy.json")] = '\0';
-			return xstrdup(cand);
+			/* "/usr/share/aimap", not "/usr/bin/../share/aimap". */
+			dir = realpath(cand, NULL);
+			return dir ? dir : xstrdup(cand);
 		}
 	}
 	return NULL;

@@ -125,8 +125,8 @@ cli_term_width(void)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	cols = getenv("COLUMNS");
-	if (cols && atoi(cols) > 0)
-		return atoi(cols);
+	if (cols && cli_parse_count(cols) > 0 && cli_parse_count(cols) < 10000)
+		return (int)cli_parse_count(cols);
 	return 80;
 }
 

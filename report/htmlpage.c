@@ -307,7 +307,7 @@ movers(struct buf *b, const struct report *r)
 		 "latest fetches.</p>\n");
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
 		const struct report_movers *mv = &r->movers[f];
-		buf_printf(b, "<h3>%s</h3>\n", report_fig_labels[f]);
+		buf_printf(b, "<h3>%s</h3>\n", cat_metric_labels[report_fig_metric[f]]);
 		if (!mv->compared) {
 			buf_puts(b, "<p>Not fetched twice yet.</p>\n");
 			continue;

@@ -114,7 +114,7 @@ movers(struct buf *b, const struct report *r)
 		 "fetches.\n\n");
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
 		const struct report_movers *mv = &r->movers[f];
-		buf_printf(b, "### %s\n\n", report_fig_labels[f]);
+		buf_printf(b, "### %s\n\n", cat_metric_labels[report_fig_metric[f]]);
 		if (!mv->compared) {
 			buf_puts(b, "Not fetched twice yet.\n\n");
 			continue;

@@ -49,8 +49,9 @@ enum report_fig {
 extern const int report_fig_metric[REPORT_F_COUNT];
 /* "market_cap", "tvl", "stars" (also the --size-by names). */
 extern const char *const report_fig_ids[REPORT_F_COUNT];
-/* "Market cap", "TVL", "GitHub stars". */
-extern const char *const report_fig_labels[REPORT_F_COUNT];
+/* The figures inside a sentence: "market cap", "TVL", "GitHub stars".
+ * Headings and tables use cat_metric_labels[report_fig_metric[f]]. */
+extern const char *const report_fig_words[REPORT_F_COUNT];
 
 /* ---- figures -------------------------------------------------------- */
 

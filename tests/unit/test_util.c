@@ -304,7 +304,7 @@ static void
 test_strmap(void)
 {
 	struct strmap m;
-	char keys[2000][8];
+	char keys[2000][16];
 	int bad = 0;
 
 	strmap_init(&m, 0);
@@ -372,6 +372,9 @@ test_outfile(void)
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
+			/* A test run in the background inherits ignored
+			 * signals, which outfile leaves ignored (nohup). */
+			signal(sigs[i], SIG_DFL);
 			if (outfile_open(&o, path, err, sizeof err))
 				_exit(3);
 			fputs("partial", o.f);
