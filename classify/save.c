@@ -19,6 +19,7 @@
 #include "util/utf8.h"
 
 #define ID_ROOM 64      /* the catalog's longest id */
+#define MAX_PROBLEMS 20 /* entries reported, as the catalog does */
 
 /* s with ASCII letters lowered into out (room for len + 1). */
 static void
@@ -222,19 +223,20 @@ clf_save_items(struct cat *c, struct clf_model *m, int learner,
 			const struct clf_saved *first = strmap_get(&batch,
 								   v[i].id);
 			if (first || strmap_get(&taken, v[i].id)) {
-				/* A catalog id makes the item curated (see
-				 * clf_items_match), so this is the caller's
-				 * slip, refused all the same. */
+				/* Given twice in this input. (A catalog id
+				 * makes the item curated, see clf_items_match:
+				 * a caller that did not match is refused.) */
+				if (nprob++ >= MAX_PROBLEMS)
+					continue;
 				char *safe = utf8_sanitize(v[i].id, 1);
 				buf_printf(&probs, "%s: entry %zu (id \"%s\"): "
 					   "field \"id\": ", file, i, safe);
+				free(safe);
 				if (first)
 					buf_printf(&probs, "duplicate of entry "
 						   "%zu\n", (size_t)(first - out));
 				else
 					buf_puts(&probs, "a catalog project's\n");
-				free(safe);
-				nprob++;
 				continue;
 			}
 			snprintf(out[i].id, sizeof out[i].id, "%s", v[i].id);
@@ -253,8 +255,8 @@ clf_save_items(struct cat *c, struct clf_model *m, int learner,
 		rc = cat_parse_entries(t, e, file, &pv, &npv, msg, CAT_ERRLEN);
 		cJSON_Delete(e);
 		if (rc || npv != 1) {
-			renumber(&probs, msg, file, i);
-			nprob++;
+			if (nprob++ < MAX_PROBLEMS)
+				renumber(&probs, msg, file, i);
 			cat_projects_free(pv, npv);
 			rc = 0;
 			continue;
@@ -274,6 +276,9 @@ clf_save_items(struct cat *c, struct clf_model *m, int learner,
 		nkeep++;
 	}
 	if (nprob) {
+		if (nprob > MAX_PROBLEMS)
+			buf_printf(&probs, "%s: %zu more entries with problems "
+				   "not shown\n", file, nprob - MAX_PROBLEMS);
 		if (probs.len && probs.data[probs.len - 1] == '\n')
 			probs.data[--probs.len] = '\0';
 		snprintf(err, errlen, "%s", probs.data);
