@@ -4,7 +4,8 @@
  * Adding an API is one new file, src_NAME.c, defining a struct fetch_src
  * (where to call it, how to sign a call, its lane's limits, the kinds of
  * request it makes, how an answer is read and how its values are stored),
- * a line in run.c's table and a name in fetch.h's enum fetch_source. The
+ * a line in run.c's table, and its name in fetch.h's enum fetch_source
+ * and fetch_source_names (parse.c). The
  * run does the rest: planning (projects naming the same key share a job;
  * batched kinds share a call), conditional requests, retries and pacing
  * (http.c), writing each project's results in one transaction, and the
