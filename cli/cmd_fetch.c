@@ -255,11 +255,14 @@ parse_pace(const char *list, struct fetch_opts *o)
 	return rc;
 }
 
-/* A failure's reason without its request: "not attempted: ...". */
+/* A failure's reason without its request when its source was given up:
+ * "not attempted: ..." or "given up after N attempts: ...". */
 static const char *
 not_attempted(const struct fetch_failure *f)
 {
-	return strstr(f->reason, ": not attempted: ");
+	const char *p = strstr(f->reason, ": not attempted: ");
+
+	return p ? p : strstr(f->reason, ": given up after ");
 }
 
 static int
@@ -313,8 +316,8 @@ print_summary(const struct fetch_opts *o, const struct fetch_report *r)
 		for (size_t i = 0; i < r->nfail; i++) {
 			const struct fetch_failure *f = &r->fail[i];
 			size_t same = 0;
-			/* Projects not attempted for one reason (a source
-			 * given up) are one line, unless --verbose. */
+			/* Projects left for one reason (their source given
+			 * up) are one line, unless --verbose. */
 			if (!o->verbose && is_not_attempted(f)) {
 				int first = 1;
 				for (size_t k = 0; k < r->nfail; k++)

@@ -304,12 +304,19 @@ drain_dead(struct fetch_http *h, struct lane *l)
 {
 	char why[sizeof ((struct fetch_request *)0)->error];
 
-	snprintf(why, sizeof why, "not attempted: %s", l->dead);
 	while (l->head) {
 		struct fetch_request *r = l->head;
 		l->head = r->next;
 		if (!l->head)
 			l->tail = NULL;
+		/* One waiting for its retry was attempted: say how often. */
+		if (r->attempts > 0)
+			snprintf(why, sizeof why, "given up after %d "
+				 "attempt%s: %s", r->attempts,
+				 r->attempts == 1 ? "" : "s", l->dead);
+		else
+			snprintf(why, sizeof why, "not attempted: %s",
+				 l->dead);
 		fail(h, r, why);
 	}
 }
