@@ -15,7 +15,9 @@
  * - The taxonomy returned by cat_taxonomy() is borrowed: it lives as long as
  *   the struct cat.
  * - AIMAP_FAULT=sql:N makes the Nth write step fail (tests prove atomicity
- *   with it). */
+ *   with it).
+ * - The functions that take or give cJSON trees are in catalog/catjson.h,
+ *   so that this header does not bring cJSON to every module. */
 #ifndef AIMAP_CATALOG_H
 #define AIMAP_CATALOG_H
 
