@@ -179,20 +179,32 @@ struct probe {
 
 /* Reads the header fields and the table count of the open db into *p;
  * layers counts the taxonomy's layers when the table exists. 0, or -1
- * (see cati_fail). */
+ * (see cati_fail; the connection is then to be closed). */
 static int
 probe(struct cat *c, struct probe *p)
 {
+	int own = !c->in_tx, rc = 0;
+
 	memset(p, 0, sizeof *p);
+	/* One read transaction: read apart, the header and the tables
+	 * could come from both sides of another process's creation. */
+	if (own && cati_exec(c, "BEGIN") < 0)
+		return -1;
 	if (cati_pragma_int(c, "PRAGMA user_version", &p->version) ||
 	    cati_pragma_int(c, "PRAGMA application_id", &p->appid) ||
 	    cati_pragma_int(c, "SELECT count(*) FROM sqlite_schema",
 			    &p->tables))
-		return -1;
-	if (p->appid == APPLICATION_ID && p->version > 0 && p->tables > 0 &&
+		rc = -1;
+	if (rc == 0 && p->appid == APPLICATION_ID && p->version > 0 &&
+	    p->tables > 0 &&
 	    cati_pragma_int(c, "SELECT count(*) FROM layers", &p->layers))
-		return -1;
-	return 0;
+		rc = -1;
+	/* After a failure the transaction stays open so that the caller
+	 * can read SQLite's error; the caller then closes the connection,
+	 * which ends it. */
+	if (own && rc == 0)
+		cati_exec(c, "COMMIT");
+	return rc;
 }
 
 /* 0 when p is an aimap database this aimap can use, or one it may make
@@ -448,6 +460,33 @@ open_immutable(struct cat *c)
 	return rc;
 }
 
+/* Switches c to WAL unless it is there already. The switch needs a lock
+ * that SQLite does not wait for (while another process creates the
+ * database, say): it is tried again for up to the busy timeout. 0, or -1
+ * (see cati_fail). */
+static int
+set_wal(struct cat *c)
+{
+	sqlite3_stmt *st = cati_prep(c, "PRAGMA journal_mode");
+	int wal = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		wal = m && strcmp(m, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	if (wal)
+		return 0;
+	for (int waited = 0;; waited += 10) {
+		if (cati_exec(c, "PRAGMA journal_mode = WAL") == 0)
+			return 0;
+		if (sqlite3_errcode(c->db) != SQLITE_BUSY ||
+		    waited >= BUSY_TIMEOUT_MS)
+			return -1;
+		sqlite3_sleep(10);
+	}
+}
+
 /* The database, read-only, when it cannot be written but holds a current
  * catalog: reading commands work, writing ones say why they cannot. */
 static int
@@ -555,7 +594,7 @@ cat_open(const char *path, const char *datadir, struct cat **out,
 	/* WAL lets the dashboard read while a fetch writes; NORMAL sync is
 	 * safe with WAL (a crash loses at most the last commits, never
 	 * consistency). */
-	if (rc == 0 && (cati_exec(c, "PRAGMA journal_mode = WAL") < 0 ||
+	if (rc == 0 && (set_wal(c) < 0 ||
 			cati_exec(c, "PRAGMA synchronous = NORMAL") < 0))
 		rc = sqlite3_errcode(c->db);
 	if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN ||
