@@ -432,6 +432,54 @@ model_doc_draw(const struct model_pen *p, const struct model_doc *d,
 	}
 }
 
+/* ---- document views --------------------------------------------------- */
+
+unsigned
+model_doc_move(const struct model_doc *d, size_t *top, int action, int arg,
+	       int h)
+{
+	size_t max = d->n > (size_t)h ? d->n - (size_t)h : 0, before = *top;
+	long delta;
+
+	switch (action) {
+	case MODEL_ACT_MOVE: delta = arg; break;
+	case MODEL_ACT_PAGE: delta = (long)arg * h; break;
+	case MODEL_ACT_HOME: delta = -(long)1e9; break;
+	case MODEL_ACT_END: delta = (long)1e9; break;
+	default: return 0;
+	}
+	if (delta < 0 && (size_t)-delta > *top)
+		*top = 0;
+	else if (delta > 0 && *top + (size_t)delta > max)
+		*top = max;
+	else
+		*top = (size_t)((long)*top + delta);
+	return before != *top ? MODEL_REDRAW : 0;
+}
+
+void
+model_doc_show(const struct model_pen *p, const struct model_doc *d,
+	       size_t *top, int h)
+{
+	size_t max = d->n > (size_t)h ? d->n - (size_t)h : 0;
+
+	if (*top > max)
+		*top = max;
+	model_doc_draw(p, d, *top, 1, h);
+}
+
+void
+model_doc_lines(char *out, size_t len, const struct model_doc *d,
+		size_t top, int h)
+{
+	size_t last = top + (size_t)h;
+
+	if (h <= 0 || d->n <= (size_t)h)
+		return;
+	snprintf(out, len, "lines %zu-%zu of %zu", top + 1,
+		 last < d->n ? last : d->n, d->n);
+}
+
 /* ---- figures ---------------------------------------------------------- */
 
 void

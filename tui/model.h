@@ -195,6 +195,9 @@ unsigned model_set_search(struct model *m, const char *text);
 /* Sort by an enum cat_sort key. */
 unsigned model_sort_set(struct model *m, int key, int desc);
 unsigned model_view_set(struct model *m, int view);
+/* The view a name stands for ("projects", "map", "stats": the views Tab
+ * visits), or -1. */
+int model_view_by_name(const char *name);
 /* Moves the Projects selection by delta rows (clamped). */
 unsigned model_select_move(struct model *m, long delta);
 /* A message on the status line until the next key (error: in the error

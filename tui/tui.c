@@ -50,18 +50,7 @@ restore(void)
 int
 tui_view_index(const char *name)
 {
-	static const struct {
-		const char *name;
-		int view;
-	} views[] = {
-		{"projects", MODEL_VIEW_PROJECTS}, {"map", MODEL_VIEW_MAP},
-		{"stats", MODEL_VIEW_STATS},
-	};
-
-	for (size_t i = 0; i < sizeof views / sizeof *views; i++)
-		if (strcmp(name, views[i].name) == 0)
-			return views[i].view;
-	return -1;
+	return model_view_by_name(name);
 }
 
 void
