@@ -1,10 +1,13 @@
 # aimap: one non-recursive Makefile.
 #
-#   make            build build/aimap and the unit-test binaries
-#   make test       run the whole suite (unit, end-to-end, golden)
+#   make            build build/aimap and the unit-test binaries (never
+#                   installs anything: it names the packages missing)
+#   make run        install what building and running need, build, create
+#                   the default database if absent, open the dashboard
+#   make test       the same packages plus the tests' own, then the suite
 #   make test SAN=1 the same suite against an ASan+UBSan build (build/san)
-#   make run        build, create the default database if absent, open it
-#   make deps       install the Debian packages the build and tests need
+#   make deps       the build packages; deps-test adds the tests', deps-dev
+#                   what CI adds (fuzzing, valgrind, benchmarks)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      run the benchmarks under bench/ (not a test)
 #
@@ -25,19 +28,18 @@ SANFLAGS :=
 endif
 
 PKGS := sqlite3 libcurl libcjson ncursesw
-# libcurl is not linked: fetch/http.c loads it when a fetch starts (see
-# there), so that other commands do not pay for its 30 libraries.
-LINK_PKGS := $(filter-out libcurl,$(PKGS))
-# Evaluated once, and only when the packages are there, so that `make deps`
-# itself works on a machine without them.
+# Read once when make reads this file. `make run` and `make test` install
+# the packages first and then build in a second make, which reads them
+# afresh: on a new machine pkg-config and the -dev packages are not there
+# when the first make starts.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 	-Wno-missing-field-initializers -pthread -I. $(PKG_CFLAGS) $(SANFLAGS) \
 	-DAIMAP_VERSION='"$(VERSION)"' -MMD -MP
 override LDFLAGS += $(SANFLAGS) -pthread
-LDLIBS += $(PKG_LIBS) -ldl -lm
+LDLIBS += $(PKG_LIBS) -lm
 
 ifeq ($(V),1)
 Q :=
@@ -58,12 +60,6 @@ CLI_SRC      := $(wildcard cli/*.c)
 LIB_SRC := $(UTIL_SRC) $(CATALOG_SRC) $(CLASSIFY_SRC) $(FETCH_SRC) \
 	   $(TUI_SRC) $(REPORT_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-# The archive keeps members by file name: two sources with one name would
-# silently replace each other.
-DUP_NAMES := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)
-ifneq ($(DUP_NAMES),)
-$(error two library sources share a file name: $(DUP_NAMES))
-endif
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -75,12 +71,15 @@ UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.o)
 
 BIN := $(BUILD)/aimap
 
-.PHONY: all test test-valgrind run deps install uninstall clean bench lint check-headers
+.PHONY: all test test-valgrind run deps deps-test deps-dev pkgs-present \
+	install uninstall clean bench lint check-headers
 all: $(BIN) $(UNIT_BIN)
 
+# A thin archive names its members by path, so tui/model.c and
+# classify/model.c can both be in it.
 $(BUILD)/libaimap.a: $(LIB_OBJ)
 	@echo "  AR      $@"
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcsT $@ $^
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libaimap.a
 	@echo "  LINK    $@"
@@ -98,51 +97,71 @@ $(BUILD)/%.o: %.c
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
 
-# The packages: build (compiler, libraries), tests (tmux, python3, sqlite3
-# for the benchmark's reference runs). Installs only what is missing.
-# Build: compiler and libraries. Tests: tmux (the dashboard), python3 (the
-# HTTP fixture, CSV and HTML checks), libxml2-utils, librsvg2-bin,
-# w3c-sgml-lib, fonts-noto-cjk and chromium (the report and the map).
-# Fuzzing: clang and its runtime; memory checks: valgrind. Benchmarks:
-# sqlite3, bc.
-DEPS := gcc make pkg-config libsqlite3-dev libcurl4-openssl-dev \
-	libcjson-dev libncurses-dev tmux python3 sqlite3 ca-certificates \
-	libxml2-utils librsvg2-bin w3c-sgml-lib fonts-noto-cjk chromium \
-	clang libclang-rt-14-dev bc valgrind
-deps:
-	@missing=""; for p in $(DEPS); do \
+# The packages, in three sets, each installing only what is missing:
+# - deps: building and running (compiler, pkg-config, the four libraries);
+# - deps-test: the tests' tools: tmux (the dashboard), python3 (the HTTP
+#   fixture, CSV and HTML checks), sqlite3, libxml2-utils and w3c-sgml-lib
+#   (HTML checks), librsvg2-bin, fonts-noto-cjk and chromium (the report
+#   and the map drawn and looked at);
+# - deps-dev: what CI adds: clang and its runtime (fuzzing), valgrind, bc
+#   (benchmarks).
+DEPS_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev \
+	libcurl4-openssl-dev libcjson-dev libncurses-dev ca-certificates
+DEPS_TEST  := tmux python3 sqlite3 libxml2-utils w3c-sgml-lib \
+	librsvg2-bin fonts-noto-cjk chromium
+DEPS_DEV   := clang libclang-rt-14-dev valgrind bc
+
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	    || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "make deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  echo "make: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y --no-install-recommends $$missing; \
 	else \
-	  echo "make deps: missing packages; run:"; \
-	  echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  echo "make: missing packages; run:"; \
+	  echo "  sudo apt-get install -y --no-install-recommends$$missing"; \
+	  exit 1; \
 	fi
+endef
 
-# `make`, `make test` and `make run` first make sure the packages are there.
-# The check is cheap when nothing is missing.
-$(LIB_OBJ) $(CLI_OBJ): | deps-once
-.PHONY: deps-once
-deps-once:
-	@$(MAKE) --no-print-directory deps
+deps:
+	$(call install_missing,$(DEPS_BUILD))
+deps-test: deps
+	$(call install_missing,$(DEPS_TEST))
+deps-dev: deps-test
+	$(call install_missing,$(DEPS_DEV))
 
-test: all
+# A plain `make` installs nothing: without the libraries it stops here and
+# says how to get them, instead of failing in the linker.
+$(LIB_OBJ) $(CLI_OBJ): | pkgs-present
+pkgs-present:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  echo "make: the build needs pkg-config and the -dev packages of:" \
+	       "$(PKGS)"; \
+	  echo "  make deps (as root) installs them; make run and make test" \
+	       "install and build"; exit 1; }
+
+# run and test install first, then build in a second make that reads the
+# package flags afresh (see PKG_CFLAGS).
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@$(BIN)
+
+test: deps-test
+	@$(MAKE) --no-print-directory all
 	@AIMAP_BIN=$(abspath $(BIN)) AIMAP_UNIT_DIR=$(abspath $(BUILD)/tests) \
 	  AIMAP_SAN=$(SAN) tests/run $(T)
 
 # The same suite under valgrind's memcheck (plain build): no invalid
 # access, no uninitialised use, no leak (see tests/run).
-test-valgrind: all
+test-valgrind: deps-dev
+	@$(MAKE) --no-print-directory all
 	@AIMAP_BIN=$(abspath $(BIN)) AIMAP_UNIT_DIR=$(abspath $(BUILD)/tests) \
 	  AIMAP_VALGRIND=1 tests/run $(T)
-
-run: $(BIN)
-	@$(BIN)
 
 DATADIR := $(PREFIX)/share/aimap
 install: $(BIN)
@@ -176,20 +195,21 @@ build/fuzz/obj/%.o: %.c
 		-DAIMAP_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
 
 build/fuzz/libaimap.a: $(FUZZ_LIB_OBJ)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcsT $@ $^
 
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libaimap.a
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -ldl -lm -pthread
+		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -lm -pthread
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 .SECONDARY: $(FUZZ_LIB_OBJ)
 
 .PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_BIN)
-fuzz: $(FUZZ_BIN)
+fuzz-build: deps-dev
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+fuzz: fuzz-build
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 # Style checks that a reviewer should not have to make by eye.

@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "util/outfile.h"
+
 #include "catalog/catalog.h"
 #include "util/buf.h"
 
@@ -41,14 +43,12 @@ int cli_help(const char *cmd);
  * code after printing the reason. */
 int cli_open(struct cli *c);
 
-/* Output files are written atomically: cli_out_open gives a stream on a
- * temporary file beside path (or stdout when path is NULL or "-"), and
- * cli_out_close renames it over path once complete, or removes it when
- * failed is set or the writes failed. Both return 0 or an exit code after
- * printing the reason. */
+/* Output files (-o): util/outfile.h's rules (atomic for regular files,
+ * direct for devices, FIFOs and /dev/fd/N, stdout for NULL or "-"), with
+ * the reason printed. Both return 0 or an exit code. */
 struct cli_out {
-	FILE *f;
-	char *path, *tmp;
+	FILE *f;              /* write here */
+	struct outfile of;
 };
 int cli_out_open(struct cli_out *o, const char *path);
 int cli_out_close(struct cli_out *o, int failed);

@@ -135,8 +135,11 @@ find_datadir(void)
 	for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
 		snprintf(cand, sizeof cand, "%s/%s/taxonomy.json", exe, rel[i]);
 		if (stat(cand, &st) == 0) {
+			char *dir;
 			cand[strlen(cand) - strlen("/taxonomy.json")] = '\0';
-			return xstrdup(cand);
+			/* "/usr/share/aimap", not "/usr/bin/../share/aimap". */
+			dir = realpath(cand, NULL);
+			return dir ? dir : xstrdup(cand);
 		}
 	}
 	return NULL;
@@ -199,6 +202,13 @@ main(int argc, char **argv)
 			return cli_usage(NULL, "unknown option '%s'", a);
 		}
 	}
+	/* An empty path is a mistake (an unset variable in a script), not
+	 * a wish for the default database. */
+	if (c.db_opt && !*c.db_opt)
+		return cli_usage(NULL, "--db needs a path, not an empty one");
+	if (!c.db_opt && getenv("AIMAP_DB") && !*getenv("AIMAP_DB"))
+		return cli_usage(NULL, "AIMAP_DB is set but empty: give it a "
+				 "path or unset it");
 	if (i >= argc) {
 		/* No command: the dashboard on a terminal, else the summary. */
 		char *tui[] = {"tui", NULL}, *sub[] = {"stats", NULL};

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -124,78 +125,32 @@ cli_term_width(void)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	cols = getenv("COLUMNS");
-	if (cols && atoi(cols) > 0)
-		return atoi(cols);
+	if (cols && cli_parse_count(cols) > 0 && cli_parse_count(cols) < 10000)
+		return (int)cli_parse_count(cols);
 	return 80;
 }
 
 int
 cli_out_open(struct cli_out *o, const char *path)
 {
-	int fd;
+	char err[PATH_MAX + 256];
+	int rc = outfile_open(&o->of, path, err, sizeof err);
 
-	memset(o, 0, sizeof *o);
-	if (!path || strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return 0;
-	}
-	/* A temporary file beside the target, renamed over it once complete:
-	 * a failed export never leaves a half-written file. */
-	o->path = xstrdup(path);
-	o->tmp = xmalloc(strlen(path) + 16);
-	snprintf(o->tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(o->tmp);
-	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-		cli_err("%s: cannot create: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(o->path);
-		free(o->tmp);
-		memset(o, 0, sizeof *o);
-		return EX_CANTCREAT;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	return 0;
+	if (rc)
+		cli_err("%s", err);
+	o->f = o->of.f;
+	return rc;
 }
 
 int
 cli_out_close(struct cli_out *o, int failed)
 {
-	int rc = 0;
+	char err[PATH_MAX + 256] = "";
+	int rc = outfile_close(&o->of, failed, err, sizeof err);
 
-	if (!o->f)
-		return 0;
-	if (o->f == stdout) {
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			cli_err("write error on standard output: %s",
-				strerror(errno));
-			rc = EX_IOERR;
-		}
-		memset(o, 0, sizeof *o);
-		return failed && !rc ? EX_IOERR : rc;
-	}
-	if (failed || fflush(o->f) != 0 || ferror(o->f) ||
-	    fsync(fileno(o->f)) != 0) {
-		if (!failed)
-			cli_err("%s: write error: %s", o->path,
-				strerror(errno));
-		rc = EX_IOERR;
-	}
-	if (fclose(o->f) != 0 && !rc) {
-		cli_err("%s: write error: %s", o->path, strerror(errno));
-		rc = EX_IOERR;
-	}
-	if (!rc && rename(o->tmp, o->path) != 0) {
-		cli_err("%s: cannot write: %s", o->path, strerror(errno));
-		rc = EX_CANTCREAT;
-	}
-	if (rc)
-		unlink(o->tmp);
-	free(o->path);
-	free(o->tmp);
-	memset(o, 0, sizeof *o);
+	if (*err)
+		cli_err("%s", err);
+	o->f = NULL;
 	return rc;
 }
 

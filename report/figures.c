@@ -17,8 +17,8 @@ const char *const report_fig_ids[REPORT_F_COUNT] = {
 	"market_cap", "tvl", "stars",
 };
 
-const char *const report_fig_labels[REPORT_F_COUNT] = {
-	"Market cap", "TVL", "GitHub stars",
+const char *const report_fig_words[REPORT_F_COUNT] = {
+	"market cap", "TVL", "GitHub stars",
 };
 
 #define DAY 86400

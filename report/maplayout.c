@@ -658,10 +658,6 @@ work_free(struct work *w)
 	free(w->band_lines);
 }
 
-/* The figures as words inside a sentence. */
-static const char *const fig_words[REPORT_F_COUNT] = {
-	"market cap", "TVL", "GitHub stars",
-};
 
 static void
 texts(const struct work *w, struct report_map *m, size_t ncats,
@@ -681,7 +677,7 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 	if (w->fig >= 0)
 		buf_printf(&b, " \xC2\xB7 tiles ordered%s by %s",
 			   w->span_cap > 1 ? " and sized" : "",
-			   fig_words[w->fig]);
+			   report_fig_words[w->fig]);
 	else
 		buf_printf(&b, " \xC2\xB7 tiles in alphabetical order");
 	report_fmt_date(data_newest, date, sizeof date);
@@ -697,11 +693,11 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 		if (w->fig_max > 0 && w->span_cap == 4)
 			buf_printf(&b, " Large tile: %s at least %.0f%% of the "
 				   "largest (%s); wide tile: at least %.0f%%.",
-				   fig_words[w->fig], BIG_SHARE * 100, top,
+				   report_fig_words[w->fig], BIG_SHARE * 100, top,
 				   WIDE_SHARE * 100);
 		else if (w->fig_max > 0 && w->span_cap == 2)
 			buf_printf(&b, " Wide tile: %s at least %.0f%% of the "
-				   "largest (%s).", fig_words[w->fig],
+				   "largest (%s).", report_fig_words[w->fig],
 				   WIDE_SHARE * 100, top);
 		buf_printf(&b, " Dashed: never fetched.");
 	}

@@ -67,7 +67,7 @@ segment_cells(struct buf *b, const struct report_segment *s)
 	report_fmt_sum(REPORT_F_MCAP, &s->fig[REPORT_F_MCAP], s->count, v,
 		       sizeof v);
 	cell(b, v);
-	report_fmt_money(s->fig[REPORT_F_MCAP].median, v, sizeof v);
+	report_fmt_fig(REPORT_F_MCAP, s->fig[REPORT_F_MCAP].median, v, sizeof v);
 	cell(b, v);
 	report_fmt_sum(REPORT_F_TVL, &s->fig[REPORT_F_TVL], s->count, v,
 		       sizeof v);
@@ -114,7 +114,7 @@ movers(struct buf *b, const struct report *r)
 		 "fetches.\n\n");
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
 		const struct report_movers *mv = &r->movers[f];
-		buf_printf(b, "### %s\n\n", report_fig_labels[f]);
+		buf_printf(b, "### %s\n\n", cat_metric_labels[report_fig_metric[f]]);
 		if (!mv->compared) {
 			buf_puts(b, "Not fetched twice yet.\n\n");
 			continue;

@@ -49,8 +49,9 @@ enum report_fig {
 extern const int report_fig_metric[REPORT_F_COUNT];
 /* "market_cap", "tvl", "stars" (also the --size-by names). */
 extern const char *const report_fig_ids[REPORT_F_COUNT];
-/* "Market cap", "TVL", "GitHub stars". */
-extern const char *const report_fig_labels[REPORT_F_COUNT];
+/* The figures inside a sentence: "market cap", "TVL", "GitHub stars".
+ * Headings and tables use cat_metric_labels[report_fig_metric[f]]. */
+extern const char *const report_fig_words[REPORT_F_COUNT];
 
 /* ---- figures -------------------------------------------------------- */
 
@@ -290,11 +291,8 @@ void report_esc_xml(struct buf *b, const char *s);
  * references. */
 void report_esc_md(struct buf *b, const char *s);
 
-/* "$1.23B", "$950K", "$12"; NaN gives "". */
-void report_fmt_money(double v, char *out, size_t len);
-/* "12.3K", "950"; NaN gives "". */
-void report_fmt_count(double v, char *out, size_t len);
-/* A figure f as report_fmt_money or report_fmt_count fits it. */
+/* A figure f as util/fmt.h's fmt_money ("$1.23B", "$512.30") or
+ * fmt_count ("12.3K") prints it; NaN gives "". */
 void report_fmt_fig(int fig, double v, char *out, size_t len);
 /* A segment's total: "$1.23B", or "$1.23B (3 of 5)" when some members
  * lack the figure; "" when none has it. */

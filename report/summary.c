@@ -74,7 +74,7 @@ report_freshness(const struct report *r, char ***out)
 		add(&l, &b);
 	}
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
-		fresh_line(&b, report_fig_labels[f], &r->fresh[f], r->n,
+		fresh_line(&b, cat_metric_labels[report_fig_metric[f]], &r->fresh[f], r->n,
 			   r->now);
 		add(&l, &b);
 	}
@@ -121,8 +121,7 @@ report_findings(const struct report *r, char ***out)
 		buf_printf(&b, "%s %s: %s, %s (%.1f%% of the known total; %zu "
 			   "of its %zu projects have the figure).",
 			   f == REPORT_F_STARS ? "Most" : "Largest",
-			   f == REPORT_F_STARS ? "GitHub stars"
-			   : f == REPORT_F_MCAP ? "market cap" : "TVL",
+			   report_fig_words[f],
 			   cat_name(r, c), v,
 			   s->total / r->all.fig[f].total * 100, s->known,
 			   r->categories[c].count);
@@ -131,7 +130,7 @@ report_findings(const struct report *r, char ***out)
 			int m = fd->top_median_mcap;
 			const struct report_sum *ms =
 				&r->categories[m].fig[REPORT_F_MCAP];
-			report_fmt_money(ms->median, v, sizeof v);
+			report_fmt_fig(REPORT_F_MCAP, ms->median, v, sizeof v);
 			buf_printf(&b, "Highest median market cap: %s, %s "
 				   "across %zu projects with a market cap.",
 				   cat_name(r, m), v, ms->known);
@@ -148,8 +147,7 @@ report_findings(const struct report *r, char ***out)
 				continue;
 			report_fmt_fig(f, x, v, sizeof v);
 			buf_printf(&b, ", %s %s",
-				   f == REPORT_F_MCAP ? "market cap"
-				   : f == REPORT_F_TVL ? "TVL" : "GitHub stars",
+				   report_fig_words[f],
 				   v);
 			break;
 		}

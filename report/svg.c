@@ -89,7 +89,7 @@ tile(struct buf *b, const struct report_map *m, const struct report_tile *t,
 			report_fmt_fig(f, t->p->metric[report_fig_metric[f]],
 				       fig, sizeof fig);
 			buf_printf(b, " \xE2\x80\x94 %s: %s",
-				   report_fig_labels[f],
+				   cat_metric_labels[report_fig_metric[f]],
 				   *fig ? fig : "never fetched");
 		}
 		buf_puts(b, "</title>\n");

@@ -223,44 +223,26 @@ report_text_fit(const char *s, double maxw, double size, int bold)
 
 /* ---- formatting ------------------------------------------------------- */
 
-void
-report_fmt_money(double v, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "%s", "");
-	else
-		fmt_scaled(v, "$", out, len);
-}
-
-void
-report_fmt_count(double v, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "%s", "");
-	else
-		fmt_scaled(v, "", out, len);
-}
-
+/* The figures are util/fmt.h's; a report only decides that a missing one
+ * leaves its cell empty. */
 void
 report_fmt_fig(int fig, double v, char *out, size_t len)
 {
-	if (fig == REPORT_F_STARS)
-		report_fmt_count(v, out, len);
+	if (isnan(v))
+		snprintf(out, len, "%s", "");
+	else if (fig == REPORT_F_STARS)
+		fmt_count(v, out, len);
 	else
-		report_fmt_money(v, out, len);
+		fmt_money(v, out, len);
 }
 
 void
 report_fmt_date(int64_t t, char *out, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || !gmtime_r(&tt, &tm)) {
+	if (t <= 0)
 		snprintf(out, len, "%s", "");
-		return;
-	}
-	strftime(out, len, "%Y-%m-%d", &tm);
+	else
+		fmt_date(t, out, len);
 }
 
 /* ---- output ----------------------------------------------------------- */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 void
 buf_init(struct buf *b, size_t limit)
 {
@@ -33,7 +35,6 @@ static int
 grow(struct buf *b, size_t extra)
 {
 	size_t need, cap;
-	char *p;
 
 	if (extra > (size_t)-1 - b->len - 1)
 		return -1;
@@ -45,10 +46,9 @@ grow(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-	p = realloc(b->data, cap);
-	if (!p)
-		return -1;
-	b->data = p;
+	/* Out of memory ends the process, as everywhere (util/mem.h); only
+	 * the buffer's own limit is the caller's to handle. */
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 	return 0;
 }

@@ -2,8 +2,9 @@
  *
  * A buf owns its bytes. Every append keeps the contents NUL-terminated, so
  * buf.data can be used as a C string when no NUL was appended. An append that
- * would pass the buffer's limit (or fails to allocate) fails with -1 and
- * leaves the buffer as it was; the caller decides what that means.
+ * would pass the buffer's limit fails with -1 and leaves the buffer as it
+ * was; the caller decides what that means. Out of memory is not returned:
+ * it ends the process as xmalloc does (util/mem.h).
  * buf_free() releases the bytes and leaves an empty, reusable buffer. */
 #ifndef AIMAP_UTIL_BUF_H
 #define AIMAP_UTIL_BUF_H

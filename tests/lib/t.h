@@ -37,6 +37,11 @@ static const char *t_current = "";
 	T_CHECK(fabs(t_a - t_b) <= (eps), "%s == %g, expected %g", #a, \
 		t_a, t_b); } while (0)
 
+/* A property checked over many cases counts once: count the failing cases
+ * in the loop, then T_NONE(bad, "what") makes one check of them. */
+#define T_NONE(bad, what) T_CHECK((bad) == 0, "%s: %lld case(s) fail", \
+	(what), (long long)(bad))
+
 #define T_RUN(fn) do { t_current = #fn; fn(); } while (0)
 
 static inline int

@@ -456,15 +456,15 @@ test_text(void)
 	T_STR(s, "ab\xE2\x80\xA6");
 	free(s);
 
-	report_fmt_money(1234567, out, sizeof out);
+	report_fmt_fig(REPORT_F_MCAP, 1234567, out, sizeof out);
 	T_STR(out, "$1.23M");
-	report_fmt_money(999600, out, sizeof out);
+	report_fmt_fig(REPORT_F_MCAP, 999600, out, sizeof out);
 	T_STR(out, "$1.00M");
-	report_fmt_money(12, out, sizeof out);
-	T_STR(out, "$12");
-	report_fmt_money(NAN, out, sizeof out);
+	report_fmt_fig(REPORT_F_MCAP, 12, out, sizeof out);
+	T_STR(out, "$12.00");
+	report_fmt_fig(REPORT_F_MCAP, NAN, out, sizeof out);
 	T_STR(out, "");
-	report_fmt_count(45210, out, sizeof out);
+	report_fmt_fig(REPORT_F_STARS, 45210, out, sizeof out);
 	T_STR(out, "45.2K");
 	report_fmt_change(REPORT_F_MCAP, -1e8, out, sizeof out);
 	T_STR(out, "-$100M");

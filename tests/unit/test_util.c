@@ -1,12 +1,20 @@
 /* test_util.c: UTF-8 width and wrapping, CSV writing, JSON positions. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/lib/t.h"
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/fmt.h"
 #include "util/json.h"
+#include "util/mono.h"
+#include "util/outfile.h"
+#include "util/strmap.h"
 #include "util/utf8.h"
 
 static void
@@ -254,6 +262,139 @@ test_buf_limit(void)
 	buf_free(&b);
 }
 
+static void
+test_fmt_people(void)
+{
+	char b[FMT_LEN];
+	struct { double v; const char *money, *count, *pct; } c[] = {
+		{NAN, "-", "-", "-"},
+		{3.435e9, "$3.44B", "3.44B", "+3435000000%"},
+		{512.3, "$512.30", "512", "+512.3%"},
+		{999.999, "$1.00K", "1.00K", "+1000.0%"},
+		{0.04213, "$0.0421", "0", "0.0%"},
+		{0.000012345, "$0.0000123", "0", "0.0%"},
+		{0, "$0.00", "0", "0.0%"},
+		{-7.31, "-$7.31", "-7", "-7.3%"},
+		{12345, "$12.3K", "12.3K", "+12345.0%"},
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		fmt_money(c[i].v, b, sizeof b);
+		if (strcmp(b, c[i].money))
+			bad++, fprintf(stderr, "money %g: %s\n", c[i].v, b);
+		fmt_count(c[i].v, b, sizeof b);
+		if (strcmp(b, c[i].count))
+			bad++, fprintf(stderr, "count %g: %s\n", c[i].v, b);
+		if (fabs(c[i].v) < 1e5 || isnan(c[i].v)) {
+			fmt_pct(c[i].v, b, sizeof b);
+			if (strcmp(b, c[i].pct))
+				bad++, fprintf(stderr, "pct %g: %s\n",
+					       c[i].v, b);
+		}
+	}
+	T_CHECK(bad == 0, "%d figures printed wrong", bad);
+	fmt_date(1764374400, b, sizeof b);
+	T_STR(b, "2025-11-29");
+	fmt_date(0, b, sizeof b);
+	T_STR(b, "-");
+}
+
+static void
+test_strmap(void)
+{
+	struct strmap m;
+	char keys[2000][16];
+	int bad = 0;
+
+	strmap_init(&m, 0);
+	for (int i = 0; i < 2000; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", i);
+		if (strmap_put(&m, keys[i], &keys[i]) != NULL)
+			bad++;
+	}
+	for (int i = 0; i < 2000; i++)
+		if (strmap_get(&m, keys[i]) != &keys[i])
+			bad++;
+	T_CHECK(bad == 0, "%d keys lost after growing", bad);
+	T_EQ_INT(m.n, 2000);
+	T_OK(strmap_get(&m, "k2000") == NULL);
+	T_OK(strmap_getn(&m, "k12xyz", 3) == &keys[12]);
+	T_OK(strmap_put(&m, "k5", NULL) == &keys[5]);
+	T_EQ_INT(m.n, 2000);
+	strmap_free(&m);
+	T_OK(strmap_get(&m, "k1") == NULL);
+}
+
+/* Files named NAME.tmp.* left in dir. */
+static int
+count_tmp(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, name, strlen(name)) == 0 &&
+		    strstr(e->d_name, ".tmp."))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void
+test_outfile(void)
+{
+	char dir[] = "/tmp/aimap-outfile.XXXXXX", path[64], err[256];
+	struct outfile o;
+	struct stat st;
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP}, left = 0, status;
+
+	if (!mkdtemp(dir)) {
+		T_OK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/out", dir);
+
+	/* Complete: the file appears whole; failed: nothing appears. */
+	T_EQ_INT(outfile_open(&o, path, err, sizeof err), 0);
+	fputs("hello\n", o.f);
+	T_EQ_INT(outfile_close(&o, 1, err, sizeof err), 74);
+	T_OK(stat(path, &st) != 0 && count_tmp(dir, "out") == 0);
+	T_EQ_INT(outfile_open(&o, path, err, sizeof err), 0);
+	fputs("hello\n", o.f);
+	T_EQ_INT(outfile_close(&o, 0, err, sizeof err), 0);
+	T_OK(stat(path, &st) == 0 && st.st_size == 6);
+
+	/* A signal while the output is open removes the temporary file
+	 * and still ends the process by that signal. */
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			/* A test run in the background inherits ignored
+			 * signals, which outfile leaves ignored (nohup). */
+			signal(sigs[i], SIG_DFL);
+			if (outfile_open(&o, path, err, sizeof err))
+				_exit(3);
+			fputs("partial", o.f);
+			fflush(o.f);
+			raise(sigs[i]);
+			_exit(4);
+		}
+		waitpid(pid, &status, 0);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != sigs[i] ||
+		    count_tmp(dir, "out") != 0)
+			left++;
+	}
+	T_CHECK(left == 0, "%d signals left a temporary file or were lost",
+		left);
+	T_OK(stat(path, &st) == 0 && st.st_size == 6);
+	unlink(path);
+	rmdir(dir);
+	T_OK(mono_now() > 0);
+}
+
 int
 main(void)
 {
@@ -266,5 +407,8 @@ main(void)
 	T_RUN(test_json_scan);
 	T_RUN(test_fmt);
 	T_RUN(test_buf_limit);
+	T_RUN(test_fmt_people);
+	T_RUN(test_strmap);
+	T_RUN(test_outfile);
 	return t_done();
 }
