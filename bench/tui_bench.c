@@ -34,6 +34,7 @@
 
 #include "catalog/catalog.h"
 #include "tui/model.h"
+#include "util/mono.h"
 
 #define W 200
 #define H 60
@@ -41,18 +42,9 @@
 #define MAXRUNS 15
 
 static double
-clock_ms(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static double
 now_ms(void)
 {
-	return clock_ms(CLOCK_MONOTONIC);
+	return mono_now() * 1e3;
 }
 
 /* The CPU time this thread used: what a keystroke costs the dashboard,
@@ -60,7 +52,10 @@ now_ms(void)
 static double
 cpu_ms(void)
 {
-	return clock_ms(CLOCK_THREAD_CPUTIME_ID);
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 static int

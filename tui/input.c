@@ -4,16 +4,14 @@
  * not bound are typed into the input line. */
 #include "tui/model_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "util/mem.h"
+#include "util/outfile.h"
 #include "util/utf8.h"
 
 /* ---- the picker ------------------------------------------------------- */
@@ -138,14 +136,19 @@ int
 model_export(struct model *m, const char *path, char *err, size_t errlen)
 {
 	const struct cat_project **rows = NULL;
-	char *full = NULL, *tmp = NULL;
 	const char *home = getenv("HOME");
-	FILE *f = NULL;
-	int fd, rc = 0;
-	mode_t mask;
+	struct outfile o;
+	char *full;
+	int rc, failed;
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "no file name given");
+		return EX_USAGE;
+	}
+	/* Standard output is the screen the dashboard draws on. */
+	if (strcmp(path, "-") == 0) {
+		snprintf(err, errlen, "-: standard output is the dashboard's "
+			 "screen; name a file");
 		return EX_USAGE;
 	}
 	if (strncmp(path, "~/", 2) == 0 && home && *home) {
@@ -156,58 +159,22 @@ model_export(struct model *m, const char *path, char *err, size_t errlen)
 		full = xstrdup(path);
 	}
 	model_refresh(m);
-	/* A temporary file beside the target, renamed over it once
-	 * complete: a failed export never leaves half a file. */
-	tmp = xmalloc(strlen(full) + 16);
-	snprintf(tmp, strlen(full) + 16, "%s.tmp.XXXXXX", full);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create: %s", full,
-			 strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		rc = EX_CANTCREAT;
+	/* The command line's writer: a regular file is replaced whole or
+	 * not at all, keeping its mode, owner and links; a device or a
+	 * FIFO is written directly. */
+	err[0] = '\0';
+	rc = outfile_open(&o, full, err, errlen);
+	if (rc)
 		goto out;
-	}
-	if (!(f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "%s: cannot create: %s", full,
-			 strerror(errno));
-		close(fd);
-		rc = EX_CANTCREAT;
-		goto fail;
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
 	rows = xmalloc((m->nrows ? m->nrows : 1) * sizeof *rows);
 	for (size_t r = 0; r < m->nrows; r++)
 		rows[r] = &m->proj[m->rows[r]];
-	if (cat_csv_write(m->tax, rows, m->nrows, 0, 0, f) < 0 ||
-	    fflush(f) != 0 || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: write error: %s", full,
-			 strerror(errno));
-		fclose(f);
-		rc = EX_IOERR;
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "%s: write error: %s", full,
-			 strerror(errno));
-		rc = EX_IOERR;
-		goto fail;
-	}
-	if (rename(tmp, full) != 0) {
-		snprintf(err, errlen, "%s: cannot write: %s", full,
-			 strerror(errno));
-		rc = EX_CANTCREAT;
-		goto fail;
-	}
-	goto out;
-fail:
-	unlink(tmp);
+	failed = cat_csv_write(m->tax, rows, m->nrows, 0, 0, o.f) < 0;
+	rc = outfile_close(&o, failed, err, errlen);
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s: write error", full);
 out:
 	free(rows);
-	free(tmp);
 	free(full);
 	return rc;
 }

@@ -220,9 +220,11 @@ int model_render_text(struct model *m, int w, int h, FILE *out);
 int model_frame_print(const struct model_frame *f, FILE *out);
 
 /* Writes the rows the Projects view shows, in its order, as CSV (the
- * format of `aimap export csv`) to path, atomically: a temporary file
- * beside it, renamed over it once complete. Returns 0, or a sysexits code
- * with a message in err. A leading "~/" means the home directory. */
+ * format of `aimap export csv`) to path, as `-o` does (util/outfile.h):
+ * a regular file or a new path whole or not at all, keeping an existing
+ * file's mode, owner and links; a device or a FIFO directly. "-" is
+ * refused (standard output is the screen). A leading "~/" means the home
+ * directory. Returns 0, or a sysexits code with a message in err. */
 int model_export(struct model *m, const char *path, char *err,
 		 size_t errlen);
 

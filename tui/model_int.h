@@ -98,14 +98,12 @@ void model_doc_draw(const struct model_pen *p, const struct model_doc *d,
 
 /* ---- formatting figures ----------------------------------------------- */
 
-/* "$1.23B", "$0.0412", "12.3K", "+4.2%", "87%"; NaN gives "-". */
-void model_fmt_money(double v, char *out, size_t len);
-void model_fmt_count(double v, char *out, size_t len);
-void model_fmt_pct(double v, int sign, char *out, size_t len);
-/* A metric's value as the detail view shows it. */
+/* Money, counts, changes and dates are util/fmt.h's, as everywhere else.
+ * A classifier score (0..1) as "87%"; NaN gives "-". */
+void model_fmt_score(double score, char *out, size_t len);
+/* A metric's value as the detail view shows it: money, a change, a rank
+ * ("#12"), a date, or a count. */
 void model_fmt_metric(int metric, double v, char *out, size_t len);
-/* "2025-01-31 14:05" (UTC). */
-void model_fmt_time(int64_t t, char *out, size_t len);
 /* A bar of frac (0..1) over width cells, in eighths: a new string. */
 char *model_bar(const struct model_glyphs *g, double frac, int width);
 /* A sparkline of the last width values of v: a new string. */

@@ -13,20 +13,11 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/mem.h"
 
 #define LABEL_X 2
 #define VALUE_X 14
-
-static const char *const metric_label[CAT_M_COUNT] = {
-	[CAT_M_STARS] = "GitHub stars", [CAT_M_FORKS] = "forks",
-	[CAT_M_OPEN_ISSUES] = "open issues", [CAT_M_WATCHERS] = "watchers",
-	[CAT_M_PUSHED_AT] = "last push", [CAT_M_REPOS] = "repositories",
-	[CAT_M_PRICE] = "price", [CAT_M_MCAP] = "market cap",
-	[CAT_M_FDV] = "fully diluted", [CAT_M_VOLUME] = "24h volume",
-	[CAT_M_CHANGE_24H] = "24h change", [CAT_M_RANK] = "market cap rank",
-	[CAT_M_TVL] = "TVL",
-};
 
 /* The order figures are listed in: market first, then code. */
 static const int metric_order[] = {
@@ -122,9 +113,9 @@ figures(struct model *m, const struct cat_project *p, int width)
 				model_doc_span(d, 52, MODEL_S_DIM, "history");
 		}
 		model_fmt_metric(i, p->metric[i], value, sizeof value);
-		model_fmt_time(p->metric_at[i], when, sizeof when);
+		fmt_date(p->metric_at[i], when, sizeof when);
 		model_doc_line(d);
-		model_doc_span(d, LABEL_X, MODEL_S_HEAD, metric_label[i]);
+		model_doc_span(d, LABEL_X, MODEL_S_HEAD, cat_metric_labels[i]);
 		model_doc_spanf(d, 30 - (int)strlen(value), MODEL_S_NORMAL,
 				"%s", value);
 		model_doc_span(d, 33, MODEL_S_DIM, when);
@@ -166,7 +157,7 @@ score_line(struct model *m, const char *head, const char *label,
 
 	if (bar_w > 40)
 		bar_w = 40;
-	model_fmt_pct(score * 100, 0, pct, sizeof pct);
+	model_fmt_score(score, pct, sizeof pct);
 	model_doc_line(d);
 	if (head)
 		model_doc_span(d, LABEL_X, MODEL_S_HEAD, head);

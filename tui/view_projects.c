@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -193,22 +194,20 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 			 t->categories[p->category].id : "?");
 		break;
 	case COL_MCAP:
-		model_fmt_money(p->metric[CAT_M_MCAP], out, len);
+		fmt_money(p->metric[CAT_M_MCAP], out, len);
 		break;
 	case COL_TVL:
-		model_fmt_money(p->metric[CAT_M_TVL], out, len);
+		fmt_money(p->metric[CAT_M_TVL], out, len);
 		break;
 	case COL_STARS:
-		model_fmt_count(p->metric[CAT_M_STARS], out, len);
+		fmt_count(p->metric[CAT_M_STARS], out, len);
 		break;
 	case COL_CHANGE:
-		model_fmt_pct(p->metric[CAT_M_CHANGE_24H], 1, out, len);
+		fmt_pct(p->metric[CAT_M_CHANGE_24H], out, len);
 		break;
 	case COL_CONF:
-		if (p->pred_category >= 0 && !isnan(p->pred_score))
-			model_fmt_pct(p->pred_score * 100, 0, out, len);
-		else
-			snprintf(out, len, "-");
+		model_fmt_score(p->pred_category >= 0 ? p->pred_score : NAN,
+				out, len);
 		break;
 	case COL_STAGES:
 		*alloc = cat_stages_join(t, p->stages, ", ");

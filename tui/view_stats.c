@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 
 enum { CH_COUNT, CH_MCAP, CH_TVL, CH_STARS, CHARTS };
@@ -81,9 +82,9 @@ static void
 fmt_value(int chart, double v, char *out, size_t len)
 {
 	if (chart == CH_MCAP || chart == CH_TVL)
-		model_fmt_money(v, out, len);
+		fmt_money(v, out, len);
 	else
-		model_fmt_count(v, out, len);
+		fmt_count(v, out, len);
 }
 
 /* Adds chart k at column x, width w, starting at line y0 of the document

@@ -2,6 +2,7 @@
  * sorting (checked against cat_match and cat_sort_ptrs), search caching,
  * selection across filter changes, keys, the mouse, the picker, the map,
  * export, CJK layout and widths at 80x24 and 200x60, sanitizing. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "tests/lib/t.h"
 #include "tests/unit/test_model_fixture.h"
 #include "tui/model_int.h"   /* the formatting helpers */
+#include "util/fmt.h"
 #include "util/utf8.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -923,7 +925,7 @@ test_detail(void)
 	keys(m, "/bittensor <Enter> <Enter>");
 	s = fx_render(m, 200, 60);
 	T_OK(contains(s, "https://github.com/opentensor"));
-	T_OK(contains(s, "market cap            $3.20B   2025-01-05 00:00"));
+	T_OK(contains(s, "Market cap            $3.20B   2025-01-05"));
 	T_OK(contains(s, "\u2581\u2583\u2586\u2582\u2588 5 obs."));
 	T_OK(contains(s, "model-network        91%"));
 	T_OK(contains(s, "pretraining          88%"));
@@ -1028,35 +1030,94 @@ test_export(void)
 	model_free(m);
 }
 
+/* The export writes as `-o` does (issue 13): an existing file keeps its
+ * mode and its links, a symlink keeps pointing at its file, a FIFO stays a
+ * FIFO and gets the rows, and "-" (the screen) is refused. */
+static void
+test_export_targets(void)
+{
+	struct model *m = fx_model(0, 1);
+	char dir[] = "/tmp/aimap-export-XXXXXX", a[256], b[256], err[512];
+	char buf[64];
+	struct stat st;
+	char *csv;
+	int fd;
+	ssize_t got;
+
+	T_OK(mkdtemp(dir) != NULL);
+	/* Mode. */
+	snprintf(a, sizeof a, "%s/private.csv", dir);
+	fd = open(a, O_WRONLY | O_CREAT, 0600);
+	T_OK(fd >= 0 && fchmod(fd, 0600) == 0 && close(fd) == 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	T_OK(stat(a, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* Hard links: both names see the new rows. */
+	snprintf(b, sizeof b, "%s/other-name.csv", dir);
+	T_OK(link(a, b) == 0);
+	T_OK(truncate(a, 0) == 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	csv = read_all(b);
+	T_OK(csv && strncmp(csv, "id,name,", 8) == 0);
+	free(csv);
+	T_OK(stat(a, &st) == 0 && st.st_nlink == 2);
+	unlink(b);
+	/* A symlink stays one, and its file gets the rows. */
+	snprintf(b, sizeof b, "%s/link.csv", dir);
+	T_OK(truncate(a, 0) == 0);
+	T_OK(symlink("private.csv", b) == 0);
+	T_EQ_INT(model_export(m, b, err, sizeof err), 0);
+	T_OK(lstat(b, &st) == 0 && S_ISLNK(st.st_mode));
+	csv = read_all(a);
+	T_OK(csv && strncmp(csv, "id,name,", 8) == 0);
+	free(csv);
+	unlink(b);
+	unlink(a);
+	/* A FIFO is written, not replaced (its reader already waits). */
+	snprintf(a, sizeof a, "%s/fifo", dir);
+	T_OK(mkfifo(a, 0600) == 0);
+	fd = open(a, O_RDONLY | O_NONBLOCK);
+	T_OK(fd >= 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	T_OK(lstat(a, &st) == 0 && S_ISFIFO(st.st_mode));
+	got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	T_OK(got > 8 && strncmp(buf, "id,name,", 8) == 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(a);
+	/* "-" would write over the screen. */
+	T_EQ_INT(model_export(m, "-", err, sizeof err), EX_USAGE);
+	T_OK(rmdir(dir) == 0);
+	model_free(m);
+}
+
 /* ---- figures ---------------------------------------------------------- */
 
 static void
 test_formats(void)
 {
-	char b[32];
+	struct model *m = fx_model(0, 1);
+	const struct cat_project *p;
+	char b[32], want[FMT_LEN], *s;
 
-	model_fmt_money(NAN, b, sizeof b);
-	T_STR(b, "-");
-	model_fmt_money(0.04123, b, sizeof b);
-	T_STR(b, "$0.04123");
-	model_fmt_money(380.5, b, sizeof b);
-	T_STR(b, "$380.50");
-	model_fmt_money(1234567, b, sizeof b);
-	T_STR(b, "$1.23M");
-	model_fmt_money(999999, b, sizeof b);
-	T_STR(b, "$1.00M");
-	model_fmt_money(-2.5e9, b, sizeof b);
-	T_STR(b, "-$2.50B");
-	model_fmt_count(1050, b, sizeof b);
-	T_STR(b, "1.05K");
-	model_fmt_count(999, b, sizeof b);
-	T_STR(b, "999");
-	model_fmt_pct(-2.31, 1, b, sizeof b);
-	T_STR(b, "-2.3%");
-	model_fmt_pct(87.4, 0, b, sizeof b);
+	/* Money, counts and changes are util/fmt's, as in reports and on
+	 * the command line: the table shows exactly what fmt_money gives. */
+	model_sort_set(m, CAT_SORT_MCAP, 1);
+	p = model_row(m, 0);
+	fmt_money(p->metric[CAT_M_MCAP], want, sizeof want);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, want));
+	free(s);
+	model_free(m);
+	model_fmt_score(0.874, b, sizeof b);
 	T_STR(b, "87%");
-	model_fmt_time(FX_T0, b, sizeof b);
-	T_STR(b, "2025-01-01 00:00");
+	model_fmt_score(NAN, b, sizeof b);
+	T_STR(b, "-");
+	model_fmt_metric(CAT_M_RANK, 12, b, sizeof b);
+	T_STR(b, "#12");
+	model_fmt_metric(CAT_M_PUSHED_AT, FX_T0, b, sizeof b);
+	T_STR(b, "2025-01-01");
+	model_fmt_metric(CAT_M_MCAP, 1234567, b, sizeof b);
+	T_STR(b, "$1.23M");
 	char *bar = model_bar(&model_glyphs_ascii, 0.5, 10);
 	T_STR(bar, "#####");
 	free(bar);
@@ -1097,6 +1158,7 @@ main(void)
 	T_RUN(test_sanitized);
 	T_RUN(test_detail);
 	T_RUN(test_export);
+	T_RUN(test_export_targets);
 	T_RUN(test_formats);
 	fx_done();
 	return t_done();
