@@ -33,10 +33,8 @@ const struct model_binding model_bindings[] = {
 	{V, {MODEL_KEY_TAB}, MODEL_ACT_VIEW_NEXT, 1, "next view"},
 	{V, {MODEL_KEY_BTAB}, MODEL_ACT_VIEW_NEXT, -1, "previous view"},
 	{V, {'?'}, MODEL_ACT_HELP, 0, "this help"},
-	{V, {'e'}, MODEL_ACT_EXPORT, 0,
-	 "export the Projects rows (filter and sort) to CSV"},
-	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0,
-	 "re-run the classifier over the catalog"},
+	{V, {'e'}, MODEL_ACT_EXPORT, 0, "export the rows shown to CSV"},
+	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0, "re-run the classifier"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
 	/* Projects. */
@@ -49,15 +47,14 @@ const struct model_binding model_bindings[] = {
 	{P, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last row"},
 	{P, {MODEL_KEY_ENTER, 'l', MODEL_KEY_RIGHT}, MODEL_ACT_OPEN, 0,
 	 "open the project's detail"},
-	{P, {'/'}, MODEL_ACT_SEARCH, 0,
-	 "search name, id and descriptions (filters as you type)"},
-	{P, {'n'}, MODEL_ACT_MATCH, 1, "next match (wraps around)"},
-	{P, {'N'}, MODEL_ACT_MATCH, -1, "previous match"},
+	{P, {'/'}, MODEL_ACT_SEARCH, 0, "search names, ids, descriptions"},
+	{P, {'n'}, MODEL_ACT_MATCH, 1, "next match, wrapping around"},
+	{P, {'N'}, MODEL_ACT_MATCH, -1, "previous match, wrapping around"},
 	{P, {'s'}, MODEL_ACT_SORT, 1, "sort by the next column"},
 	{P, {'S'}, MODEL_ACT_REVERSE, 0, "reverse the sort"},
 	{P, {'f'}, MODEL_ACT_FILTER, 0, "filter by layer, category, stage"},
 	{P, {MODEL_KEY_ESC}, MODEL_ACT_CLEAR, 1, "clear the search"},
-	{P, {'c'}, MODEL_ACT_CLEAR, 0, "clear the search and every filter"},
+	{P, {'c'}, MODEL_ACT_CLEAR, 0, "clear the search and the filter"},
 
 	/* Detail. */
 	{D, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
@@ -81,8 +78,7 @@ const struct model_binding model_bindings[] = {
 	{M, {MODEL_KEY_PGUP}, MODEL_ACT_PAGE, -1, "page up"},
 	{M, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "first stage"},
 	{M, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last stage"},
-	{M, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0,
-	 "list the cell's projects (replaces the filter)"},
+	{M, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0, "filter the list to the cell"},
 
 	/* Stats. */
 	{T | H, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},

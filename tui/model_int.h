@@ -209,6 +209,7 @@ struct model {
 	/* Help. */
 	struct model_doc help;
 	size_t help_top;
+	int help_rows;          /* the rows it was laid out for */
 
 	char msg[512];
 	int msg_error;
