@@ -288,6 +288,14 @@ enum clf_retrain {
 int clf_catalog_model(struct cat *c, struct clf_model **out, int *why,
 		      char *err, size_t errlen);
 
+/* The model for the catalog whose projects v[0..n) the caller loaded
+ * (cat_load) and keeps: clf_catalog_model without loading them again.
+ * When the database is read-only, a model trained now cannot be stored:
+ * it is used as it is, without a word. */
+int clf_catalog_model_of(struct cat *c, const struct cat_project *v,
+			 size_t n, struct clf_model **out, int *why,
+			 char *err, size_t errlen);
+
 /* Trains on the catalog in c now and stores the model. learner pins the
  * default learner, or CLF_DEFAULT lets cross-validation choose. */
 int clf_catalog_train(struct cat *c, int learner, struct clf_model **out,
@@ -300,5 +308,67 @@ int clf_catalog_train(struct cat *c, int learner, struct clf_model **out,
  * eval` does), so that its score says whether the classifier would have
  * placed it there; an unreviewed one gets the model's prediction. */
 int clf_reclassify_catalog(struct cat *c, char *err, size_t errlen);
+
+/* ---- scores as text (predict.c) ------------------------------------- */
+
+/* A score in [0, 1] as printf("%.4f") writes it, into out (room for 16);
+ * returns the length. A few times faster than printf, which took a
+ * quarter of `classify --format csv`; the same digits (a tie is left to
+ * printf itself). */
+size_t clf_score_4f(double x, char *out);
+/* round(x * 1e4) / 1e4 as the CSV writes a number (csv_num: "%.15g", a
+ * whole number without a fraction): "0", "1", or "0." and up to four
+ * digits without trailing zeros. */
+size_t clf_score_short(double x, char *out);
+
+/* ---- inputs, and saving them as projects (save.c) -------------------- */
+
+/* One description to classify, its strings borrowed from the caller. */
+struct clf_item {
+	const char *id;           /* the catalog id asked for, or NULL */
+	const char *name, *text, *text_zh, *website, *github, *token;
+	const char **tags;
+	size_t ntags;
+	/* The catalog project the item is (clf_items_match), or NULL. */
+	const struct cat_project *curated;
+};
+
+/* Sets v[i].curated: the catalog project whose id is the item's id, else
+ * whose id or name (ignoring ASCII case) is the item's name, the first in
+ * id order when names repeat. Linear in n + ncat. */
+void clf_items_match(struct clf_item *v, size_t n,
+		     const struct cat_project *cat, size_t ncat);
+
+/* Where a saved project's id came from. */
+enum clf_id_source {
+	CLF_ID_GIVEN,             /* the input's "id" */
+	CLF_ID_NAME,              /* a slug of the name */
+	CLF_ID_TOKEN,             /* a slug of the token symbol (a name
+				     without Latin letters or digits) */
+	CLF_ID_HASH               /* "proj-" and a hash of the name */
+};
+
+/* What clf_save_items did with one item. */
+struct clf_saved {
+	int saved;                /* 0: skipped, it is v[i].curated */
+	int source;               /* enum clf_id_source, when saved */
+	char id[72];              /* the id saved under, when saved */
+};
+
+/* Adds the items that are not in the catalog (v[i].curated NULL, see
+ * clf_items_match) as unreviewed projects with the labels the model
+ * predicts (learner as in clf_predict), and their predictions, in one
+ * transaction; out[i] says what became of each. cat[0..ncat) is the
+ * catalog as loaded, for the ids in use. An item's "id" is kept (the
+ * catalog checks it as on import); else one is made from the name, the
+ * token or a hash, "-2", "-3"... added while it is taken. Running it
+ * again on the same items saves nothing and succeeds: every item is then
+ * in the catalog. Returns 0; EX_DATAERR with the problems in err when an
+ * entry fails the catalog's checks (file names the input); or the
+ * catalog's code. On any failure nothing is written. */
+int clf_save_items(struct cat *c, struct clf_model *m, int learner,
+		   const char *file, const struct clf_item *v, size_t n,
+		   const struct cat_project *cat, size_t ncat,
+		   struct clf_saved *out, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,21 @@
 /* classify_int.h: what the classifier's own files share, and nothing
- * outside classify/ includes (the catalog_int.h split).
+ * outside classify/ (and its unit test) includes (the catalog_int.h
+ * split).
  *
- * token.c turns text into hashed features; train.c builds a model (naive
- * Bayes counts, the SGD learner, calibration); model.c predicts, explains
- * and (de)serializes; eval.c cross-validates; service.c ties the model to
- * the catalog. */
+ * Files and their prefixes:
+ *   token.c     clftok_  text to hashed features
+ *   model.c     clfm_    the model's table, small math, scores to
+ *                        probabilities and decisions
+ *   predict.c   clfp_    prediction (the hot path) and its JSON
+ *   explain.c            --explain (clf_explain)
+ *   serial.c             the stored form (clf_serialize, clf_deserialize)
+ *   train.c     clftrain_  training, in the order train_int.h describes
+ *               (corpus.c clfcorp_, nb.c clfnb_, nn.c clfnn_,
+ *               calibrate.c clfcal_; their structures are in train_int.h,
+ *               which only they include)
+ *   eval.c               cross-validation (clf_evaluate)
+ *   service.c            the model and the catalog (clf_catalog_*)
+ * Public names (clf_*) are in classify.h. */
 #ifndef AIMAP_CLASSIFY_INT_H
 #define AIMAP_CLASSIFY_INT_H
 
@@ -48,18 +59,18 @@ struct clf_toks {
 
 /* Appends the features of text[0..len) to out (which grows). Invalid
  * UTF-8 bytes separate tokens. */
-void clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
+void clftok_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 	      struct clf_toks *out);
 /* The most features a text of len bytes can make. */
-size_t clft_max(const struct clf_featcfg *cfg, size_t len);
-/* The buckets alone of the features clft_run makes, in the same order,
- * written to out (room for clft_max(cfg, len)); returns how many. This
+size_t clftok_max(const struct clf_featcfg *cfg, size_t len);
+/* The buckets alone of the features clftok_run makes, in the same order,
+ * written to out (room for clftok_max(cfg, len)); returns how many. This
  * is prediction's reader: no spans to write. */
-size_t clft_buckets(const struct clf_featcfg *cfg, const char *text,
+size_t clftok_buckets(const struct clf_featcfg *cfg, const char *text,
 		    size_t len, uint32_t *out);
-void clft_free(struct clf_toks *t);
+void clftok_free(struct clf_toks *t);
 /* The stem of a lowercase ASCII word, in place; returns its new length. */
-size_t clft_stem(char *w, size_t n);
+size_t clftok_stem(char *w, size_t n);
 
 /* ---- random numbers and small math ------------------------------------ */
 
@@ -71,6 +82,18 @@ clf_rand(uint64_t *s)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
+}
+
+/* The index of the largest of v[0..n) (the first of equals). */
+static inline size_t
+clf_argmax(const double *v, int n)
+{
+	size_t best = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[best])
+			best = (size_t)i;
+	return best;
 }
 
 /* Softmax of scale * z[0..n) into p (in place allowed). */
@@ -234,14 +257,41 @@ double clfm_stage_input(const struct clf_model *m, int learner,
 void clfm_decide(const struct clf_model *m, int learner,
 		 struct clf_prediction *out);
 
-/* ---- training (train.c) ---------------------------------------------- */
+/* ---- prediction (predict.c) ------------------------------------------ */
+
+/* The buckets of an input's text (which 0: the description and the
+ * tags; 1: the second description) into m->bk. Returns how many, or -1
+ * when there is no such text. */
+ptrdiff_t clfp_input_buckets(struct clf_model *m, const struct clf_input *in,
+			     int which);
+
+/* The row sums: the int8 rows listed in hits[0..n) summed over columns
+ * [0, w) (w a multiple of 32) into out, and when sq is not NULL the sum of
+ * the floats at byte sq_at of those rows, in the order of hits, into *sq.
+ * clfp_sum_rows picks the fastest code the processor runs; the two below
+ * are each one of them, apart so that a test can hold one to the other.
+ * clfp_sum_avx2 takes w 32 or 64 only, on a processor with AVX2. */
+void clfp_sum_rows(const int8_t *rows, uint32_t stride, const uint32_t *hits,
+		   size_t n, int w, int32_t *out, size_t sq_at, double *sq);
+void clfp_sum_portable(const int8_t *rows, uint32_t stride,
+		       const uint32_t *hits, size_t n, int w, int32_t *out,
+		       size_t sq_at, double *sq);
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CLF_AVX2 1
+void clfp_sum_avx2(const int8_t *rows, uint32_t stride, const uint32_t *hits,
+		   size_t n, int w, int32_t *out, size_t sq_at, double *sq);
+#endif
+
+/* ---- training (train.c), for eval.c and service.c --------------------- */
 
 /* clf_train on the reviewed projects of v with use[i] set (NULL: all). */
-int clft_train(const struct cat_taxonomy *t, const struct cat_project *v,
-	       size_t n, const unsigned char *use, const struct clf_params *p,
-	       int learner, struct clf_model **out, char *err, size_t errlen);
-/* Stratified assignment of groups (projects) to k folds: fold[g]. */
-void clft_folds(int ngroups, const int *group_cat, int ncat, int k,
-		uint64_t seed, int *fold);
+int clftrain_run(const struct cat_taxonomy *t, const struct cat_project *v,
+		 size_t n, const unsigned char *use,
+		 const struct clf_params *p, int learner,
+		 struct clf_model **out, char *err, size_t errlen);
+/* Stratified assignment of groups (projects) to k folds: fold[g]
+ * (corpus.c). */
+void clfcorp_folds(int ngroups, const int *group_cat, int ncat, int k,
+		   uint64_t seed, int *fold);
 
 #endif

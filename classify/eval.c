@@ -12,18 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "util/mem.h"
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util/mono.h"
 
 static double
 f1(size_t tp, size_t fp, size_t fn)
@@ -187,7 +178,7 @@ clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
 		uint64_t seed = o->seed + (uint64_t)rep * 0x9E3779B97F4A7C15ULL;
 		size_t first = nd;
 		struct rep_metrics rm;
-		clft_folds(ng, gcat, K, F, seed, fold);
+		clfcorp_folds(ng, gcat, K, F, seed, fold);
 		for (int g = 0; g < ng; g++)
 			e->fold_of[(size_t)rep * n + (size_t)gsrc[g]] = fold[g];
 		for (int f = 0; f < F; f++) {
@@ -196,10 +187,10 @@ clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
 			memset(use, 0, n);
 			for (int g = 0; g < ng; g++)
 				use[gsrc[g]] = fold[g] != f;
-			t0 = now_ms();
-			rc = clft_train(t, v, n, use, p, CLF_DEFAULT, &m, err,
-					errlen);
-			train_ms += now_ms() - t0;
+			t0 = mono_now() * 1e3;
+			rc = clftrain_run(t, v, n, use, p, CLF_DEFAULT, &m, err,
+					  errlen);
+			train_ms += mono_now() * 1e3 - t0;
 			ntrain++;
 			if (rc)
 				goto out;

@@ -2,10 +2,12 @@
  * when the catalog changes, and run over the whole catalog on request. */
 #include "classify/classify_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "util/mem.h"
 
@@ -41,10 +43,23 @@ model_state(const struct cat_taxonomy *t, const struct cat_project *v,
 	return cat_hash(h, dv, sizeof dv);
 }
 
-/* Trains with learner pinned (or CLF_DEFAULT) and stores the model. */
+/* Whether this process may not write the database file (mode, owner,
+ * read-only mount). Until the catalog can say it opened a database
+ * read-only, the file's own permission is the question asked. */
+static int
+db_read_only(struct cat *c)
+{
+	return access(cat_path(c), W_OK) != 0 &&
+	       (errno == EACCES || errno == EPERM || errno == EROFS);
+}
+
+/* Trains with learner pinned (or CLF_DEFAULT) and stores the model. With
+ * in_memory set, a model that cannot be stored because the database is
+ * read-only is kept all the same (a read command still works). */
 static int
 train_store(struct cat *c, const struct cat_project *v, size_t n,
-	    int learner, struct clf_model **out, char *err, size_t errlen)
+	    int learner, int in_memory, struct clf_model **out, char *err,
+	    size_t errlen)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c);
 	void *blob;
@@ -58,6 +73,8 @@ train_store(struct cat *c, const struct cat_project *v, size_t n,
 	rc = cat_model_put(c, CLF_MODEL_NAME, blob, len, model_state(t, v, n),
 			   err, errlen);
 	free(blob);
+	if (rc && in_memory && db_read_only(c))
+		rc = 0;
 	if (rc) {
 		clf_free(*out);
 		*out = NULL;
@@ -105,7 +122,15 @@ model_for(struct cat *c, const struct cat_project *v, size_t n,
 	free(blob);
 	if (why)
 		*why = reason;
-	return train_store(c, v, n, learner, out, err, errlen);
+	return train_store(c, v, n, learner, 1, out, err, errlen);
+}
+
+int
+clf_catalog_model_of(struct cat *c, const struct cat_project *v, size_t n,
+		     struct clf_model **out, int *why, char *err,
+		     size_t errlen)
+{
+	return model_for(c, v, n, out, why, err, errlen);
 }
 
 int
@@ -135,7 +160,7 @@ clf_catalog_train(struct cat *c, int learner, struct clf_model **out,
 	*out = NULL;
 	if ((rc = cat_load(c, &v, &n, err, errlen)))
 		return rc;
-	rc = train_store(c, v, n, learner, out, err, errlen);
+	rc = train_store(c, v, n, learner, 0, out, err, errlen);
 	cat_projects_free(v, n);
 	return rc;
 }
@@ -165,14 +190,14 @@ out_of_fold(const struct cat_taxonomy *t, const struct cat_project *v,
 		}
 	k = ng < RECLASSIFY_FOLDS ? ng : RECLASSIFY_FOLDS;
 	if (k >= 2) {
-		clft_folds(ng, gcat, K, k, p.seed, fold);
+		clfcorp_folds(ng, gcat, K, k, p.seed, fold);
 		for (int f = 0; f < k && rc == 0; f++) {
 			struct clf_model *m = NULL;
 			memset(use, 0, n);
 			for (int g = 0; g < ng; g++)
 				use[gsrc[g]] = fold[g] != f;
-			rc = clft_train(t, v, n, use, &p, learner, &m, err,
-					errlen);
+			rc = clftrain_run(t, v, n, use, &p, learner, &m, err,
+					  errlen);
 			for (int g = 0; g < ng && rc == 0; g++) {
 				const struct cat_project *pr = &v[gsrc[g]];
 				struct clf_input in = {pr->description,

@@ -67,7 +67,7 @@ hash_bytes(uint64_t seed, const char *s, size_t n)
 #define SEED_CHAR 0x13198A2E03707344ULL
 
 void
-clft_free(struct clf_toks *t)
+clftok_free(struct clf_toks *t)
 {
 	free(t->v);
 	memset(t, 0, sizeof *t);
@@ -114,7 +114,7 @@ stem(char *w, size_t n)
 }
 
 size_t
-clft_stem(char *w, size_t n)
+clftok_stem(char *w, size_t n)
 {
 	return stem(w, n);
 }
@@ -207,7 +207,7 @@ struct tstate {
  * training) or buckets alone (bk: prediction), chosen by a constant that
  * the two entry points pass down, so that each gets code of its own
  * without a test per token. The caller has made room for every token
- * the text can make (clft_max), so pushing needs no check. */
+ * the text can make (clftok_max), so pushing needs no check. */
 INLINE void
 push(struct tstate *s, int spans, struct clf_tok *tv, uint32_t *bk,
      uint32_t bucket, size_t start, size_t len, int kind)
@@ -286,7 +286,7 @@ cjk3(const unsigned char *u)
 }
 
 size_t
-clft_max(const struct clf_featcfg *cfg, size_t len)
+clftok_max(const struct clf_featcfg *cfg, size_t len)
 {
 	/* At most two tokens per byte (a word and its bigram, or a CJK
 	 * character and its pair), plus the character n-grams of words:
@@ -444,10 +444,10 @@ run(const struct clf_featcfg *cfg, int spans, const char *text, size_t len,
 }
 
 void
-clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
-	 struct clf_toks *out)
+clftok_run(const struct clf_featcfg *cfg, const char *text, size_t len,
+	   struct clf_toks *out)
 {
-	size_t most = out->n + clft_max(cfg, len);
+	size_t most = out->n + clftok_max(cfg, len);
 
 	if (most > out->cap)
 		out->v = xgrow(out->v, sizeof *out->v, &out->cap, most);
@@ -455,8 +455,8 @@ clft_run(const struct clf_featcfg *cfg, const char *text, size_t len,
 }
 
 size_t
-clft_buckets(const struct clf_featcfg *cfg, const char *text, size_t len,
-	     uint32_t *out)
+clftok_buckets(const struct clf_featcfg *cfg, const char *text, size_t len,
+	       uint32_t *out)
 {
 	size_t n = 0;
 

@@ -204,30 +204,54 @@ try aimap classify --save "$T/badutf8.json"
 assert_status 65
 assert_err_contains "nothing saved"
 unchanged "a --save of invalid UTF-8"
-# Every write step failing in turn: either the save went through whole,
-# or nothing of it is left.
+# Every write step failing in turn: the save lands whole or not at all.
+# "Whole" is what the same save leaves without a fault, on a copy.
+# The dump with times (seconds since 1970 in this century) as "T": the
+# reference save ran at another second.
+db_dump_untimed() {
+	python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+t = lambda v: "T" if isinstance(v, int) and 946684800 <= v < 4102444800 else v
+for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name"):
+    for row in db.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2'):
+        print(name, repr(tuple(map(t, row))))
+PY
+}
+db_copy() { python3 -c 'import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); d = sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' "$1" "$2"; }
+db_copy "$AIMAP_DB" "$T/before.db"
+db_copy "$AIMAP_DB" "$T/after.db"
+AIMAP_DB=$T/after.db "$AIMAP_BIN" classify --save "$FIX/inputs.json" >/dev/null 2>&1
+after=$(db_dump_untimed "$T/after.db")
+assert_true "the save without a fault changes the database" test "$after" != "$(db_dump_untimed "$T/before.db")"
+whole=1 failed=0 passed=0 silent=0
 for n in $(seq 1 40); do
-	E2E_NAME="--save with write $n failing"
+	rm -f "$AIMAP_DB" "$AIMAP_DB-wal" "$AIMAP_DB-shm"
+	db_copy "$T/before.db" "$AIMAP_DB"
 	AIMAP_FAULT=sql:$n "$AIMAP_BIN" classify --save "$FIX/inputs.json" \
 		>"$OUT" 2>"$ERR"
 	STATUS=$?
 	if [ "$STATUS" -ne 0 ]; then
-		unchanged "--save with write $n failing"
+		failed=$((failed + 1))
+		[ "$(db_dump "$AIMAP_DB")" = "$before" ] || { whole=0; echo "write $n failing: exit $STATUS, database changed" >&2; }
+		grep -q "nothing saved\|aimap: " "$ERR" || silent=1
 	else
-		_ok
-		db_restore_needed=1
+		passed=1
+		[ "$(db_dump_untimed "$AIMAP_DB")" = "$after" ] || { whole=0; echo "write $n failing: exit 0, database not the whole save" >&2; }
 		break
 	fi
 done
-assert_true "some fault is late enough to let the save through" \
-	test "${db_restore_needed:-0}" = 1
+assert_true "a faulted --save leaves all of the save or none of it (writes 1..$n failing in turn)" test "$whole" = 1
+assert_true "the faults fail some saves ($failed)" test "$failed" -gt 0
+assert_true "a failed save says why" test "$silent" = 0
+assert_true "some fault is late enough to let the save through" test "$passed" = 1
 # Start again from the fixture for the checks that follow.
 try aimap init --force
 assert_status 0
 try aimap classify --save --format json "$FIX/inputs.json"
 assert_status 0
 assert_err_contains "AKASH is in the catalog already (akash): not saved"
-assert_err_contains "saved 4 project(s) as unreviewed: gpuhive, zkinfer, project, tradebot"
+assert_err_contains "saved 4 project(s) as unreviewed: gpuhive, zkinfer, proj-de2cd7, tradebot"
 try aimap show gpuhive
 assert_status 0
 assert_out_contains "[unreviewed: labels predicted by the classifier]"
@@ -251,6 +275,57 @@ try aimap classify --save "$T/twins.json"
 assert_status 0
 assert_err_contains "Foo Bar is in the catalog already (foo-bar): not saved"
 assert_err_contains "saved 0 project(s)"
+# A second identical run skips everything and succeeds, also when two
+# entries share a name (they were saved as dup and dup-2).
+printf '[{"name": "Dup", "description": "Rents GPUs."}, {"name": "Dup", "description": "Stores files."}]' >"$T/dup.json"
+try aimap classify --save "$T/dup.json"
+assert_status 0
+assert_err_contains "saved 2 project(s) as unreviewed: dup, dup-2"
+before=$(db_dump "$AIMAP_DB")
+try aimap classify --save "$T/dup.json"
+assert_status 0
+assert_err_contains "saved 0 project(s) as unreviewed (all are in the catalog already)"
+unchanged "a second identical --save"
+# An input id is kept (checked by the catalog's id rule); an entry whose
+# id or name is a catalog project is not saved again.
+cat >"$T/ids.json" <<'EOF'
+[{"id": "savedx", "name": "Saved X", "description": "Rents GPUs."},
+ {"id": "akash", "name": "Akash Again", "description": "Leases compute."},
+ {"name": "gpuhive", "description": "Rents GPUs too."}]
+EOF
+try aimap classify --save "$T/ids.json"
+assert_status 0
+assert_err_contains "saved 1 project(s) as unreviewed: savedx (the others"
+assert_err_contains "Akash Again is in the catalog already (akash): not saved"
+assert_err_contains "gpuhive is in the catalog already (gpuhive): not saved"
+try aimap show savedx --format json
+assert_status 0
+assert_out_contains '"name":	"Saved X"'
+before=$(db_dump "$AIMAP_DB")
+printf '[{"id": "Bad_Id", "name": "Bad Id", "description": "Rents GPUs."}]' >"$T/badid.json"
+try aimap classify --save "$T/badid.json"
+assert_status 65
+assert_err_contains "entry 0 (id \"Bad_Id\"): field \"id\": must be a lowercase slug"
+assert_err_contains "nothing saved"
+printf '[{"id": "twice", "name": "One", "description": "Rents GPUs."}, {"id": "twice", "name": "Two", "description": "Stores files."}]' >"$T/twice.json"
+try aimap classify --save "$T/twice.json"
+assert_status 65
+assert_err_contains "entry 1 (id \"twice\"): field \"id\": duplicate of entry 0"
+unchanged "an id the catalog refuses, or one given twice"
+# Names without Latin letters: the token's slug, else a short hash that
+# stays the same from run to run; never "project", and the output says.
+printf '[{"name": "深度求索", "description": "大模型推理服务", "token": "DSK"}, {"name": "智谱清言", "description": "大模型训练平台"}]' >"$T/zh.json"
+try aimap classify --save "$T/zh.json"
+assert_status 0
+assert_err_contains "深度求索 saved as dsk (from its token"
+assert_err_contains "智谱清言 saved as proj-"
+assert_true "no id is a bare 'project'" sh -c "! grep -Eq '(: |, )project(-[0-9]+)?(,|$| )' '$ERR'"
+zh_id=$(sed -n 's/.*智谱清言 saved as \(proj-[0-9a-f]\{6\}\) .*/\1/p' "$ERR")
+try aimap show "$zh_id"
+assert_status 0
+try aimap classify --save "$T/zh.json"
+assert_status 0
+assert_err_contains "智谱清言 is in the catalog already ($zh_id): not saved"
 # Unreviewed projects are not training data: the model stays as it was.
 try aimap classify "$T/one.json"
 assert_err_empty
@@ -265,6 +340,45 @@ assert_status 0
 try aimap classify "$T/one.json"
 assert_status 0
 assert_err_contains "trained the classifier on 71 reviewed project(s) (the catalog has changed since)"
+
+# ---- a read-only database: classify works, its model kept in memory -------
+# The catalog changes, so classify must retrain; the file is read-only to
+# the user who runs it (root is not held back by a mode: it runs as
+# nobody then), so the model cannot be stored.
+as_reader() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+mkdir "$T/ro"
+db_copy "$AIMAP_DB" "$T/ro/ro.db"
+sed 's/newstore/rostore/; s/NewStore/RoStore/' "$T/new.json" >"$T/ro.json"
+AIMAP_DB=$T/ro/ro.db "$AIMAP_BIN" import "$T/ro.json" >/dev/null 2>&1
+chmod 0444 "$T/ro/ro.db"
+chmod 0777 "$T/ro"
+chmod o+x "$T"
+ro_before=$(db_dump "$T/ro/ro.db")
+E2E_NAME="classify on a read-only database"
+AIMAP_DB=$T/ro/ro.db as_reader "$AIMAP_BIN" classify --format csv \
+	"$FIX/inputs.json" >"$OUT" 2>"$ERR"
+STATUS=$?
+assert_status 0
+assert_out_lines 6
+assert_err_contains "trained the classifier on 72 reviewed project(s)"
+assert_true "no word about storing the model" sh -c "! grep -q 'cannot store' '$ERR'"
+assert_true "a read-only database is left as it was" \
+	test "$ro_before" = "$(db_dump "$T/ro/ro.db")"
+E2E_NAME="classify --save on a read-only database"
+printf '[{"name": "Fresh One", "description": "Rents GPUs."}]' >"$T/fresh.json"
+AIMAP_DB=$T/ro/ro.db as_reader "$AIMAP_BIN" classify --save \
+	"$T/fresh.json" >"$OUT" 2>"$ERR"
+STATUS=$?
+assert_true "--save on a read-only database fails, saying nothing was saved" \
+	sh -c "[ $STATUS -ne 0 ] && grep -q 'nothing saved' '$ERR'"
+assert_true "and leaves it as it was" \
+	test "$ro_before" = "$(db_dump "$T/ro/ro.db")"
 
 # ---- train ------------------------------------------------------------------
 try aimap train

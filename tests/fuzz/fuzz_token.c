@@ -14,8 +14,8 @@
  *   separate), and each feature comes back, same bucket, when its span is
  *   tokenized alone (--explain shows tokens by their spans);
  * - determinism, also when appending to features already there, and
- *   prediction's reader (clft_buckets) gives the same buckets within
- *   the room clft_max says;
+ *   prediction's reader (clftok_buckets) gives the same buckets within
+ *   the room clftok_max says;
  * - ASCII case does not matter (words are lowercased);
  * - punctuation ends words and bigram chains: the features of A "." B are
  *   those of A followed by those of B. */
@@ -52,7 +52,7 @@ run(const struct clf_featcfg *cfg, const char *text, size_t len,
 	char *copy = malloc(len ? len : 1);
 
 	memcpy(copy, text, len);
-	clft_run(cfg, copy, len, t);
+	clftok_run(cfg, copy, len, t);
 	free(copy);
 }
 
@@ -125,7 +125,7 @@ check(const struct clf_featcfg *cfg, const char *text, size_t len,
 		else
 			check_span(cfg, text, k, &work);
 	}
-	clft_free(&work);
+	clftok_free(&work);
 	if (t->n - nchar > 2 * len || nchar > (len + 2) * 3 * nlen)
 		abort();
 }
@@ -147,15 +147,15 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 	run(&cfg, text, len, &a);
 	check(&cfg, text, len, &a);
-	if (a.n > clft_max(&cfg, len))
+	if (a.n > clftok_max(&cfg, len))
 		abort();
 
 	/* Prediction's reader: the same buckets in the same order, within
-	 * the room clft_max promises (allocated exactly). */
-	uint32_t *bk = malloc(clft_max(&cfg, len) * sizeof *bk);
+	 * the room clftok_max promises (allocated exactly). */
+	uint32_t *bk = malloc(clftok_max(&cfg, len) * sizeof *bk);
 	char *copy = malloc(len ? len : 1);
 	memcpy(copy, text, len);
-	size_t nb = clft_buckets(&cfg, copy, len, bk);
+	size_t nb = clftok_buckets(&cfg, copy, len, bk);
 	if (nb != a.n)
 		abort();
 	for (size_t i = 0; i < nb; i++)
@@ -198,19 +198,19 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		    !same_toks(b.v + ta.n, tb.v, tb.n, at + 1))
 			abort();
 		free(joined);
-		clft_free(&ta);
-		clft_free(&tb);
+		clftok_free(&ta);
+		clftok_free(&tb);
 	}
 
 	/* The stemmer on the text as one lowercase word. */
 	if (len && len <= CLF_WORD_MAX) {
 		char w[CLF_WORD_MAX];
 		memcpy(w, text, len);
-		size_t n = clft_stem(w, len);
+		size_t n = clftok_stem(w, len);
 		if (n == 0 || n > len)
 			abort();
 	}
-	clft_free(&a);
-	clft_free(&b);
+	clftok_free(&a);
+	clftok_free(&b);
 	return 0;
 }

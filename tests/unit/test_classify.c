@@ -52,14 +52,14 @@ buckets(const char *text, uint32_t *out, int *kinds, size_t max)
 	struct clf_toks t = {0};
 	size_t n;
 
-	clft_run(&f, text, strlen(text), &t);
+	clftok_run(&f, text, strlen(text), &t);
 	n = t.n < max ? t.n : max;
 	for (size_t i = 0; i < n; i++) {
 		out[i] = t.v[i].bucket;
 		if (kinds)
 			kinds[i] = (int)t.v[i].kind;
 	}
-	clft_free(&t);
+	clftok_free(&t);
 	return n;
 }
 
@@ -107,13 +107,13 @@ test_tokens(void)
 		struct clf_featcfg f = featcfg();
 		struct clf_toks t = {0};
 		const char *s = "zero-knowledge proof";
-		clft_run(&f, s, strlen(s), &t);
+		clftok_run(&f, s, strlen(s), &t);
 		T_EQ_INT(t.n, 5);
 		T_EQ_INT(t.v[2].kind, CLF_K_BIGRAM);
 		T_EQ_INT(t.v[2].start, 0);
 		T_EQ_INT(t.v[2].len, strlen("zero-knowledge"));
 		T_EQ_INT(t.v[3].start, strlen("zero-knowledge "));
-		clft_free(&t);
+		clftok_free(&t);
 	}
 	/* Stems meet across the forms an analyst writes. */
 	struct { const char *a, *b; } meet[] = {
@@ -121,17 +121,22 @@ test_tokens(void)
 		{"decentralised", "decentralized"}, {"queries", "query"},
 		{"tokenisation", "tokenization"}, {"providers", "provider"},
 	};
+	int meet_ok = 1;
 	for (size_t i = 0; i < sizeof meet / sizeof *meet; i++) {
 		char x[32], y[32];
 		snprintf(x, sizeof x, "%s", meet[i].a);
 		snprintf(y, sizeof y, "%s", meet[i].b);
-		x[clft_stem(x, strlen(x))] = '\0';
-		y[clft_stem(y, strlen(y))] = '\0';
-		T_CHECK(strcmp(x, y) == 0, "%s -> %s, %s -> %s", meet[i].a, x,
-			meet[i].b, y);
+		x[clftok_stem(x, strlen(x))] = '\0';
+		y[clftok_stem(y, strlen(y))] = '\0';
+		if (strcmp(x, y) != 0) {
+			meet_ok = 0;
+			fprintf(stderr, "%s -> %s, %s -> %s\n", meet[i].a, x,
+				meet[i].b, y);
+		}
 	}
+	T_CHECK(meet_ok, "the forms an analyst writes meet at one stem");
 	snprintf(w, sizeof w, "gas");
-	T_EQ_INT(clft_stem(w, 3), 3);                       /* short: kept */
+	T_EQ_INT(clftok_stem(w, 3), 3);                       /* short: kept */
 	/* Character n-grams when asked for: "<ab>" gives <a ab b> for n=2. */
 	{
 		struct clf_params p;
@@ -141,10 +146,10 @@ test_tokens(void)
 		p.char_min = 2;
 		p.char_max = 2;
 		clfm_featcfg(&p, &f);
-		clft_run(&f, "ab", 2, &t);
+		clftok_run(&f, "ab", 2, &t);
 		T_EQ_INT(t.n, 4);
 		T_EQ_INT(t.v[0].kind, CLF_K_CHAR);
-		clft_free(&t);
+		clftok_free(&t);
 	}
 }
 
@@ -196,6 +201,7 @@ test_token_bytes(void)
 	/* A word keeps its first CLF_WORD_MAX bytes, wherever it starts. */
 	{
 		char a[80], b2[80];
+		int cut_ok = 1;
 		for (int lead = 0; lead < 9; lead++) {
 			memset(a, ' ', (size_t)lead);
 			memset(b2, ' ', (size_t)lead);
@@ -203,8 +209,10 @@ test_token_bytes(void)
 			memset(b2 + lead, 'q', CLF_WORD_MAX);
 			memset(b2 + lead + CLF_WORD_MAX, 'w', 60 - CLF_WORD_MAX);
 			a[lead + 60] = b2[lead + 60] = '\0';
-			T_OK(same_tokens(a, b2));
+			cut_ok &= same_tokens(a, b2);
 		}
+		T_CHECK(cut_ok, "a long word is cut at CLF_WORD_MAX bytes "
+			"whatever its offset");
 		T_OK(same_tokens("abcdefghij'klmnop", "abcdefghijklmnop"));
 		T_OK(same_tokens("Decentralised", "decentralized"));
 	}
@@ -216,19 +224,23 @@ test_token_bytes(void)
 		"Zero-knowledge proofs that a machine-learning model ran as "
 		"claimed; 基于加密知识库回答 Web3 问题的聊天机器人。",
 	};
+	int count_ok = 1, room_ok = 1, same_ok = 1;
 	for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
 		struct clf_toks t = {0};
 		size_t len = strlen(samples[i]);
-		uint32_t *b = xmalloc((clft_max(&f, len) + 1) * sizeof *b);
-		clft_run(&f, samples[i], len, &t);
-		size_t n = clft_buckets(&f, samples[i], len, b);
-		T_EQ_INT(n, t.n);
-		T_OK(n <= clft_max(&f, len));
+		uint32_t *b = xmalloc((clftok_max(&f, len) + 1) * sizeof *b);
+		clftok_run(&f, samples[i], len, &t);
+		size_t n = clftok_buckets(&f, samples[i], len, b);
+		count_ok &= n == t.n;
+		room_ok &= n <= clftok_max(&f, len);
 		for (size_t j = 0; j < n && j < t.n; j++)
-			T_EQ_INT(b[j], t.v[j].bucket);
-		clft_free(&t);
+			same_ok &= b[j] == t.v[j].bucket;
+		clftok_free(&t);
 		free(b);
 	}
+	T_CHECK(count_ok, "the bucket reader makes as many as the tokens");
+	T_CHECK(room_ok, "within the room clftok_max promises");
+	T_CHECK(same_ok, "the same buckets in the same order");
 }
 
 /* The lookup table when buckets crowd one home: they overflow into the
@@ -262,6 +274,139 @@ test_lookup_table(void)
 	uint16_t g1 = clfm_next_gen(m), g2 = clfm_next_gen(m);
 	T_OK(g1 != g2 && g2 != 0);
 	clf_free(m);
+}
+
+/* The row sums: the portable code and the AVX2 code give the same sums
+ * (and the same sum of squares, bit for bit) on the same rows, and both
+ * match a plain loop, across the int16 flush every 256 rows, with rows
+ * at the int8 extremes and repeated hits. On a machine with AVX2 only the
+ * AVX2 code runs in prediction, so without this the portable code would
+ * never be checked there. */
+static void
+test_row_sums(void)
+{
+	enum { NROWS = 300, STRIDE = 128, MAXN = 700 };
+	int8_t *rows = xmalloc((size_t)NROWS * STRIDE);
+	uint32_t *hits = xmalloc(MAXN * sizeof *hits);
+	uint64_t seed = 42;
+	const size_t ns[] = {0, 1, 7, 255, 256, 257, 511, 512, 513, MAXN};
+	const int widths[] = {32, 64, 96};
+	const uint32_t strides[] = {64, 128};
+	int ref_ok = 1, avx_ok = 1, sq_ok = 1, cases = 0;
+
+	for (int extreme = 0; extreme < 3; extreme++) {
+		for (size_t i = 0; i < (size_t)NROWS * STRIDE; i++)
+			rows[i] = extreme == 1 ? 127 : extreme == 2 ? -127 :
+				  (int8_t)((int)(clf_rand(&seed) % 255) - 127);
+		for (size_t h = 0; h < MAXN; h++)
+			hits[h] = (uint32_t)(clf_rand(&seed) % NROWS);
+		for (size_t si = 0; si < sizeof strides / sizeof *strides; si++)
+		for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+		for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++) {
+			uint32_t stride = strides[si];
+			int w = widths[wi];
+			size_t n = ns[ni], sq_at = stride - 4;
+			int32_t want[STRIDE], port[STRIDE], vec[STRIDE];
+			double want_sq = 0, port_sq = -1, vec_sq = -2;
+			if ((uint32_t)w > stride)
+				continue;
+			cases++;
+			for (int k = 0; k < w; k++) {
+				want[k] = 0;
+				for (size_t h = 0; h < n; h++)
+					want[k] += rows[(size_t)hits[h] * stride + k];
+			}
+			for (size_t h = 0; h < n; h++) {
+				float f;
+				memcpy(&f, rows + (size_t)hits[h] * stride + sq_at,
+				       sizeof f);
+				want_sq += f;
+			}
+			clfp_sum_portable(rows, stride, hits, n, w, port, sq_at,
+					  &port_sq);
+			ref_ok &= memcmp(want, port, (size_t)w * sizeof *want) == 0 &&
+				  memcmp(&want_sq, &port_sq, sizeof want_sq) == 0;
+#ifdef CLF_AVX2
+			if ((w == 32 || w == 64) && __builtin_cpu_supports("avx2")) {
+				clfp_sum_avx2(rows, stride, hits, n, w, vec, sq_at,
+					      &vec_sq);
+				avx_ok &= memcmp(port, vec, (size_t)w * sizeof *vec) == 0;
+				sq_ok &= memcmp(&port_sq, &vec_sq, sizeof vec_sq) == 0;
+				/* and without the sum of squares */
+				clfp_sum_avx2(rows, stride, hits, n, w, vec, 0, NULL);
+				avx_ok &= memcmp(port, vec, (size_t)w * sizeof *vec) == 0;
+			}
+#else
+			(void)vec;
+			(void)vec_sq;
+#endif
+		}
+	}
+	T_CHECK(ref_ok, "the portable row sums match a plain loop");
+#ifdef CLF_AVX2
+	if (__builtin_cpu_supports("avx2")) {
+		T_CHECK(avx_ok, "the AVX2 row sums match the portable ones");
+		T_CHECK(sq_ok, "the AVX2 sum of squares matches the portable one");
+	} else {
+		printf("test_row_sums: no AVX2 on this processor, its code not run\n");
+	}
+#endif
+	T_OK(cases > 100);
+	free(rows);
+	free(hits);
+}
+
+/* The score formatters write what printf writes: every score at four
+ * decimals and its neighbours a few ulps away, the exact ties printf
+ * breaks to even (m / 32), and a million random probabilities. */
+static void
+test_score_text(void)
+{
+	char a[32], b[32];
+	int f4 = 1, shortf = 1, ties = 1;
+	uint64_t seed = 7;
+
+	for (int k = 0; k <= 10000; k++) {
+		double x = k / 1e4;
+		for (int u = -3; u <= 3; u++) {
+			double y = x;
+			for (int s = 0; s < (u < 0 ? -u : u); s++)
+				y = nextafter(y, u < 0 ? -1.0 : 2.0);
+			if (y < 0 || y > 1)
+				continue;
+			clf_score_4f(y, a);
+			snprintf(b, sizeof b, "%.4f", y);
+			f4 &= strcmp(a, b) == 0;
+			clf_score_short(y, a);
+			double r = round(y * 1e4) / 1e4;
+			if (r == (double)(long long)r)
+				snprintf(b, sizeof b, "%lld", (long long)r);
+			else
+				snprintf(b, sizeof b, "%.15g", r);
+			shortf &= strcmp(a, b) == 0;
+		}
+	}
+	for (int m = 1; m < 32; m += 2) {
+		clf_score_4f(m / 32.0, a);
+		snprintf(b, sizeof b, "%.4f", m / 32.0);
+		ties &= strcmp(a, b) == 0;
+	}
+	for (int i = 0; i < 1000000; i++) {
+		double y = (double)(clf_rand(&seed) >> 11) / 9007199254740992.0;
+		clf_score_4f(y, a);
+		snprintf(b, sizeof b, "%.4f", y);
+		f4 &= strcmp(a, b) == 0;
+		clf_score_short(y, a);
+		double r = round(y * 1e4) / 1e4;
+		if (r == (double)(long long)r)
+			snprintf(b, sizeof b, "%lld", (long long)r);
+		else
+			snprintf(b, sizeof b, "%.15g", r);
+		shortf &= strcmp(a, b) == 0;
+	}
+	T_CHECK(f4, "clf_score_4f writes what %%.4f writes");
+	T_CHECK(ties, "and breaks exact ties as printf does");
+	T_CHECK(shortf, "clf_score_short writes what the CSV's numbers were");
 }
 
 /* Decisions: the first of equal categories wins, alternatives in order,
@@ -315,31 +460,42 @@ test_decide(void)
 	clf_free(m);
 }
 
-/* Everything a prediction promises. */
-static void
-check_prediction(const struct cat_taxonomy *t, const struct clf_prediction *p)
+/* Everything a prediction promises: NULL, or the first promise broken. */
+static const char *
+broken_promise(const struct cat_taxonomy *t, const struct clf_prediction *p)
 {
 	double sum = 0, lsum = 0;
 
-	T_OK(p->category >= 0 && p->category < (int)t->ncategories);
-	T_EQ_INT(p->layer, t->categories[p->category].layer);
+	if (p->category < 0 || p->category >= (int)t->ncategories)
+		return "category out of range";
+	if (p->layer != t->categories[p->category].layer)
+		return "layer is not the category's";
 	for (size_t k = 0; k < t->ncategories; k++) {
-		T_OK(p->cat_prob[k] >= 0 && p->cat_prob[k] <= 1);
-		T_OK(p->cat_prob[k] <= p->category_score + 1e-12);
+		if (!(p->cat_prob[k] >= 0 && p->cat_prob[k] <= 1))
+			return "a category probability outside [0, 1]";
+		if (p->cat_prob[k] > p->category_score + 1e-12)
+			return "a category more probable than the chosen one";
 		sum += p->cat_prob[k];
 	}
-	T_NEAR(sum, 1, 1e-6);
+	if (fabs(sum - 1) > 1e-6)
+		return "category probabilities do not sum to 1";
 	for (size_t l = 0; l < t->nlayers; l++)
 		lsum += p->layer_prob[l];
-	T_NEAR(lsum, 1, 1e-6);
-	T_NEAR(p->layer_score, p->layer_prob[p->layer], 1e-12);
-	T_OK(p->stages != 0);
-	T_OK((p->stages >> t->nstages) == 0);
-	for (size_t s = 0; s < t->nstages; s++)
-		T_OK(p->stage_prob[s] >= 0 && p->stage_prob[s] <= 1);
-	T_OK(p->alt[0] != p->category && p->alt[1] != p->category &&
-	     p->alt[0] != p->alt[1]);
-	T_OK(p->alt_score[0] >= p->alt_score[1]);
+	if (fabs(lsum - 1) > 1e-6)
+		return "layer probabilities do not sum to 1";
+	if (fabs(p->layer_score - p->layer_prob[p->layer]) > 1e-12)
+		return "layer score is not its probability";
+	if (p->stages == 0 || (p->stages >> t->nstages) != 0)
+		return "stage set empty or out of range";
+	for (size_t st = 0; st < t->nstages; st++)
+		if (!(p->stage_prob[st] >= 0 && p->stage_prob[st] <= 1))
+			return "a stage probability outside [0, 1]";
+	if (p->alt[0] == p->category || p->alt[1] == p->category ||
+	    p->alt[0] == p->alt[1])
+		return "alternatives repeat a category";
+	if (p->alt_score[0] < p->alt_score[1])
+		return "alternatives out of order";
+	return NULL;
 }
 
 static const char *const texts[] = {
@@ -372,7 +528,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 	const float *cs = m->colscale;
 	int K = m->ncat, S = m->nstage, same = 1;
 
-	clft_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
+	clftok_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
 	for (size_t i = 0; i < t.n; i++) {
 		int at;
 		struct clf_group *g = clfm_find(m, t.v[i].bucket, &at);
@@ -402,7 +558,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 		same &= out.cat_prob[k] == p[k];
 	for (int s = 0; s < S; s++)
 		same &= out.stage_prob[s] == q[s];
-	clft_free(&t);
+	clftok_free(&t);
 	free(seen);
 	return same;
 }
@@ -428,10 +584,13 @@ test_train_and_store(struct cat *c)
 	T_OK(s.docs >= 2 * n);           /* both languages, and definitions */
 	T_OK(s.rows > 1000 && s.rows <= CLF_MAX_ROWS);
 	T_OK(s.nb_alpha > 0);
+	int acc_ok = 1, temp_ok = 1;
 	for (int l = 0; l < CLF_LEARNERS; l++) {
-		T_OK(s.oof_accuracy[l] > 0.6 && s.oof_accuracy[l] <= 1);
-		T_OK(s.temperature[l] > 0);
+		acc_ok &= s.oof_accuracy[l] > 0.6 && s.oof_accuracy[l] <= 1;
+		temp_ok &= s.temperature[l] > 0;
 	}
+	T_CHECK(acc_ok, "every learner above 60%% out of fold");
+	T_CHECK(temp_ok, "every temperature positive");
 	T_EQ_INT(s.pinned, 0);
 
 	/* Deterministic: the same catalog, the same bytes. */
@@ -445,18 +604,22 @@ test_train_and_store(struct cat *c)
 
 	/* Stored and read back, it predicts exactly the same. */
 	T_EQ_INT(clf_deserialize(t, blob, len, &back, err, sizeof err), 0);
+	int same = 1;
+	const char *broken = NULL;
 	for (size_t i = 0; back && i < sizeof texts / sizeof *texts; i++) {
 		struct clf_input in = {texts[i], NULL, NULL, 0};
 		for (int l = 0; l < CLF_LEARNERS; l++) {
 			struct clf_prediction a, b;
 			clf_predict(m, l, &in, &a);
 			clf_predict(back, l, &in, &b);
-			T_EQ_INT(a.category, b.category);
-			T_EQ_INT(a.stages, b.stages);
-			T_NEAR(a.category_score, b.category_score, 1e-12);
-			check_prediction(t, &a);
+			same &= a.category == b.category && a.stages == b.stages &&
+				fabs(a.category_score - b.category_score) <= 1e-12;
+			if (!broken)
+				broken = broken_promise(t, &a);
 		}
 	}
+	T_CHECK(back && same, "the model read back predicts the same");
+	T_CHECK(!broken, "a prediction keeps its promises: %s", broken);
 	clf_free(back);
 	back = NULL;
 
@@ -490,8 +653,8 @@ test_train_and_store(struct cat *c)
 		{
 			struct clf_toks tk = {0};
 			unsigned char *seen = xcalloc(m->nrows, 1);
-			clft_run(&m->feat, all.data, strnlen(all.data, CLF_MAX_TEXT),
-				 &tk);
+			clftok_run(&m->feat, all.data, strnlen(all.data, CLF_MAX_TEXT),
+				   &tk);
 			for (size_t i = 0; i < tk.n; i++) {
 				int at;
 				struct clf_group *g = clfm_find(m, tk.v[i].bucket, &at);
@@ -500,7 +663,7 @@ test_train_and_store(struct cat *c)
 					fed++;
 				}
 			}
-			clft_free(&tk);
+			clftok_free(&tk);
 			free(seen);
 		}
 		T_OK(fed > 256);
@@ -549,9 +712,12 @@ test_train_and_store(struct cat *c)
 		clf_predict(m, CLF_DEFAULT, &en, &a);
 		clf_predict(m, CLF_DEFAULT, &zh, &b);
 		clf_predict(m, CLF_DEFAULT, &both, &ab);
+		int mean_ok = 1;
 		for (size_t k = 0; k < t->ncategories; k++)
-			T_NEAR(ab.cat_prob[k], (a.cat_prob[k] + b.cat_prob[k]) / 2,
-			       1e-9);
+			mean_ok &= fabs(ab.cat_prob[k] - (a.cat_prob[k] +
+				   b.cat_prob[k]) / 2) <= 1e-9;
+		T_CHECK(mean_ok, "two descriptions: the mean of each's "
+			"probabilities");
 		const char *tags[] = {"oracle", "price feeds"};
 		struct clf_input tagged = {"A protocol.", NULL, tags, 2};
 		clf_predict(m, CLF_DEFAULT, &tagged, &a);
@@ -567,7 +733,8 @@ test_train_and_store(struct cat *c)
 		struct clf_input in = {text, NULL, NULL, 0};
 		struct clf_prediction p;
 		clf_predict(m, CLF_DEFAULT, &in, &p);
-		check_prediction(t, &p);
+		const char *why = broken_promise(t, &p);
+		T_CHECK(!why, "a long text's prediction: %s", why);
 		free(text);
 	}
 
@@ -577,8 +744,8 @@ test_train_and_store(struct cat *c)
 		unsigned char *use = xcalloc(n, 1);
 		for (size_t i = 0; i < n; i++)
 			use[i] = v[i].category == v[0].category;
-		T_EQ_INT(clft_train(t, v, n, use, NULL, CLF_DEFAULT, &none, err,
-				    sizeof err), EX_DATAERR);
+		T_EQ_INT(clftrain_run(t, v, n, use, NULL, CLF_DEFAULT, &none, err,
+				      sizeof err), EX_DATAERR);
 		T_OK(strstr(err, "too little to learn from") != NULL);
 		T_OK(none == NULL);
 		free(use);
@@ -608,31 +775,36 @@ test_explain_and_json(struct cat *c)
 
 	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
 	T_EQ_INT(clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err), 0);
+	int right = 1, some = 1, order = 1, found_all = 1, heads = 1;
 	for (int l = 0; m && l < CLF_LEARNERS; l++) {
 		struct clf_input in = {texts[1], NULL, NULL, 0};
 		struct clf_prediction p;
 		struct clf_explanation e;
 		int found = 0;
 		clf_predict(m, l, &in, &p);
-		T_STR(t->categories[p.category].id, "verification");
+		right &= strcmp(t->categories[p.category].id, "verification") == 0;
 		clf_explain(m, &in, &p, &e);
-		T_OK(e.ncategory > 0 && e.ncategory <= CLF_EXPLAIN_TOKENS);
+		some &= e.ncategory > 0 && e.ncategory <= CLF_EXPLAIN_TOKENS;
 		for (size_t i = 0; i < e.ncategory; i++) {
-			T_OK(e.category[i].weight > 0);
-			if (i)
-				T_OK(e.category[i].weight <=
-				     e.category[i - 1].weight);
+			order &= e.category[i].weight > 0 &&
+				 (!i || e.category[i].weight <=
+				  e.category[i - 1].weight);
 			found |= strstr(e.category[i].token, "zero") != NULL ||
 				 strstr(e.category[i].token, "proof") != NULL;
 		}
-		T_CHECK(found, "learner %d: no 'zero' or 'proof' among the "
-			"category's reasons", l);
-		T_EQ_INT(e.nstages, __builtin_popcountll(p.stages));
+		found_all &= found;
+		heads &= (int)e.nstages == __builtin_popcountll(p.stages);
 	}
+	T_CHECK(m && right, "every learner: verification");
+	T_CHECK(some, "every learner: some reasons, at most CLF_EXPLAIN_TOKENS");
+	T_CHECK(order, "reasons positive, strongest first");
+	T_CHECK(found_all, "'zero' or 'proof' among every learner's reasons");
+	T_CHECK(heads, "a list of reasons per predicted stage");
 
 	/* No word the model knows (found by fuzzing: the explanation
 	 * sorted a NULL list): nothing to explain, and no crash. */
 	static const char *const unknown[] = {"qqqq zzzz", ""};
+	int empty = 1;
 	for (size_t k = 0; m && k < 2; k++) {
 		for (int l = 0; l < CLF_LEARNERS; l++) {
 			struct clf_input in = {unknown[k], NULL, NULL, 0};
@@ -640,13 +812,13 @@ test_explain_and_json(struct cat *c)
 			struct clf_explanation e;
 			clf_predict(m, l, &in, &p);
 			clf_explain(m, &in, &p, &e);
-			T_EQ_INT(e.nlayer, 0);
-			T_EQ_INT(e.ncategory, 0);
-			T_EQ_INT(e.nstages, __builtin_popcountll(p.stages));
+			empty &= e.nlayer == 0 && e.ncategory == 0 &&
+				 (int)e.nstages == __builtin_popcountll(p.stages);
 			for (size_t s = 0; s < e.nstages; s++)
-				T_EQ_INT(e.nstage[s], 0);
+				empty &= e.nstage[s] == 0;
 		}
 	}
+	T_CHECK(empty, "unknown words: no reasons, and no crash");
 
 	/* The JSON contract, and the curated labels when given. */
 	{
@@ -666,8 +838,10 @@ test_explain_and_json(struct cat *c)
 		cJSON_ArrayForEach(x, j)
 			nk++;
 		T_EQ_INT(nk, 6);
+		int has = 1;
 		for (size_t i = 0; i < 6; i++)
-			T_CHECK(cJSON_HasObjectItem(j, keys[i]), "no %s", keys[i]);
+			has &= cJSON_HasObjectItem(j, keys[i]);
+		T_CHECK(has, "the JSON has every key of the contract");
 		x = cJSON_GetObjectItem(j, "category");
 		T_STR(json_get_str(x, "id"), "storage");
 		T_OK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alternatives")) == 2);
@@ -691,11 +865,14 @@ test_folds(void)
 
 	for (int g = 0; g < 100; g++)
 		cat[g] = g % 4 == 3 ? 3 : g % 3;    /* uneven classes */
-	clft_folds(100, cat, 4, 5, 7, fold);
+	clfcorp_folds(100, cat, 4, 5, 7, fold);
+	int in_range = 1, even = 1;
 	for (int g = 0; g < 100; g++) {
-		T_OK(fold[g] >= 0 && fold[g] < 5);
-		count[fold[g]][cat[g]]++;
+		in_range &= fold[g] >= 0 && fold[g] < 5;
+		if (fold[g] >= 0 && fold[g] < 5)
+			count[fold[g]][cat[g]]++;
 	}
+	T_CHECK(in_range, "every group in one of the folds");
 	/* Stratified: a class splits evenly over the folds. */
 	for (int k = 0; k < 4; k++) {
 		int lo = 1000, hi = 0;
@@ -703,11 +880,12 @@ test_folds(void)
 			lo = count[f][k] < lo ? count[f][k] : lo;
 			hi = count[f][k] > hi ? count[f][k] : hi;
 		}
-		T_OK(hi - lo <= 1);
+		even &= hi - lo <= 1;
 	}
-	clft_folds(100, cat, 4, 5, 7, again);
+	T_CHECK(even, "stratified: each class splits evenly over the folds");
+	clfcorp_folds(100, cat, 4, 5, 7, again);
 	T_OK(memcmp(fold, again, sizeof fold) == 0);
-	clft_folds(100, cat, 4, 5, 8, again);
+	clfcorp_folds(100, cat, 4, 5, 8, again);
 	T_OK(memcmp(fold, again, sizeof fold) != 0);
 }
 
@@ -738,20 +916,25 @@ test_evaluate(struct cat *c)
 	T_NEAR(e.consistency, 1, 1e-12);
 	T_EQ_INT(e.ndocs, 2 * 2 * n);           /* two languages, repeats */
 	/* The figures agree with the predictions they come from. */
+	int grouped = 1;
 	for (size_t i = 0; i < e.ndocs; i++) {
 		const struct clf_eval_doc *d = &e.docs[i];
 		right += d->pred.category == d->true_category;
-		/* grouped: a project's fold is its documents' fold */
-		T_EQ_INT(d->fold, e.fold_of[(size_t)d->repeat * n + d->project]);
+		grouped &= d->fold == e.fold_of[(size_t)d->repeat * n +
+						d->project];
 	}
+	T_CHECK(grouped, "grouped: a project's fold is its documents' fold");
 	T_NEAR(e.cat_acc, (double)right / (double)e.ndocs, 1e-9);
 	for (int k = 0; k < e.ncat; k++)
 		cm += e.confusion[(size_t)k * e.ncat + k];
 	T_EQ_INT(cm, right);
+	int f1_ok = 1;
 	for (int k = 0; k < e.ncat; k++) {
 		double p = e.cat_precision[k], r = e.cat_recall[k];
-		T_NEAR(e.cat_f1[k], p + r > 0 ? 2 * p * r / (p + r) : 0, 1e-9);
+		f1_ok &= fabs(e.cat_f1[k] - (p + r > 0 ? 2 * p * r / (p + r) :
+					     0)) <= 1e-9;
 	}
+	T_CHECK(f1_ok, "each category's F1 from its precision and recall");
 	clf_eval_free(&e);
 	/* A fold count the catalog cannot give is a usage error. */
 	o.folds = (int)n + 1;
@@ -771,6 +954,7 @@ test_unseen(struct cat *c)
 	struct clf_model *m = NULL;
 	cJSON *root = NULL, *it;
 	size_t n, total = 0, right = 0, layer_right = 0;
+	int known = 1;
 
 	T_EQ_INT(json_load("tests/fixtures/classify/unseen.json", 1 << 20,
 			   &root, err, sizeof err), 0);
@@ -781,7 +965,7 @@ test_unseen(struct cat *c)
 				       NULL, 0};
 		struct clf_prediction p;
 		int want = cat_category_index(t, json_get_str(it, "category"));
-		T_OK(want >= 0);
+		known &= want >= 0;
 		clf_predict(m, CLF_DEFAULT, &in, &p);
 		total++;
 		right += p.category == want;
@@ -793,6 +977,7 @@ test_unseen(struct cat *c)
 				json_get_str(it, "category"));
 	}
 	T_EQ_INT(total, 28);
+	T_CHECK(known, "every fixture names a taxonomy category");
 	T_CHECK(right >= 24, "%zu of %zu unseen descriptions right", right,
 		total);
 	T_CHECK(layer_right >= 26, "%zu of %zu layers right", layer_right,
@@ -888,6 +1073,8 @@ main(void)
 	T_RUN(test_tokens);
 	T_RUN(test_token_bytes);
 	T_RUN(test_lookup_table);
+	T_RUN(test_row_sums);
+	T_RUN(test_score_text);
 	T_RUN(test_decide);
 	T_RUN(test_folds);
 	c = open_catalog("catalog", "data");
