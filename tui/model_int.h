@@ -231,7 +231,8 @@ struct model {
  * nothing else of any view: drawing, the status line, keys and the mouse
  * all go through it. A new view is one file filling one of these, one
  * line in the table, one in enum model_view and its keys in keys.c.
- * Members a view does not need are NULL. */
+ * draw and status are required; any other member a view does not need
+ * is NULL. */
 struct model_view_ops {
 	const char *name;      /* for --view ("projects"); NULL: not there */
 	const char *tab;       /* its tab on the top bar; NULL: none */

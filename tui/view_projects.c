@@ -1,4 +1,6 @@
-/* view_projects.c: the Projects table and the filter picker over it.
+/* view_projects.c: the Projects table, its keys (moving, sorting,
+ * searching, filtering), its mouse and status line, and the filter
+ * picker drawn over it.
  *
  * Columns are laid out for the width by priority: the name and category
  * first, figures when the catalog has any, the stages last and flexible.
