@@ -4,6 +4,7 @@
  * not bound are typed into the input line. */
 #include "tui/model_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +139,10 @@ model_export(struct model *m, const char *path, char *err, size_t errlen)
 	const struct cat_project **rows = NULL;
 	const char *home = getenv("HOME");
 	struct outfile o;
+	struct stat st;
+	sigset_t stop, old;
 	char *full;
-	int rc, failed;
+	int rc, failed, hold;
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "no file name given");
@@ -159,6 +162,18 @@ model_export(struct model *m, const char *path, char *err, size_t errlen)
 		full = xstrdup(path);
 	}
 	model_refresh(m);
+	/* A regular file (or a new one) is written through a temporary
+	 * file. The signals that end the dashboard are held meanwhile: taken
+	 * after the file is whole or gone, by the dashboard's own handlers,
+	 * which give the terminal back (util/outfile's would end the process
+	 * at once). A FIFO or a device may block on open: never held then. */
+	hold = stat(full, &st) != 0 || S_ISREG(st.st_mode);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &stop, &old);
 	/* The command line's writer: a regular file is replaced whole or
 	 * not at all, keeping its mode, owner and links; a device or a
 	 * FIFO is written directly. */
@@ -174,6 +189,8 @@ model_export(struct model *m, const char *path, char *err, size_t errlen)
 	if (rc && !err[0])
 		snprintf(err, errlen, "%s: write error", full);
 out:
+	if (hold)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	free(rows);
 	free(full);
 	return rc;

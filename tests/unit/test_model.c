@@ -4,10 +4,12 @@
  * export, CJK layout and widths at 80x24 and 200x60, sanitizing. */
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -1218,6 +1220,55 @@ test_export_targets(void)
 	model_free(m);
 }
 
+static volatile sig_atomic_t terms;
+
+static void
+count_term(int sig)
+{
+	(void)sig;
+	terms++;
+}
+
+/* SIGTERM while the dashboard exports goes to the dashboard's handler
+ * (which ends it cleanly, giving the terminal back), after the file is
+ * whole: never to util/outfile's, which ends the process at once. A child
+ * sends SIGTERM every half millisecond while the model exports. */
+static void
+test_export_signals(void)
+{
+	size_t n = 3000;
+	struct model *m = model_new(&fx_tax, synthetic(n), n, NULL);
+	char dir[] = "/tmp/aimap-export-XXXXXX", path[256], err[512];
+	struct sigaction sa, old;
+	long failed = 0;
+	pid_t child;
+
+	T_OK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/out.csv", dir);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = count_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old);
+	terms = 0;
+	child = fork();
+	if (child == 0) {
+		pid_t parent = getppid();
+		for (int i = 0; i < 2000 && kill(parent, SIGTERM) == 0; i++)
+			usleep(500);
+		_exit(0);
+	}
+	for (int i = 0; i < 200 && terms < 50; i++)
+		failed += model_export(m, path, err, sizeof err) != 0;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	sigaction(SIGTERM, &old, NULL);
+	T_OK(terms > 0);
+	T_NONE(failed, "exports under SIGTERM all complete");
+	/* Only out.csv is in the directory. */
+	T_OK(unlink(path) == 0 && rmdir(dir) == 0);
+	model_free(m);
+}
+
 /* ---- figures ---------------------------------------------------------- */
 
 static void
@@ -1288,6 +1339,7 @@ main(void)
 	T_RUN(test_detail);
 	T_RUN(test_export);
 	T_RUN(test_export_targets);
+	T_RUN(test_export_signals);
 	T_RUN(test_formats);
 	fx_done();
 	return t_done();
