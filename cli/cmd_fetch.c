@@ -12,12 +12,14 @@
 #include "catalog/fetch_store.h"
 #include "fetch/fetch.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/utf8.h"
 
 const char cmd_fetch_usage[] =
 	"usage: aimap fetch [--source LIST] [--project ID ...]\n"
 	"                   [--stale-after DURATION] [--concurrency N]\n"
-	"                   [--max-wait SECONDS] [--dry-run] [--verbose]\n"
+	"                   [--max-wait SECONDS] [--deadline DURATION]\n"
+	"                   [--allow-private] [--dry-run] [--verbose]\n"
 	"\n"
 	"Fetches live figures for the catalog's projects and keeps their\n"
 	"history: GitHub activity (repository or organisation), CoinGecko\n"
@@ -42,11 +44,23 @@ const char cmd_fetch_usage[] =
 	"                       repeatable or comma-separated\n"
 	"  --max-wait SECONDS   longest wait for a rate limit or Retry-After\n"
 	"                       before giving up on that API (default 60)\n"
-	"  --timeout SECONDS    total time of one attempt (default 30)\n"
+	"  --timeout SECONDS    total time of one attempt (default 30); an\n"
+	"                       API or host whose attempts time out 4 times\n"
+	"                       in a row is given up for this run\n"
+	"  --deadline DURATION  stop the whole run after DURATION (default\n"
+	"                       10m; 0: none): what was fetched is kept, the\n"
+	"                       rest is left for the next run (exit 75)\n"
 	"  --retries N          retries after timeouts, connection errors,\n"
-	"                       5xx and 429 (default 3)\n"
+	"                       5xx and 429 (default 3); a host that does not\n"
+	"                       resolve or refuses connections gets one, and\n"
+	"                       a source is given up after 3 such requests\n"
+	"                       (5 hosts for homepages) in a row\n"
 	"  --no-graphql         with GITHUB_TOKEN, still one REST call per\n"
 	"                       repository instead of GraphQL batches\n"
+	"  --allow-private      fetch homepages on loopback, private or\n"
+	"                       link-local addresses too (refused by default:\n"
+	"                       the catalog's websites are not to reach this\n"
+	"                       machine or its network)\n"
 	"  --dry-run            print the requests it would make, fetch nothing\n"
 	"  -v, --verbose        one line per request and response on stderr\n"
 	"\n"
@@ -60,12 +74,13 @@ const char cmd_fetch_usage[] =
 	"database's path with \"-fetch.lock\" added).\n"
 	"\n"
 	"Exit status: 0 nothing failed; 75 some requests failed after retries,\n"
-	"or another fetch is running; 69 no source could be reached; 64 usage;\n"
+	"the deadline was reached, or another fetch is running; 69 no source could be reached; 64 usage;\n"
 	"74 database error.\n";
 
 enum {
 	K_SOURCE = 1, K_PROJECT, K_STALE, K_CONC, K_PERHOST, K_PACE,
 	K_MAXWAIT, K_TIMEOUT, K_RETRIES, K_NOGQL, K_DRY, K_VERBOSE,
+	K_PRIVATE, K_DEADLINE,
 };
 
 struct ui {
@@ -75,15 +90,6 @@ struct ui {
 	double last;           /* when progress was last shown */
 	struct fetch_progress last_p;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 clear_bar(struct ui *ui)
@@ -116,7 +122,7 @@ static void
 on_progress(void *ctx, const struct fetch_progress *p)
 {
 	struct ui *ui = ctx;
-	double t = now_s();
+	double t = mono_now();
 	int final = p->done == p->total;
 
 	ui->last_p = *p;
@@ -249,6 +255,30 @@ parse_pace(const char *list, struct fetch_opts *o)
 	return rc;
 }
 
+/* A failure's reason without its request when its source was given up:
+ * "not attempted: ..." or "given up after N attempts: ...". */
+static const char *
+not_attempted(const struct fetch_failure *f)
+{
+	const char *p = strstr(f->reason, ": not attempted: ");
+
+	return p ? p : strstr(f->reason, ": given up after ");
+}
+
+static int
+is_not_attempted(const struct fetch_failure *f)
+{
+	return not_attempted(f) != NULL;
+}
+
+static int
+same_skip(const struct fetch_failure *a, const struct fetch_failure *b)
+{
+	const char *x = not_attempted(a), *y = not_attempted(b);
+
+	return x && y && a->source == b->source && strcmp(x, y) == 0;
+}
+
 static void
 print_summary(const struct fetch_opts *o, const struct fetch_report *r)
 {
@@ -284,10 +314,29 @@ print_summary(const struct fetch_opts *o, const struct fetch_report *r)
 	if (r->nfail) {
 		printf("\nFailed:\n");
 		for (size_t i = 0; i < r->nfail; i++) {
-			char *why = utf8_sanitize(r->fail[i].reason, 1);
-			char *id = utf8_sanitize(r->fail[i].project, 1);
-			printf("  %-9s %s: %s\n",
-			       fetch_source_names[r->fail[i].source], id, why);
+			const struct fetch_failure *f = &r->fail[i];
+			size_t same = 0;
+			/* Projects left for one reason (their source given
+			 * up) are one line, unless --verbose. */
+			if (!o->verbose && is_not_attempted(f)) {
+				int first = 1;
+				for (size_t k = 0; k < r->nfail; k++)
+					if (same_skip(f, &r->fail[k])) {
+						first &= k >= i;
+						same++;
+					}
+				if (!first)
+					continue;
+			}
+			char *why = utf8_sanitize(same > 1 ? not_attempted(f) + 2
+						     : f->reason, 1);
+			char *id = utf8_sanitize(f->project, 1);
+			if (same > 1)
+				printf("  %-9s %zu projects: %s\n",
+				       fetch_source_names[f->source], same, why);
+			else
+				printf("  %-9s %s: %s\n",
+				       fetch_source_names[f->source], id, why);
 			free(why);
 			free(id);
 		}
@@ -312,7 +361,9 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		{"pace", 0, 1, K_PACE}, {"max-wait", 0, 1, K_MAXWAIT},
 		{"timeout", 0, 1, K_TIMEOUT}, {"retries", 0, 1, K_RETRIES},
 		{"no-graphql", 0, 0, K_NOGQL}, {"dry-run", 0, 0, K_DRY},
-		{"verbose", 'v', 0, K_VERBOSE}, {0},
+		{"verbose", 'v', 0, K_VERBOSE},
+		{"allow-private", 0, 0, K_PRIVATE},
+		{"deadline", 0, 1, K_DEADLINE}, {0},
 	};
 	struct fetch_opts o;
 	struct fetch_report rep;
@@ -407,6 +458,20 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		case K_VERBOSE:
 			o.verbose = 1;
 			break;
+		case K_PRIVATE:
+			o.allow_private = 1;
+			break;
+		case K_DEADLINE: {
+			int64_t secs;
+			if (fetch_parse_duration(val, &secs) < 0) {
+				rc = cli_usage("fetch", "--deadline: '%s' is not "
+					       "a duration (90s, 30m, 6h; 0: "
+					       "none)", val);
+				goto out;
+			}
+			o.deadline = (double)secs;
+			break;
+		}
 		}
 	}
 	if ((rc = fetch_opts_env(&o, err, sizeof err))) {
@@ -444,6 +509,11 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	} else {
 		print_summary(&o, &rep);
 		rc = fetch_exit_code(&rep);
+		if (rep.deadline_hit)
+			cli_err("fetch: stopped at the deadline (--deadline "
+				"%.0f s): what was fetched is stored; run again "
+				"(with --stale-after to skip it) for the rest",
+				o.deadline);
 		if (rc == EX_UNAVAILABLE)
 			cli_err("fetch: no source could be reached");
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 
 #include "util/buf.h"
@@ -198,7 +199,10 @@ repo_fields(const cJSON *o, struct fetch_metrics *m,
 	if (info) {
 		const cJSON *lic = cJSON_GetObjectItemCaseSensitive(o, "license");
 		const cJSON *top = cJSON_GetObjectItemCaseSensitive(o, "topics");
+		const char *fn = json_get_str(o, "full_name");
 		memset(info, 0, sizeof *info);
+		if (fn)
+			copy_word(info->full_name, sizeof info->full_name, fn);
 		if (boolean(o, "archived", &info->archived, err, errlen) < 0)
 			return -1;
 		if (lic && !cJSON_IsNull(lic)) {
@@ -246,8 +250,22 @@ fetch_parse_github_repo(const char *body, size_t len, struct fetch_metrics *m,
 	return rc;
 }
 
+/* Whether repository x says it belongs to owner. */
+static int
+owned_by(const cJSON *x, const char *owner)
+{
+	const char *fn = json_get_str(x, "full_name");
+	const char *login = json_get_str(
+		cJSON_GetObjectItemCaseSensitive(x, "owner"), "login");
+	size_t n = strlen(owner);
+
+	if (fn)
+		return strncasecmp(fn, owner, n) == 0 && fn[n] == '/';
+	return login && strcasecmp(login, owner) == 0;
+}
+
 int
-fetch_parse_github_org_page(const char *body, size_t len,
+fetch_parse_github_org_page(const char *body, size_t len, const char *owner,
 			    struct fetch_org_total *t, char *err,
 			    size_t errlen)
 {
@@ -281,6 +299,14 @@ fetch_parse_github_org_page(const char *body, size_t len,
 			const char *name = json_get_str(x, "name");
 			snprintf(err, errlen, "repository %d (%.60s): %s", i,
 				 name ? name : "?", why);
+			goto bad;
+		}
+		if (owner && !owned_by(x, owner)) {
+			const char *fn = json_get_str(x, "full_name");
+			snprintf(err, errlen, "repository %d (%.60s) is not "
+				 "%.60s's: the answer is not for this "
+				 "organisation", i, fn ? fn : "no full_name",
+				 owner);
 			goto bad;
 		}
 		add.repos++;
@@ -325,7 +351,7 @@ static const char gql_fields[] =
 	"repositoryTopics(first:20){nodes{topic{name}}}}";
 
 char *
-fetch_github_graphql_body(const char *const *repos, size_t n)
+fetch_github_graphql_body(const char *tag, const char *const *repos, size_t n)
 {
 	cJSON *root = cJSON_CreateObject(), *vars;
 	struct buf q;
@@ -338,8 +364,8 @@ fetch_github_graphql_body(const char *const *repos, size_t n)
 			   i, i);
 	buf_puts(&q, "){");
 	for (size_t i = 0; i < n; i++)
-		buf_printf(&q, "r%zu:repository(owner:$o%zu,name:$n%zu){...F}",
-			   i, i, i);
+		buf_printf(&q, "%sr%zu:repository(owner:$o%zu,name:$n%zu)"
+			   "{...F}", tag, i, i, i);
 	buf_puts(&q, "}");
 	buf_puts(&q, gql_fields);
 	cJSON_AddStringToObject(root, "query", q.data);
@@ -448,8 +474,8 @@ gql_error(const cJSON *root, const char *alias)
 }
 
 int
-fetch_parse_github_graphql(const char *body, size_t len, size_t n,
-			   struct fetch_gql_repo *out, char *err,
+fetch_parse_github_graphql(const char *body, size_t len, const char *tag,
+			   size_t n, struct fetch_gql_repo *out, char *err,
 			   size_t errlen)
 {
 	const cJSON *data;
@@ -471,9 +497,9 @@ fetch_parse_github_graphql(const char *body, size_t len, size_t n,
 		return EX_DATAERR;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char alias[32];
+		char alias[96];
 		const cJSON *r;
-		snprintf(alias, sizeof alias, "r%zu", i);
+		snprintf(alias, sizeof alias, "%.60sr%zu", tag, i);
 		r = cJSON_GetObjectItemCaseSensitive(data, alias);
 		if (!r || cJSON_IsNull(r)) {
 			const char *msg = gql_error(root, alias);

@@ -67,15 +67,20 @@ struct fetch_opts {
 					  one lane; < 0: the API's default */
 	double max_wait;               /* longest rate-limit wait, seconds */
 	double timeout;                /* total time of one attempt */
+	double deadline;               /* seconds for the whole run; 0: none */
 	double connect_timeout;
 	int retries;                   /* after the first attempt */
 	int dry_run;                   /* plan and describe, fetch nothing */
 	int verbose;                   /* a log line per request */
 	int graphql;                   /* batch repositories through GraphQL
 					  when a token is set (default 1) */
-	const char *base[3];           /* GitHub, CoinGecko, DefiLlama APIs */
-	const char *github_token;      /* NULL or a secret: never printed */
-	const char *coingecko_key;     /* idem */
+	int allow_private;             /* homepages may be on loopback,
+					  private or link-local addresses */
+	const char *base[FETCH_NSOURCES];   /* each API's base URL (NULL
+					       for homepages) */
+	const char *secret[FETCH_NSOURCES]; /* NULL or a credential
+					       (GITHUB_TOKEN ...): never
+					       printed */
 	/* Hooks, called from inside fetch_run; may be NULL. log gets one
 	 * line without a newline (verbose lines, dry-run requests). */
 	void (*log)(void *ctx, const char *line);
@@ -84,12 +89,14 @@ struct fetch_opts {
 };
 
 /* Defaults: every source, concurrency 8, each API's own limits, max_wait
- * 60 s, timeout 30 s, connect timeout 10 s, 3 retries, the public base
+ * 60 s, timeout 30 s, connect timeout 10 s, a deadline of 10 minutes for
+ * the whole run, 3 retries, the public base
  * URLs, no secrets. */
 void fetch_opts_init(struct fetch_opts *o);
 
-/* Takes AIMAP_GITHUB_API, AIMAP_COINGECKO_API, AIMAP_DEFILLAMA_API,
- * GITHUB_TOKEN and COINGECKO_API_KEY from the environment. The pointers
+/* Takes each API's base URL and credential from the environment
+ * (AIMAP_GITHUB_API, AIMAP_COINGECKO_API, AIMAP_DEFILLAMA_API, GITHUB_TOKEN,
+ * COINGECKO_API_KEY). The pointers
  * borrow the environment's strings. Returns 0, or EX_USAGE when a base URL
  * is not acceptable (see fetch_check_base_url) or a secret holds characters
  * that cannot go into a header; err names the variable, never its secret
@@ -120,6 +127,8 @@ struct fetch_report {
 	size_t nfail;
 	char **notices;        /* rate limits and the like, one line each */
 	size_t nnotices;
+	int deadline_hit;      /* stopped at the deadline: what was done is
+				  stored, the rest failed "not finished" */
 };
 
 /* Runs a fetch over the catalog. Returns 0 when the run happened (whatever
@@ -131,9 +140,10 @@ int fetch_run(struct cat *c, const struct fetch_opts *o,
 	      struct fetch_report *r, char *err, size_t errlen);
 void fetch_report_free(struct fetch_report *r);
 
-/* The exit code a report calls for: 0 when nothing failed, EX_UNAVAILABLE
- * (69) when requests were planned but no source returned a single HTTP
- * response, else EX_TEMPFAIL (75) when anything failed. */
+/* The exit code a report calls for: EX_TEMPFAIL (75) when the deadline
+ * stopped the run, else 0 when nothing failed, EX_UNAVAILABLE (69) when
+ * requests were planned but no source returned a single HTTP response,
+ * else EX_TEMPFAIL when anything failed. */
 int fetch_exit_code(const struct fetch_report *r);
 
 /* ---- Parsing (pure) -------------------------------------------------- */
@@ -163,10 +173,33 @@ int fetch_parse_iso8601(const char *s, int64_t *t);
 int fetch_parse_duration(const char *s, int64_t *secs);
 
 /* An API base URL is acceptable when it is https, or plain http to a
- * loopback address (127.0.0.0/8, ::1, localhost) so that a test hook cannot
- * weaken real runs; it must not carry credentials, a query or a fragment.
+ * loopback address (127.0.0.0/8, ::1, localhost, as libcurl reads the
+ * host: see fetch_url_host) so that a test hook cannot weaken real runs; it must not carry credentials, a query or a fragment.
  * Returns 0, or EX_USAGE with the reason in err. */
 int fetch_check_base_url(const char *url, char *err, size_t errlen);
+
+/* The host of url as libcurl reads it (numbers in any base made a
+ * dotted quad, IPv6 without brackets), into host. Returns 0, or -1 when
+ * libcurl refuses the URL. */
+int fetch_url_host(const char *url, char *host, size_t len);
+
+/* What kind of address an IP is. Only FETCH_IP_PUBLIC may be fetched as
+ * a homepage without --allow-private. IPv4 mapped into IPv6 (and NAT64's
+ * 64:ff9b::/96) counts as the IPv4 address it carries. */
+enum fetch_ip_class {
+	FETCH_IP_INVALID = -1,
+	FETCH_IP_PUBLIC,
+	FETCH_IP_LOOPBACK,     /* 127/8, ::1 */
+	FETCH_IP_PRIVATE,      /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	FETCH_IP_LINK_LOCAL,   /* 169.254/16, fe80::/10 */
+	FETCH_IP_RESERVED      /* 0/8, 100.64/10, documentation, multicast,
+				  ::, site-local ... */
+};
+/* family AF_INET (addr: 4 bytes) or AF_INET6 (16), network order. */
+int fetch_addr_class(int family, const void *addr);
+/* A textual IPv4 or IPv6 address; FETCH_IP_INVALID when it is not one. */
+int fetch_ip_class(const char *ip);
+const char *fetch_ip_class_name(int c);   /* "loopback" ... */
 
 /* Splits an absolute http(s) URL: scheme and host lowercased, the port
  * made explicit. Returns 0, or -1 when url is not http or https. host gets
@@ -269,6 +302,8 @@ struct fetch_metrics {
 /* What GitHub says beyond the figures (not stored yet: shown in --verbose
  * lines). */
 struct fetch_repo_info {
+	char full_name[200];           /* "owner/name" as the answer says
+					  (REST), "" when absent */
 	int archived;
 	char license[48];              /* SPDX id, "" when none */
 	char topics[256];              /* "a, b, c", cut to fit */
@@ -286,10 +321,12 @@ struct fetch_org_total {
 	double repos, stars, forks;
 	int64_t pushed_at;             /* latest; 0 when none */
 };
-/* Adds one page (a JSON array of repositories) to *t. */
+/* Adds one page (a JSON array of repositories) to *t. With owner set,
+ * every repository must say it belongs to owner (its full_name, or
+ * owner.login, any case): a page of another organisation is refused. */
 int fetch_parse_github_org_page(const char *body, size_t len,
-				struct fetch_org_total *t, char *err,
-				size_t errlen);
+				const char *owner, struct fetch_org_total *t,
+				char *err, size_t errlen);
 /* The metrics of an organisation's totals. */
 void fetch_org_metrics(const struct fetch_org_total *t,
 		       struct fetch_metrics *m);
@@ -300,14 +337,17 @@ struct fetch_gql_repo {
 	struct fetch_repo_info info;
 	char error[160];
 };
-/* The GraphQL query and variables for n repositories "owner/name" (aliases
- * r0 .. r{n-1}), as the JSON body of POST /graphql. Caller frees. */
-char *fetch_github_graphql_body(const char *const *repos, size_t n);
-/* Reads the response to such a query into out[0..n): a repository that
- * is missing or malformed gets its error; a response that is not a GraphQL
- * answer at all fails as a whole. */
-int fetch_parse_github_graphql(const char *body, size_t len, size_t n,
-			       struct fetch_gql_repo *out, char *err,
+/* The GraphQL query and variables for n repositories "owner/name"
+ * (aliases TAGr0 .. TAGr{n-1}; tag: letters, digits and '_'), as the JSON
+ * body of POST /graphql. Caller frees. The answer echoes the aliases:
+ * a tag unique to each query shows which query an answer is for. */
+char *fetch_github_graphql_body(const char *tag, const char *const *repos,
+				size_t n);
+/* Reads the response to such a query (the same tag) into out[0..n): a
+ * repository that is missing or malformed gets its error; a response that
+ * is not a GraphQL answer at all fails as a whole. */
+int fetch_parse_github_graphql(const char *body, size_t len, const char *tag,
+			       size_t n, struct fetch_gql_repo *out, char *err,
 			       size_t errlen);
 
 /* One coin of a /coins/markets response. */
@@ -339,12 +379,21 @@ int fetch_parse_defillama_tvl(const char *body, size_t len, double *tvl,
  * with backoff, Retry-After and rate-limit waits up to max_wait, redirects
  * checked by fetch_redirect_ok. Every attempt has connect and total
  * timeouts, TLS verification, http/https only, compressed bodies accepted
- * and a ceiling on the body. */
+ * and a ceiling on the body. A public_only request is refused (not
+ * retried) when the address it would connect to, after DNS and on every
+ * redirect, new connection or reused, is not a public one.
+ *
+ * Connections are reused, but never one that holds bytes nobody asked for
+ * (a response longer than its Content-Length): before each request on a
+ * reused connection, unread bytes there drop it and the request goes on a
+ * new one. */
 struct fetch_http;
 
 struct fetch_http_conf {
 	int concurrency;
 	double max_wait, timeout, connect_timeout;
+	double deadline;               /* seconds from fetch_http_new for
+					  everything; 0: none */
 	int retries;
 	const char *user_agent;
 	void (*log)(void *ctx, const char *line);   /* verbose, or NULL */
@@ -361,6 +410,13 @@ struct fetch_request {
 	size_t limit;              /* body ceiling */
 	int head_only;             /* HTML: stop after the head, no error */
 	int same_origin;           /* carries a secret: redirects stay home */
+	int public_only;           /* connect only to public addresses
+				      (fetch_addr_class), on every hop */
+	int own_connection;        /* a new connection, closed after: for
+				      answers that cannot say whom they are
+				      for */
+	int reasked;               /* sent again after an answer that was
+				      another's */
 	int lane;
 	void (*done)(void *ctx, struct fetch_request *r);
 	void *ctx;
@@ -380,12 +436,15 @@ struct fetch_request {
 	char curl_err[256];
 	int stopped;               /* the write callback ended it on purpose */
 	int too_big;
+	char refused[200];         /* the address check's reason */
+	struct fetch_http *engine;
+	int unasked;               /* its connection held bytes nobody
+				      asked for: dropped before sending */
+	int drops;                 /* such connections dropped */
 };
 
-/* Returns NULL when libcurl cannot be loaded or initialised; then
- * fetch_http_why() says why. */
+/* Returns NULL when libcurl cannot be initialised. */
 struct fetch_http *fetch_http_new(const struct fetch_http_conf *conf);
-const char *fetch_http_why(void);
 void fetch_http_free(struct fetch_http *h);   /* NULL is fine */
 
 /* The lane called name (created on first use with this limit and pace);
@@ -405,8 +464,14 @@ void fetch_request_header(struct fetch_request *r, const char *line);
 void fetch_http_submit(struct fetch_http *h, struct fetch_request *r);
 
 /* Runs until every request is done (done callbacks may submit more), or
- * until fetch_http_stop. Returns 0, or -1 when libcurl fails as a whole. */
+ * until fetch_http_stop, or until the deadline: then every request still
+ * queued or in flight fails ("not finished") and fetch_http_expired says
+ * so. Attempts never run past the deadline. A lane whose attempts time
+ * out several times in a row (a server that answers too slowly, or
+ * trickles its body) is given up like one that does not answer. Returns
+ * 0, or -1 when libcurl fails as a whole. */
 int fetch_http_run(struct fetch_http *h);
+int fetch_http_expired(const struct fetch_http *h);
 void fetch_http_stop(struct fetch_http *h);
 
 /* Counts per source, added into stats (requests, retries, responses). */

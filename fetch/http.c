@@ -7,94 +7,22 @@
  * origin: libcurl would forward a custom API-key header to any host). */
 #include "fetch/fetch.h"
 
-#include <dlfcn.h>
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "util/mem.h"
-
-/* libcurl is loaded when the first fetch starts, not when aimap starts:
- * with its TLS, Kerberos, LDAP and other libraries it is some 30 shared
- * objects, whose loading costs every command, the dashboard's start-up
- * too, 13 ms or more even when it fetches nothing. The functions used
- * are called through this table. */
-#define CURL_FUNCS(X) \
-	X(CURLcode, global_init, (long)) \
-	X(void, global_cleanup, (void)) \
-	X(CURL *, easy_init, (void)) \
-	X(void, easy_cleanup, (CURL *)) \
-	X(CURLcode, easy_setopt, (CURL *, CURLoption, ...)) \
-	X(CURLcode, easy_getinfo, (CURL *, CURLINFO, ...)) \
-	X(const char *, easy_strerror, (CURLcode)) \
-	X(struct curl_slist *, slist_append, (struct curl_slist *, \
-					      const char *)) \
-	X(void, slist_free_all, (struct curl_slist *)) \
-	X(CURLM *, multi_init, (void)) \
-	X(CURLMcode, multi_cleanup, (CURLM *)) \
-	X(CURLMcode, multi_setopt, (CURLM *, CURLMoption, ...)) \
-	X(CURLMcode, multi_add_handle, (CURLM *, CURL *)) \
-	X(CURLMcode, multi_remove_handle, (CURLM *, CURL *)) \
-	X(CURLMcode, multi_perform, (CURLM *, int *)) \
-	X(CURLMsg *, multi_info_read, (CURLM *, int *)) \
-	X(CURLMcode, multi_poll, (CURLM *, struct curl_waitfd *, \
-				  unsigned int, int, int *))
-
-static struct {
-#define FIELD(ret, name, args) ret (*name) args;
-	CURL_FUNCS(FIELD)
-#undef FIELD
-} cu;
-
-static char curl_why[256];
-
-/* Loads libcurl once; 0, or -1 with the reason in curl_why. The library
- * stays loaded for the life of the process. */
-static int
-curl_load(void)
-{
-	/* Its soname (ABI 4 for 15 years now), under the names of Debian's
-	 * three builds of it. */
-	static const char *const names[] = {
-		"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4",
-	};
-	static int loaded;
-	void *lib = NULL, *f;
-
-	if (loaded)
-		return 0;
-	for (size_t i = 0; !lib && i < sizeof names / sizeof *names; i++)
-		lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(curl_why, sizeof curl_why, "%s", dlerror());
-		return -1;
-	}
-	/* A function pointer from dlsym's void *, as POSIX allows. */
-#define LOAD(ret, name, args) \
-	if (!(f = dlsym(lib, "curl_" #name))) \
-		goto missing; \
-	memcpy(&cu.name, &f, sizeof f);
-	CURL_FUNCS(LOAD)
-#undef LOAD
-	loaded = 1;
-	return 0;
-missing:
-	snprintf(curl_why, sizeof curl_why, "%s", dlerror());
-	dlclose(lib);
-	return -1;
-}
-
-const char *
-fetch_http_why(void)
-{
-	return curl_why[0] ? curl_why : "libcurl cannot be initialised";
-}
+#include "util/mono.h"
 
 #define MAX_REDIRECTS 5
 #define HEADER_LIMIT (64u << 10)
@@ -102,6 +30,18 @@ fetch_http_why(void)
  * declared unreachable: offline, an API costs three requests' retries,
  * not every request's. */
 #define LOST_LIMIT 3
+/* Hosts of one source in a row that gave no answer before the whole
+ * source is given up: dead domains happen, but five in a row without a
+ * single answer from the others is no network. */
+#define SOURCE_LOST_LIMIT 5
+/* Attempts timed out in a row (slow answers, bodies trickling in)
+ * before a lane is given up: such a server otherwise costs every
+ * request's retries at the full --timeout each. */
+#define STALL_LIMIT 4
+/* Below this many bytes a second over LOW_SPEED_TIME, an attempt is
+ * timed out before --timeout: a byte every 2 s is not an answer. */
+#define LOW_SPEED_BPS 16L
+#define LOW_SPEED_TIME 20L
 
 struct lane {
 	char *name;
@@ -112,6 +52,7 @@ struct lane {
 	char *dead;                    /* set: every request fails at once */
 	int lost;                      /* requests given up without any
 					  answer, in a row */
+	int stalls;                    /* attempts timed out in a row */
 	struct fetch_request *head, *tail;
 };
 
@@ -127,16 +68,18 @@ struct fetch_http {
 	uint64_t rng;
 	struct fetch_source_stats stats[FETCH_NSOURCES];
 	int global_init;
+	/* Connections that have carried an answer, by socket and local
+	 * port: a request that finds itself on one of them is on a reused
+	 * connection. */
+	struct used_conn {
+		int fd, port;
+	} *used;
+	size_t nused, ucap;
+	double t0;                     /* mono_now() at creation */
+	int expired;                   /* the deadline stopped the run */
+	int src_lost[FETCH_NSOURCES];  /* requests in a row given up without
+					  any answer, per source */
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* xorshift64*: jitter needs spread, not secrecy. */
 static double
@@ -175,27 +118,22 @@ fetch_http_new(const struct fetch_http_conf *conf)
 	h->conf = *conf;
 	if (h->conf.concurrency < 1)
 		h->conf.concurrency = 1;
-	if (curl_load() < 0) {
-		free(h);
-		return NULL;
-	}
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(curl_why, sizeof curl_why, "libcurl cannot be "
-			 "initialised");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(h);
 		return NULL;
 	}
 	h->global_init = 1;
-	h->multi = cu.multi_init();
+	h->multi = curl_multi_init();
 	if (!h->multi) {
 		fetch_http_free(h);
 		return NULL;
 	}
 	/* Keep enough idle connections that every lane can reuse one. */
-	cu.multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-			  (long)(h->conf.concurrency * 2 + 32));
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+			    (long)(h->conf.concurrency * 2 + 32));
+	h->t0 = mono_now();
 	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
-		 (uint64_t)(mono() * 1e9);
+		 (uint64_t)(mono_now() * 1e9);
 	if (!h->rng)
 		h->rng = 88172645463325252ULL;
 	return h;
@@ -205,11 +143,11 @@ static void
 request_release_easy(struct fetch_http *h, struct fetch_request *r)
 {
 	if (r->easy) {
-		cu.multi_remove_handle(h->multi, r->easy);
-		cu.easy_cleanup(r->easy);
+		curl_multi_remove_handle(h->multi, r->easy);
+		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
-	cu.slist_free_all(r->slist);
+	curl_slist_free_all(r->slist);
 	r->slist = NULL;
 }
 
@@ -237,10 +175,11 @@ fetch_http_free(struct fetch_http *h)
 		fetch_request_free(r);
 	}
 	if (h->multi)
-		cu.multi_cleanup(h->multi);
+		curl_multi_cleanup(h->multi);
+	free(h->used);
 	free(h->lanes);
 	if (h->global_init)
-		cu.global_cleanup();
+		curl_global_cleanup();
 	free(h);
 }
 
@@ -307,7 +246,7 @@ fetch_request_free(struct fetch_request *r)
 	free(r->last_modified);
 	buf_free(&r->body);
 	buf_free(&r->resp_headers);
-	cu.slist_free_all(r->slist);
+	curl_slist_free_all(r->slist);
 	free(r);
 }
 
@@ -338,6 +277,7 @@ fetch_http_submit(struct fetch_http *h, struct fetch_request *r)
 	r->status = 0;
 	r->attempts = 0;
 	r->redirects = 0;
+	r->drops = 0;
 	r->error[0] = '\0';
 	r->not_before = 0;
 	enqueue(h->lanes[r->lane], r, 0);
@@ -364,12 +304,19 @@ drain_dead(struct fetch_http *h, struct lane *l)
 {
 	char why[sizeof ((struct fetch_request *)0)->error];
 
-	snprintf(why, sizeof why, "not attempted: %s", l->dead);
 	while (l->head) {
 		struct fetch_request *r = l->head;
 		l->head = r->next;
 		if (!l->head)
 			l->tail = NULL;
+		/* One waiting for its retry was attempted: say how often. */
+		if (r->attempts > 0)
+			snprintf(why, sizeof why, "given up after %d "
+				 "attempt%s: %s", r->attempts,
+				 r->attempts == 1 ? "" : "s", l->dead);
+		else
+			snprintf(why, sizeof why, "not attempted: %s",
+				 l->dead);
 		fail(h, r, why);
 	}
 }
@@ -418,13 +365,142 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* ---- public addresses only ---------------------------------------- */
+
+/* 1 when r may talk to the address ip (text) or sa; else 0 with the
+ * reason kept in r. */
+static int
+address_ok(struct fetch_request *r, int cls, const char *ip)
+{
+	if (cls == FETCH_IP_PUBLIC)
+		return 1;
+	snprintf(r->refused, sizeof r->refused, "refused: %s is a %s "
+		 "address (homepages are fetched from public addresses "
+		 "only; --allow-private allows others)", ip,
+		 fetch_ip_class_name(cls));
+	return 0;
+}
+
+/* A new connection: checked on the address resolved, before connecting. */
+static curl_socket_t
+on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch_request *r = ud;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int cls = FETCH_IP_INVALID;
+
+	(void)purpose;
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&a->addr;
+		cls = fetch_addr_class(AF_INET, &in->sin_addr);
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+	} else if (a->family == AF_INET6) {
+		const struct sockaddr_in6 *in = (const void *)&a->addr;
+		cls = fetch_addr_class(AF_INET6, &in->sin6_addr);
+		inet_ntop(AF_INET6, &in->sin6_addr, ip, sizeof ip);
+	}
+	if (!address_ok(r, cls, ip))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static int
+socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* An answer came on r's connection: remember it as used. */
+static void
+conn_used(struct fetch_http *h, CURL *e)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	int port;
+
+	if (curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD || (port = socket_port(fd)) < 0)
+		return;
+	for (size_t i = 0; i < h->nused; i++)
+		if (h->used[i].fd == fd) {
+			h->used[i].port = port;
+			return;
+		}
+	h->used = xgrow(h->used, sizeof *h->used, &h->ucap, h->nused + 1);
+	h->used[h->nused].fd = fd;
+	h->used[h->nused].port = port;
+	h->nused++;
+}
+
+static int
+on_closesocket(void *ud, curl_socket_t fd)
+{
+	struct fetch_http *h = ud;
+
+	for (size_t i = 0; i < h->nused; i++)
+		if (h->used[i].fd == fd) {
+			h->used[i] = h->used[--h->nused];
+			break;
+		}
+	return close(fd);
+}
+
+/* Whether the used connection on local_port holds unread bytes: an
+ * HTTP/1 server says nothing before it is asked, so these belong to an
+ * earlier answer that ran past its length. */
+static int
+conn_has_unasked(struct fetch_http *h, int local_port)
+{
+	for (size_t i = 0; i < h->nused; i++) {
+		struct pollfd p = {.fd = h->used[i].fd, .events = POLLIN};
+		char c;
+		if (h->used[i].port != local_port ||
+		    socket_port(h->used[i].fd) != local_port)
+			continue;
+		return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		       recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+	}
+	return 0;
+}
+
+/* Every request, on a new connection or a reused one, before it is
+ * sent: the address actually connected to, and what the connection
+ * holds. */
+static int
+on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
+	  int local_port)
+{
+	struct fetch_request *r = ud;
+
+	(void)local_ip;
+	(void)primary_port;
+	if (r->public_only &&
+	    !address_ok(r, fetch_ip_class(primary_ip), primary_ip))
+		return CURL_PREREQFUNC_ABORT;
+	if (conn_has_unasked(r->engine, local_port)) {
+		r->unasked = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
 static int
 start(struct fetch_http *h, struct fetch_request *r)
 {
 	const struct fetch_http_conf *c = &h->conf;
 	struct curl_slist *sl = NULL;
 	char line[1200];
-	CURL *e = cu.easy_init();
+	CURL *e = curl_easy_init();
 
 	if (!e)
 		return -1;
@@ -432,53 +508,76 @@ start(struct fetch_http *h, struct fetch_request *r)
 	buf_init(&r->body, r->limit);
 	buf_reset(&r->resp_headers);
 	r->stopped = r->too_big = 0;
+	r->refused[0] = '\0';
 	r->curl_err[0] = '\0';
 	r->status = 0;
 	for (size_t i = 0; r->headers && r->headers[i]; i++)
-		sl = cu.slist_append(sl, r->headers[i]);
+		sl = curl_slist_append(sl, r->headers[i]);
 	if (r->etag && strlen(r->etag) < 1000) {
 		snprintf(line, sizeof line, "If-None-Match: %s", r->etag);
-		sl = cu.slist_append(sl, line);
+		sl = curl_slist_append(sl, line);
 	}
 	if (r->last_modified && strlen(r->last_modified) < 1000) {
 		snprintf(line, sizeof line, "If-Modified-Since: %s",
 			 r->last_modified);
-		sl = cu.slist_append(sl, line);
+		sl = curl_slist_append(sl, line);
 	}
 	r->slist = sl;
 
-	cu.easy_setopt(e, CURLOPT_URL, r->cur_url);
-	cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	cu.easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-	cu.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(c->connect_timeout * 1000));
-	cu.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 1000));
-	cu.easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	cu.easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-	cu.easy_setopt(e, CURLOPT_HTTPHEADER, sl);
-	cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	cu.easy_setopt(e, CURLOPT_WRITEDATA, r);
-	cu.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	cu.easy_setopt(e, CURLOPT_HEADERDATA, r);
-	cu.easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
-	cu.easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_URL, r->cur_url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			   (long)(c->connect_timeout * 1000));
+	double limit = c->timeout;
+	if (c->deadline > 0) {
+		double left = h->t0 + c->deadline - mono_now();
+		if (left < limit)
+			limit = left > 0.001 ? left : 0.001;
+	}
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)ceil(limit * 1000));
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BPS);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	if (!r->head_only)
-		cu.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-				 (curl_off_t)r->limit);
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+				   (curl_off_t)r->limit);
 	if (r->post)
-		cu.easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->post);
-	if (cu.multi_add_handle(h->multi, e) != CURLM_OK) {
-		cu.easy_cleanup(e);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->post);
+	if (r->public_only) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+	}
+	r->engine = h;
+	r->unasked = 0;
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
+	if (r->own_connection) {
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
 		return -1;
 	}
 	r->easy = e;
 	r->attempts++;
-	r->started = mono();
+	r->started = mono_now();
 	if (h->lanes[r->lane]->source >= 0) {
 		struct fetch_source_stats *st =
 			&h->stats[h->lanes[r->lane]->source];
@@ -500,10 +599,14 @@ static int
 transport(struct fetch_request *r, CURLcode cc, char *msg, size_t len)
 {
 	const char *detail = r->curl_err[0] ? r->curl_err
-					    : cu.easy_strerror(cc);
+					    : curl_easy_strerror(cc);
 
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && r->stopped))
 		return FETCH_T_OK;
+	if (r->refused[0]) {
+		snprintf(msg, len, "%s", r->refused);
+		return FETCH_T_FATAL;
+	}
 	if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(msg, len, "response larger than %zu bytes, refused",
 			 r->limit);
@@ -528,6 +631,34 @@ transport(struct fetch_request *r, CURLcode cc, char *msg, size_t len)
 	}
 }
 
+static int
+unreachable(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_RESOLVE_HOST ||
+	       cc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       cc == CURLE_COULDNT_CONNECT;
+}
+
+/* Every lane of source is dead: its requests fail at once. */
+static void
+give_up_source(struct fetch_http *h, int source, const char *terr)
+{
+	char line[400];
+
+	snprintf(line, sizeof line, "%s: unreachable: %d hosts in a row gave "
+		 "no answer (the last: %.200s); no network?",
+		 fetch_source_names[source], h->src_lost[source], terr);
+	if (h->conf.notice)
+		h->conf.notice(h->conf.ctx, line);
+	for (size_t i = 0; i < h->nlanes; i++) {
+		struct lane *l = h->lanes[i];
+		if (l->source != source || l->dead)
+			continue;
+		l->dead = xstrdup(line);
+		drain_dead(h, l);
+	}
+}
+
 /* Blocks a lane until Unix time t; past --max-wait, kills it instead. */
 static void
 block_lane(struct fetch_http *h, struct lane *l, int64_t until)
@@ -543,7 +674,7 @@ block_lane(struct fetch_http *h, struct lane *l, int64_t until)
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (wait <= h->conf.max_wait) {
-		double now_m = mono(), m = now_m + wait;
+		double now_m = mono_now(), m = now_m + wait;
 		/* One notice per pause, not one per request that ran into
 		 * it. */
 		if (l->blocked_until <= now_m && h->conf.notice) {
@@ -572,23 +703,53 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	struct fetch_decision d;
 	char terr[256];
 	int tr;
-	double took = mono() - r->started;
+	double took = mono_now() - r->started;
 
-	cu.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->unasked && cc == CURLE_ABORTED_BY_CALLBACK) {
+		/* libcurl closes a connection whose transfer was aborted: the
+		 * same request goes again, on a new one, as the same attempt.
+		 * A server that does it every time is given up on. */
+		request_release_easy(h, r);
+		l->active--;
+		h->active--;
+		r->attempts--;
+		trace(h, "%s: the connection held bytes nobody asked for "
+		      "(an earlier answer ran past its length): dropped",
+		      r->cur_url);
+		if (++r->drops > 3) {
+			fail(h, r, "every connection held bytes nobody asked "
+			     "for: the server's answers run past their "
+			     "length");
+			return;
+		}
+		r->not_before = 0;
+		enqueue(l, r, 1);
+		return;
+	}
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	tr = transport(r, cc, terr, sizeof terr);
+	if (tr == FETCH_T_OK && !r->own_connection)
+		conn_used(h, r->easy);
 	/* Any status line means the server was reached, even when the body
 	 * then broke off. */
 	if (r->status > 0 && l->source >= 0)
 		h->stats[l->source].responses++;
-	if (r->status > 0)
+	if (r->status > 0) {
 		l->lost = 0;
+		if (l->source >= 0)
+			h->src_lost[l->source] = 0;
+	}
+	if (tr == FETCH_T_OK)
+		l->stalls = 0;
+	else if (cc == CURLE_OPERATION_TIMEDOUT && !h->expired)
+		l->stalls++;
 
 	/* A redirect's target must be read before the handle goes. */
 	char *loc = NULL;
 	if (tr == FETCH_T_OK && r->status >= 300 && r->status < 400 &&
 	    r->status != 304) {
 		char *u = NULL;
-		cu.easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &u);
+		curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &u);
 		loc = u ? xstrdup(u)
 			: fetch_header_get(r->resp_headers.data,
 					   r->resp_headers.len, "location");
@@ -597,8 +758,13 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	l->active--;
 	h->active--;
 
+	/* A host that does not resolve or refuses connections is not
+	 * busy: one quick retry, not the whole --retries. */
+	int retries = h->conf.retries;
+	if (unreachable(cc) && retries > 1)
+		retries = 1;
 	fetch_decide(tr, terr, r->status, r->resp_headers.data,
-		     r->resp_headers.len, r->attempts, h->conf.retries,
+		     r->resp_headers.len, r->attempts, retries,
 		     h->conf.max_wait, rand01(h), (int64_t)time(NULL), &d);
 	if (tr == FETCH_T_OK)
 		trace(h, "%s -> %ld, %zu bytes, %.2f s", r->cur_url, r->status,
@@ -607,6 +773,19 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 		trace(h, "%s -> %s (%.2f s)", r->cur_url, terr, took);
 	if (d.block_until > 0)
 		block_lane(h, l, d.block_until);
+	if (l->stalls >= STALL_LIMIT && !l->dead) {
+		char line[400];
+		free(loc);
+		snprintf(line, sizeof line, "%s: too slow: %d attempts in a "
+			 "row timed out (the last: %.200s); its other requests "
+			 "are not attempted", l->name, l->stalls, terr);
+		l->dead = xstrdup(line);
+		if (h->conf.notice)
+			h->conf.notice(h->conf.ctx, line);
+		fail(h, r, d.reason[0] ? d.reason : terr);
+		drain_dead(h, l);
+		return;
+	}
 
 	switch (d.verdict) {
 	case FETCH_V_DONE:
@@ -642,9 +821,9 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 	}
 	case FETCH_V_RETRY:
 		free(loc);
-		trace(h, "%s: %s; retry %d of %d in %.1f s", r->cur_url,
-		      d.reason, r->attempts, h->conf.retries, d.wait);
-		r->not_before = mono() + d.wait;
+		trace(h, "%s: %s; retry %d of %d in %.1f s at the soonest",
+		      r->cur_url, d.reason, r->attempts, retries, d.wait);
+		r->not_before = mono_now() + d.wait;
 		if (l->dead) {
 			fail(h, r, l->dead);
 			return;
@@ -666,6 +845,13 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 			drain_dead(h, l);
 			return;
 		}
+		if (tr == FETCH_T_RETRYABLE && r->status == 0 &&
+		    l->source >= 0 && !l->dead &&
+		    ++h->src_lost[l->source] >= SOURCE_LOST_LIMIT) {
+			fail(h, r, d.reason);
+			give_up_source(h, l->source, terr);
+			return;
+		}
 		fail(h, r, d.reason);
 		return;
 	}
@@ -676,7 +862,7 @@ completed(struct fetch_http *h, struct fetch_request *r, CURLcode cc)
 static double
 start_ready(struct fetch_http *h)
 {
-	double now = mono(), wake = INFINITY;
+	double now = mono_now(), wake = INFINITY;
 
 	for (size_t k = 0; k < h->nlanes; k++) {
 		struct lane *l = h->lanes[(h->rr + k) % h->nlanes];
@@ -732,24 +918,70 @@ anything_queued(const struct fetch_http *h)
 	return 0;
 }
 
+/* The deadline: every request in flight or queued fails, and so does
+ * anything their callbacks submit. */
+static void
+expire(struct fetch_http *h)
+{
+	char why[200];
+
+	h->expired = 1;
+	snprintf(why, sizeof why, "not finished: the run's deadline (%.0f s) "
+		 "was reached", h->conf.deadline);
+	while (h->inflight) {
+		struct fetch_request *r = h->inflight;
+		h->inflight = r->next;
+		r->next = NULL;
+		request_release_easy(h, r);
+		h->lanes[r->lane]->active--;
+		h->active--;
+		fail(h, r, why);
+	}
+	while (anything_queued(h)) {
+		for (size_t i = 0; i < h->nlanes; i++) {
+			struct lane *l = h->lanes[i];
+			while (l->head) {
+				struct fetch_request *r = l->head;
+				l->head = r->next;
+				if (!l->head)
+					l->tail = NULL;
+				fail(h, r, why);
+			}
+		}
+	}
+}
+
+int
+fetch_http_expired(const struct fetch_http *h)
+{
+	return h->expired;
+}
+
 int
 fetch_http_run(struct fetch_http *h)
 {
+	double end = h->conf.deadline > 0 ? h->t0 + h->conf.deadline
+					  : INFINITY;
+
 	while (!h->stop) {
-		double wake = start_ready(h);
+		if (mono_now() >= end) {
+			expire(h);
+			return 0;
+		}
+		double wake = fmin(start_ready(h), end);
 		int running, msgs, done = 0;
 		CURLMsg *m;
 
 		if (h->active == 0 && !anything_queued(h))
 			return 0;
-		if (cu.multi_perform(h->multi, &running) != CURLM_OK)
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
 			return -1;
-		while (!h->stop && (m = cu.multi_info_read(h->multi, &msgs))) {
+		while (!h->stop && (m = curl_multi_info_read(h->multi, &msgs))) {
 			struct fetch_request *r = NULL;
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&r);
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+					    (char **)&r);
 			for (struct fetch_request **pp = &h->inflight; *pp;
 			     pp = &(*pp)->next) {
 				if (*pp == r) {
@@ -763,13 +995,13 @@ fetch_http_run(struct fetch_http *h)
 		}
 		if (done)
 			continue;
-		double now = mono();
+		double now = mono_now();
 		long ms = 1000;
 		if (isfinite(wake))
 			ms = wake <= now ? 0 : (long)ceil((wake - now) * 1000);
 		if (ms > 1000)
 			ms = 1000;
-		if (cu.multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
+		if (curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
 		    CURLM_OK)
 			return -1;
 	}

@@ -427,18 +427,14 @@ fetch_url_split(const char *url, struct fetch_url_parts *u)
 	return 0;
 }
 
+/* Whether libcurl would connect to a loopback address for url. */
 static int
-is_loopback(const char *host)
+is_loopback(const char *url, char *host, size_t len)
 {
-	int a, b, c, d, n = 0;
-
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
-		return 1;
-	if (sscanf(host, "%d.%d.%d.%d%n", &a, &b, &c, &d, &n) == 4 &&
-	    host[n] == '\0' && a == 127 && b >= 0 && b <= 255 && c >= 0 &&
-	    c <= 255 && d >= 0 && d <= 255)
-		return 1;
-	return 0;
+	if (fetch_url_host(url, host, len) < 0)
+		return 0;
+	return strcasecmp(host, "localhost") == 0 ||
+	       fetch_ip_class(host) == FETCH_IP_LOOPBACK;
 }
 
 int
@@ -470,9 +466,12 @@ fetch_check_base_url(const char *url, char *err, size_t errlen)
 			return EX_USAGE;
 		}
 	}
-	if (strcmp(u.scheme, "http") == 0 && !is_loopback(u.host)) {
+	char host[256] = "";
+	if (strcmp(u.scheme, "http") == 0 &&
+	    !is_loopback(url, host, sizeof host)) {
 		snprintf(err, errlen, "'%s': plain http is accepted only for "
-			 "a loopback address (use https)", url);
+			 "a loopback address; its host reads as %s (use "
+			 "https)", url, *host ? host : "nothing valid");
 		return EX_USAGE;
 	}
 	return 0;

@@ -1,14 +1,14 @@
 /* run.c: `aimap fetch` as a library call: plan the requests, run them,
  * write each project's results in one transaction (see fetch.h).
  *
- * A plan is a list of jobs. A job is one logical request (a repository, an
- * organisation's pages, a GraphQL batch, a CoinGecko batch, a TVL slug, a
- * homepage) shared by every project that names the same thing. A project
- * waits for all its jobs; when the last one is in, its results from every
- * source go into the catalog in one transaction. */
-#include "fetch/fetch.h"
+ * What differs between sources (where to call, how to sign, how to read
+ * an answer, where its values go) is in each source's table entry
+ * (source.h, src_*.c); this file only walks the table. A plan is a list of
+ * jobs: one logical request shared by every project that names the same
+ * key. A project waits for all its jobs; when the last one is in, its
+ * results from every source go into the catalog in one transaction. */
+#include "fetch/source.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,17 +27,14 @@
 #define AIMAP_VERSION "0"
 #endif
 
-#define GQL_BATCH 50            /* repositories per GraphQL query */
-#define ORG_MAX_PAGES 100       /* 10 000 repositories */
 #define VALIDATOR_MAX 512
 
-static const char *const default_base[3] = {
-	"https://api.github.com",
-	"https://api.coingecko.com/api/v3",
-	"https://api.llama.fi",
-};
-static const char *const base_env[3] = {
-	"AIMAP_GITHUB_API", "AIMAP_COINGECKO_API", "AIMAP_DEFILLAMA_API",
+/* Indexed by enum fetch_source. */
+static const struct fetch_src *const sources[FETCH_NSOURCES] = {
+	[FETCH_GITHUB] = &fetch_src_github,
+	[FETCH_COINGECKO] = &fetch_src_coingecko,
+	[FETCH_DEFILLAMA] = &fetch_src_defillama,
+	[FETCH_WEB] = &fetch_src_web,
 };
 
 /* ---- options ---------------------------------------------------------- */
@@ -49,15 +46,16 @@ fetch_opts_init(struct fetch_opts *o)
 	o->sources = (1u << FETCH_NSOURCES) - 1;
 	o->stale_after = -1;
 	o->concurrency = 8;
-	for (int i = 0; i < FETCH_NSOURCES; i++)
+	for (int i = 0; i < FETCH_NSOURCES; i++) {
 		o->pace[i] = -1;
+		o->base[i] = sources[i]->default_base;
+	}
 	o->max_wait = 60;
 	o->timeout = 30;
 	o->connect_timeout = 10;
+	o->deadline = 600;
 	o->retries = 3;
 	o->graphql = 1;
-	for (int i = 0; i < 3; i++)
-		o->base[i] = default_base[i];
 }
 
 static int
@@ -75,50 +73,38 @@ fetch_opts_env(struct fetch_opts *o, char *err, size_t errlen)
 	const char *v;
 	char why[512];
 
-	for (int i = 0; i < 3; i++) {
-		v = getenv(base_env[i]);
-		if (!v || !*v)
-			continue;
-		if (fetch_check_base_url(v, why, sizeof why)) {
-			snprintf(err, errlen, "%s: %s", base_env[i], why);
-			return EX_USAGE;
+	for (int i = 0; i < FETCH_NSOURCES; i++) {
+		const struct fetch_src *src = sources[i];
+		v = src->base_env ? getenv(src->base_env) : NULL;
+		if (v && *v) {
+			if (fetch_check_base_url(v, why, sizeof why)) {
+				snprintf(err, errlen, "%s: %s", src->base_env,
+					 why);
+				return EX_USAGE;
+			}
+			o->base[i] = v;
 		}
-		o->base[i] = v;
-	}
-	v = getenv("GITHUB_TOKEN");
-	if (v && *v) {
-		if (!header_safe(v)) {
-			snprintf(err, errlen, "GITHUB_TOKEN holds control "
-				 "characters; it cannot be sent");
-			return EX_USAGE;
+		v = src->secret_env ? getenv(src->secret_env) : NULL;
+		if (v && *v) {
+			if (!header_safe(v)) {
+				snprintf(err, errlen, "%s holds control "
+					 "characters; it cannot be sent",
+					 src->secret_env);
+				return EX_USAGE;
+			}
+			o->secret[i] = v;
 		}
-		o->github_token = v;
-	}
-	v = getenv("COINGECKO_API_KEY");
-	if (v && *v) {
-		if (!header_safe(v)) {
-			snprintf(err, errlen, "COINGECKO_API_KEY holds control "
-				 "characters; it cannot be sent");
-			return EX_USAGE;
-		}
-		o->coingecko_key = v;
 	}
 	return 0;
 }
 
 /* ---- the plan --------------------------------------------------------- */
 
-enum { O_NONE, O_OK, O_NOT_MODIFIED, O_FAILED, O_SKIPPED, O_FRESH };
-enum { J_REPO, J_ORG, J_GQL, J_MARKETS, J_TVL, J_PAGE };
-
-struct job;
-struct run;
-
 struct outcome {
 	int state;
 	struct fetch_metrics m;
 	char *text;                    /* homepage text */
-	struct job *job;
+	struct fetch_job *job;
 };
 
 struct proj {
@@ -127,26 +113,7 @@ struct proj {
 	struct outcome out[FETCH_NSOURCES];
 };
 
-struct job {
-	struct run *run;
-	int kind, source;
-	struct member {
-		size_t pi;             /* index into run.projs */
-		size_t slot;           /* its repository or coin in ids */
-	} *mem;
-	size_t nmem, mcap;
-	char **ids;                    /* repositories, coins, or the key */
-	size_t nids, icap;
-	char *url;                     /* first URL: the cache key */
-	int conditional;               /* validators were sent */
-	char *etag, *last_modified;    /* to keep once all are written */
-	size_t unwritten;
-	int all_ok;
-	struct fetch_org_total org;
-	int pages;
-};
-
-struct run {
+struct fetch_run {
 	struct cat *cat;
 	const struct fetch_opts *o;
 	struct fetch_report *r;
@@ -155,9 +122,9 @@ struct run {
 	size_t nall;
 	struct proj *projs;
 	size_t nprojs;
-	struct job **jobs;
+	struct fetch_job **jobs;
 	size_t njobs, jcap;
-	int lane[3];
+	int lane[FETCH_NSOURCES];      /* -1: one per host */
 	char user_agent[64];
 	struct fetch_progress prog;
 	int dbrc;                      /* a catalog error stops the run */
@@ -169,12 +136,12 @@ struct run {
 /* Masks every occurrence of the secrets in s[0..len), and a piece of one
  * cut off at the end (a message truncated to fit). */
 static int
-scrub_bytes(const struct run *u, char *s, size_t len)
+scrub_bytes(const struct fetch_run *u, char *s, size_t len)
 {
-	const char *sec[2] = {u->o->github_token, u->o->coingecko_key};
+	const char *const *sec = u->o->secret;
 	int hit = 0;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < FETCH_NSOURCES; i++) {
 		size_t n = sec[i] ? strlen(sec[i]) : 0;
 		if (!n)
 			continue;
@@ -197,24 +164,31 @@ scrub_bytes(const struct run *u, char *s, size_t len)
  * here, and so does every response before it is read (a server may echo
  * a header back, and a message quoting it may be cut anywhere). */
 static void
-scrub(const struct run *u, char *s)
+scrub(const struct fetch_run *u, char *s)
 {
 	scrub_bytes(u, s, strlen(s));
 }
 
 static int
-has_secret(const struct run *u, const char *s)
+has_secret(const struct fetch_run *u, const char *s)
 {
-	return (u->o->github_token && *u->o->github_token &&
-		strstr(s, u->o->github_token)) ||
-	       (u->o->coingecko_key && *u->o->coingecko_key &&
-		strstr(s, u->o->coingecko_key));
+	for (int i = 0; i < FETCH_NSOURCES; i++)
+		if (u->o->secret[i] && *u->o->secret[i] &&
+		    strstr(s, u->o->secret[i]))
+			return 1;
+	return 0;
+}
+
+int
+fetch_job_has_secret(const struct fetch_job *j, const char *s)
+{
+	return has_secret(j->run, s);
 }
 
 static void
-say(struct run *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+say(struct fetch_run *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
-say(struct run *u, const char *fmt, ...)
+say(struct fetch_run *u, const char *fmt, ...)
 {
 	char line[1200];
 	va_list ap;
@@ -231,7 +205,7 @@ say(struct run *u, const char *fmt, ...)
 static void
 on_http_log(void *ctx, const char *line)
 {
-	struct run *u = ctx;
+	struct fetch_run *u = ctx;
 
 	if (u->o->verbose)
 		say(u, "%s", line);
@@ -240,7 +214,7 @@ on_http_log(void *ctx, const char *line)
 static void
 on_notice(void *ctx, const char *line)
 {
-	struct run *u = ctx;
+	struct fetch_run *u = ctx;
 	struct fetch_report *r = u->r;
 	char *s = xstrdup(line);
 
@@ -252,10 +226,10 @@ on_notice(void *ctx, const char *line)
 		say(u, "%s", line);
 }
 
-static struct job *
-job_new(struct run *u, int kind, int source)
+static struct fetch_job *
+job_new(struct fetch_run *u, const struct fetch_kind *kind, int source)
 {
-	struct job *j = xcalloc(1, sizeof *j);
+	struct fetch_job *j = xcalloc(1, sizeof *j);
 
 	j->run = u;
 	j->kind = kind;
@@ -267,7 +241,7 @@ job_new(struct run *u, int kind, int source)
 }
 
 static void
-job_add(struct run *u, struct job *j, size_t pi, size_t slot)
+job_add(struct fetch_run *u, struct fetch_job *j, size_t pi, size_t slot)
 {
 	struct proj *p = &u->projs[pi];
 
@@ -281,7 +255,7 @@ job_add(struct run *u, struct job *j, size_t pi, size_t slot)
 }
 
 static void
-job_free(struct job *j)
+job_free(struct fetch_job *j)
 {
 	free(j->mem);
 	for (size_t i = 0; i < j->nids; i++)
@@ -291,33 +265,6 @@ job_free(struct job *j)
 	free(j->etag);
 	free(j->last_modified);
 	free(j);
-}
-
-static const char *
-source_key(const struct cat_project *p, int s)
-{
-	switch (s) {
-	case FETCH_GITHUB: return p->github;
-	case FETCH_COINGECKO: return p->coingecko_id;
-	case FETCH_DEFILLAMA: return p->defillama_slug;
-	default: return p->website;
-	}
-}
-
-/* Whether the project has a value from source to re-confirm on a 304:
- * conditional requests are only worth sending then. */
-static int
-has_values(const struct cat_project *p, int s)
-{
-	static const int first[] = {CAT_M_STARS, CAT_M_PRICE, CAT_M_TVL};
-	static const int last[] = {CAT_M_REPOS, CAT_M_RANK, CAT_M_TVL};
-
-	if (s == FETCH_WEB)
-		return p->homepage_text != NULL;
-	for (int m = first[s]; m <= last[s]; m++)
-		if (!isnan(p->metric[m]))
-			return 1;
-	return 0;
 }
 
 struct keyed {
@@ -334,166 +281,88 @@ keyed_cmp(const void *a, const void *b)
 	return d ? d : (x->pi > y->pi) - (x->pi < y->pi);
 }
 
-static int
-lane_limit(const struct run *u, int dflt)
+/* ---- shared pieces for sources ------------------------------------------ */
+
+int
+fetch_has_metrics(const struct cat_project *p, int lo, int hi)
 {
-	return u->o->per_host > 0 ? u->o->per_host : dflt;
+	for (int m = lo; m <= hi; m++)
+		if (!isnan(p->metric[m]))
+			return 1;
+	return 0;
 }
 
-static double
-lane_pace(const struct run *u, int s, double dflt)
+char *
+fetch_join(const char *base, const char *fmt, ...)
 {
-	return u->o->pace[s] >= 0 ? u->o->pace[s] : dflt;
+	size_t n = strlen(base);
+	struct buf b;
+	va_list ap;
+
+	/* One slash between the base and the path. */
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	buf_init(&b, 0);
+	buf_printf(&b, "%.*s", (int)n, base);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_take(&b);
 }
 
-static int
-is_pro_coingecko(const char *base)
+int
+fetch_store_metrics(struct cat *c, const struct cat_project *p, int source,
+		    int state, const struct fetch_metrics *m, const char *text,
+		    int64_t now, char *err, size_t errlen)
 {
-	struct fetch_url_parts p;
+	const char *src = fetch_source_names[source];
+	int rc = 0;
 
-	return fetch_url_split(base, &p) == 0 &&
-	       strcmp(p.host, "pro-api.coingecko.com") == 0;
+	(void)text;
+	if (state == FETCH_O_NOT_MODIFIED)
+		return cat_metric_reconfirm(c, p->id, src, now, err, errlen);
+	for (int k = 0; k < CAT_M_COUNT && !rc; k++)
+		if (m->have & (1u << k))
+			rc = cat_metric_add(c, p->id, src, k, m->v[k], now, err,
+					    errlen);
+	return rc;
 }
 
 /* ---- requests --------------------------------------------------------- */
 
 static void job_done(void *ctx, struct fetch_request *r);
 
-static char *
-strip_slash(const char *base)
-{
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return xstrndup(base, n);
-}
-
-static void
-api_headers(struct run *u, struct fetch_request *r, int s)
-{
-	char line[600];
-
-	if (s == FETCH_GITHUB) {
-		fetch_request_header(r, "Accept: application/vnd.github+json");
-		fetch_request_header(r, "X-GitHub-Api-Version: 2022-11-28");
-		if (u->o->github_token) {
-			snprintf(line, sizeof line, "Authorization: Bearer %s",
-				 u->o->github_token);
-			fetch_request_header(r, line);
-			explicit_bzero(line, sizeof line);
-			r->same_origin = 1;
-		}
-	} else if (s == FETCH_COINGECKO) {
-		fetch_request_header(r, "Accept: application/json");
-		if (u->o->coingecko_key) {
-			snprintf(line, sizeof line, "%s: %s",
-				 is_pro_coingecko(u->o->base[FETCH_COINGECKO])
-					 ? "x-cg-pro-api-key"
-					 : "x-cg-demo-api-key",
-				 u->o->coingecko_key);
-			fetch_request_header(r, line);
-			explicit_bzero(line, sizeof line);
-			r->same_origin = 1;
-		}
-	} else if (s == FETCH_DEFILLAMA) {
-		fetch_request_header(r, "Accept: application/json");
-	} else {
-		fetch_request_header(r, "Accept: text/html,application/"
-				     "xhtml+xml;q=0.9,*/*;q=0.5");
-	}
-}
-
-/* The URL of a job's first request; NULL when it cannot be made (the
- * reason in why). */
-static char *
-job_url(struct run *u, struct job *j, char *why, size_t whylen)
-{
-	char *base = j->source < 3 ? strip_slash(u->o->base[j->source])
-				   : NULL;
-	struct buf b;
-
-	buf_init(&b, 0);
-	switch (j->kind) {
-	case J_REPO: {
-		const char *slash = strchr(j->ids[0], '/');
-		char *owner = xstrndup(j->ids[0], (size_t)(slash - j->ids[0]));
-		char *eo = fetch_url_escape(owner), *en =
-			fetch_url_escape(slash + 1);
-		buf_printf(&b, "%s/repos/%s/%s", base, eo, en);
-		free(owner);
-		free(eo);
-		free(en);
-		break;
-	}
-	case J_ORG: {
-		char *eo = fetch_url_escape(j->ids[0]);
-		buf_printf(&b, "%s/orgs/%s/repos?per_page=100", base, eo);
-		free(eo);
-		break;
-	}
-	case J_GQL:
-		buf_printf(&b, "%s/graphql", base);
-		break;
-	case J_MARKETS:
-		buf_printf(&b, "%s/coins/markets?vs_currency=usd&ids=", base);
-		for (size_t i = 0; i < j->nids; i++) {
-			char *e = fetch_url_escape(j->ids[i]);
-			buf_printf(&b, "%s%s", i ? "," : "", e);
-			free(e);
-		}
-		buf_printf(&b, "&per_page=%d&page=1",
-			   FETCH_MAX_PROJECTS_PER_CALL);
-		break;
-	case J_TVL: {
-		char *e = fetch_url_escape(j->ids[0]);
-		buf_printf(&b, "%s/tvl/%s", base, e);
-		free(e);
-		break;
-	}
-	default: {
-		struct fetch_url_parts pp;
-		if (fetch_url_split(j->ids[0], &pp) < 0 ||
-		    strchr(pp.host, '@')) {
-			snprintf(why, whylen, "website is not a usable http(s) "
-				 "URL");
-			buf_free(&b);
-			free(base);
-			return NULL;
-		}
-		buf_puts(&b, j->ids[0]);
-	}
-	}
-	free(base);
-	return buf_take(&b);
-}
-
 static int
-job_lane(struct run *u, struct job *j)
+job_lane(struct fetch_run *u, struct fetch_job *j)
 {
 	struct fetch_url_parts pp;
 	char name[300];
+	int limit;
+	double pace;
 
-	if (j->source < 3)
+	if (u->lane[j->source] >= 0)
 		return u->lane[j->source];
+	sources[j->source]->lane(j->url, &limit, &pace);
+	if (u->o->per_host > 0)
+		limit = u->o->per_host;
+	if (u->o->pace[j->source] >= 0)
+		pace = u->o->pace[j->source];
 	fetch_url_split(j->url, &pp);
 	snprintf(name, sizeof name, "%s:%d", pp.host, pp.port);
-	/* Different sites share nothing: a limit per host, no pacing
-	 * beyond what --pace web= asks. */
-	return fetch_http_lane(u->http, name, FETCH_WEB, lane_limit(u, 2),
-			       lane_pace(u, FETCH_WEB, 0));
+	return fetch_http_lane(u->http, name, j->source, limit, pace);
 }
 
 /* Validators are sent only when every project of the job has values to
  * re-confirm; a 304 would otherwise leave nothing to say. */
 static void
-job_validators(struct run *u, struct job *j, struct cat_http_entry *e)
+job_validators(struct fetch_run *u, struct fetch_job *j,
+	       struct cat_http_entry *e)
 {
 	memset(e, 0, sizeof *e);
-	if (j->kind == J_ORG || j->kind == J_GQL)
+	if (!j->kind->conditional)
 		return;
 	for (size_t i = 0; i < j->nmem; i++)
-		if (!has_values(u->projs[j->mem[i].pi].p, j->source))
+		if (!sources[j->source]->has_values(u->projs[j->mem[i].pi].p))
 			return;
 	if (cat_http_get(u->cat, j->url, e) != 0) {
 		cat_http_entry_free(e);
@@ -503,29 +372,64 @@ job_validators(struct run *u, struct job *j, struct cat_http_entry *e)
 }
 
 static struct fetch_request *
-job_request(struct run *u, struct job *j, const char *url)
+job_request(struct fetch_run *u, struct fetch_job *j)
 {
-	struct fetch_request *r = fetch_request_new(url, job_lane(u, j));
+	const struct fetch_src *src = sources[j->source];
+	struct fetch_request *r = fetch_request_new(j->url, job_lane(u, j));
 
-	api_headers(u, r, j->source);
+	if (j->kind->post)
+		r->post = j->kind->post(j);
+	src->headers(u->o->base[j->source], u->o->secret[j->source], r);
 	r->done = job_done;
 	r->ctx = j;
-	if (j->kind == J_PAGE) {
-		r->head_only = 1;
-		r->limit = FETCH_PAGE_LIMIT;
-	}
-	if (j->kind == J_GQL) {
-		fetch_request_header(r, "Content-Type: application/json");
-		r->post = fetch_github_graphql_body(
-			(const char *const *)j->ids, j->nids);
-	}
+	r->public_only = src->public_only && !u->o->allow_private;
+	r->head_only = j->kind->head_only;
+	r->own_connection = !j->kind->identified;
+	if (j->kind->limit)
+		r->limit = j->kind->limit;
 	return r;
+}
+
+void
+fetch_job_resubmit(struct fetch_job *j, struct fetch_request *r)
+{
+	fetch_http_submit(j->run->http, r);
+}
+
+int
+fetch_job_reask(struct fetch_job *j, struct fetch_request *r)
+{
+	if (r->reasked)
+		return 0;
+	r->reasked = 1;
+	r->own_connection = 1;
+	free(r->cur_url);
+	r->cur_url = xstrdup(r->url);
+	fetch_job_verbose(j, "%s: the answer was another's; asking again on "
+			  "a new connection", r->url);
+	fetch_http_submit(j->run->http, r);
+	return 1;
+}
+
+void
+fetch_job_verbose(struct fetch_job *j, const char *fmt, ...)
+{
+	struct fetch_run *u = j->run;
+	char line[1200];
+	va_list ap;
+
+	if (!u->o->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	say(u, "%s", line);
 }
 
 /* ---- outcomes and writing ---------------------------------------------- */
 
 static void
-add_failure(struct run *u, int s, const char *project, const char *reason)
+add_failure(struct fetch_run *u, int s, const char *project, const char *reason)
 {
 	struct fetch_report *r = u->r;
 	struct fetch_failure *f;
@@ -539,7 +443,7 @@ add_failure(struct run *u, int s, const char *project, const char *reason)
 }
 
 static void
-db_fail(struct run *u, int rc)
+db_fail(struct fetch_run *u, int rc)
 {
 	if (!u->dbrc)
 		u->dbrc = rc;
@@ -549,23 +453,22 @@ db_fail(struct run *u, int rc)
 
 /* Writes one project's results from every source in one transaction. */
 static void
-write_project(struct run *u, struct proj *p)
+write_project(struct fetch_run *u, struct proj *p)
 {
-	const char *id = p->p->id;
 	int64_t now = (int64_t)time(NULL);
 	int any = 0, rc;
 
 	for (int s = 0; s < FETCH_NSOURCES; s++)
-		if (p->out[s].state == O_OK ||
-		    p->out[s].state == O_NOT_MODIFIED)
+		if (p->out[s].state == FETCH_O_OK ||
+		    p->out[s].state == FETCH_O_NOT_MODIFIED)
 			any = 1;
 	for (int s = 0; s < FETCH_NSOURCES; s++) {
-		struct job *j = p->out[s].job;
+		struct fetch_job *j = p->out[s].job;
 		if (!j)
 			continue;
 		j->unwritten--;
-		if (p->out[s].state != O_OK &&
-		    p->out[s].state != O_NOT_MODIFIED)
+		if (p->out[s].state != FETCH_O_OK &&
+		    p->out[s].state != FETCH_O_NOT_MODIFIED)
 			j->all_ok = 0;
 	}
 	if (!any || u->dbrc)
@@ -574,28 +477,13 @@ write_project(struct run *u, struct proj *p)
 		goto fail;
 	for (int s = 0; s < FETCH_NSOURCES && !rc; s++) {
 		struct outcome *o = &p->out[s];
-		const char *src = fetch_source_names[s];
-		if (o->state == O_OK && s == FETCH_WEB) {
-			rc = cat_set_homepage_text(u->cat, id, o->text, now,
-						   u->err, u->errlen);
-		} else if (o->state == O_OK) {
-			for (int m = 0; m < CAT_M_COUNT && !rc; m++)
-				if (o->m.have & (1u << m))
-					rc = cat_metric_add(u->cat, id, src, m,
-							    o->m.v[m], now,
-							    u->err, u->errlen);
-		} else if (o->state == O_NOT_MODIFIED && s == FETCH_WEB) {
-			rc = cat_set_homepage_text(u->cat, id,
-						   p->p->homepage_text, now,
-						   u->err, u->errlen);
-		} else if (o->state == O_NOT_MODIFIED) {
-			rc = cat_metric_reconfirm(u->cat, id, src, now,
-						  u->err, u->errlen);
-		}
+		if (o->state == FETCH_O_OK || o->state == FETCH_O_NOT_MODIFIED)
+			rc = sources[s]->store(u->cat, p->p, s, o->state, &o->m,
+					       o->text, now, u->err, u->errlen);
 		/* The validators of a response are kept only once every
 		 * project it served is stored: a later 304 then vouches for
 		 * values we really have. */
-		struct job *j = o->job;
+		struct fetch_job *j = o->job;
 		if (!rc && j && j->unwritten == 0 && j->all_ok &&
 		    (j->etag || j->last_modified))
 			rc = cat_http_put(u->cat, j->url, j->etag,
@@ -614,17 +502,17 @@ fail:
 }
 
 static void
-progress(struct run *u)
+progress(struct fetch_run *u)
 {
 	if (u->o->progress)
 		u->o->progress(u->o->ctx, &u->prog);
 }
 
-/* Settles one (project, source) pair of job j. */
-static void
-settle(struct run *u, struct job *j, size_t k, int state,
-       const struct fetch_metrics *m, char *text, const char *reason)
+void
+fetch_job_settle(struct fetch_job *j, size_t k, int state,
+		 const struct fetch_metrics *m, char *text, const char *reason)
 {
+	struct fetch_run *u = j->run;
 	struct proj *p = &u->projs[j->mem[k].pi];
 	struct outcome *o = &p->out[j->source];
 	struct fetch_source_stats *st = &u->r->src[j->source];
@@ -633,9 +521,9 @@ settle(struct run *u, struct job *j, size_t k, int state,
 	if (m)
 		o->m = *m;
 	o->text = text;
-	if (state == O_OK)
+	if (state == FETCH_O_OK)
 		st->fetched++;
-	else if (state == O_NOT_MODIFIED)
+	else if (state == FETCH_O_NOT_MODIFIED)
 		st->not_modified++;
 	else {
 		st->failed++;
@@ -656,18 +544,18 @@ settle(struct run *u, struct job *j, size_t k, int state,
 	}
 }
 
-static void
-settle_all(struct run *u, struct job *j, int state,
-	   const struct fetch_metrics *m, const char *reason)
+void
+fetch_job_settle_all(struct fetch_job *j, int state,
+		     const struct fetch_metrics *m, const char *reason)
 {
 	for (size_t k = 0; k < j->nmem; k++)
-		settle(u, j, k, state, m, NULL, reason);
+		fetch_job_settle(j, k, state, m, NULL, reason);
 }
 
 /* "GET URL" for messages. A batch URL holds hundreds of ids and each of
  * its projects gets the message: past 120 bytes the query is elided. */
-static const char *
-label(const struct fetch_request *r, char *out, size_t len)
+const char *
+fetch_request_label(const struct fetch_request *r, char *out, size_t len)
 {
 	const char *q = strchr(r->url, '?');
 	const char *m = r->post ? "POST" : "GET";
@@ -688,7 +576,15 @@ describe(const struct fetch_request *r, char *out, size_t len)
 
 	char said[120] = "";
 
-	if (r->status >= 400 && r->body.len && r->body.len < 65536) {
+	/* After a refusal of a request that carried a credential, the
+	 * server's words may quote the credential in a form no scrubbing
+	 * catches (base64, split by invisible characters): the status
+	 * says enough. */
+	if (r->same_origin && (r->status == 401 || r->status == 403 ||
+			       r->status == 404)) {
+		snprintf(said, sizeof said, " (the request carried a "
+			 "credential: the server's message is not shown)");
+	} else if (r->status >= 400 && r->body.len && r->body.len < 65536) {
 		cJSON *root = cJSON_ParseWithLength(r->body.data, r->body.len);
 		const char *msg = json_get_str(root, "message");
 		if (!msg)
@@ -698,13 +594,14 @@ describe(const struct fetch_request *r, char *out, size_t len)
 				 msg);
 		cJSON_Delete(root);
 	}
-	snprintf(out, len, "%s: %s%s", label(r, lb, sizeof lb), r->error, said);
+	snprintf(out, len, "%s: %s%s", fetch_request_label(r, lb, sizeof lb), r->error, said);
 }
 
 /* Keeps the validators of a good 200 answer for this job. */
-static void
-take_validators(struct run *u, struct job *j, const struct fetch_request *r)
+void
+fetch_job_validators(struct fetch_job *j, const struct fetch_request *r)
 {
+	struct fetch_run *u = j->run;
 	char *et = fetch_header_get(r->resp_headers.data, r->resp_headers.len,
 				    "etag");
 	char *lm = fetch_header_get(r->resp_headers.data, r->resp_headers.len,
@@ -725,131 +622,24 @@ take_validators(struct run *u, struct job *j, const struct fetch_request *r)
 	j->last_modified = lm;
 }
 
-static void
-verbose_repo(struct run *u, const char *key, const struct fetch_metrics *m,
-	     const struct fetch_repo_info *info)
+void
+fetch_job_reject(struct fetch_job *j, const struct fetch_request *r,
+		 const char *why)
 {
-	if (!u->o->verbose)
-		return;
-	say(u, "github %s: %.0f stars, %.0f forks%s%s%s%s%s", key,
-	    m->v[CAT_M_STARS], m->v[CAT_M_FORKS],
-	    info->archived ? ", archived" : "",
-	    info->license[0] ? ", license " : "", info->license,
-	    info->topics[0] ? ", topics: " : "", info->topics);
-}
+	char line[600], lb[300];
 
-static void
-page_done(struct run *u, struct job *j, struct fetch_request *r)
-{
-	char why[400], lb[300];
-	char *ct = fetch_header_get(r->resp_headers.data, r->resp_headers.len,
-				    "content-type");
-	struct fetch_page pg;
-	char *text;
-
-	if (ct && strncasecmp(ct, "text/html", 9) != 0 &&
-	    strncasecmp(ct, "application/xhtml+xml", 21) != 0) {
-		snprintf(why, sizeof why, "%s: not an HTML page "
-			 "(Content-Type %.60s)", label(r, lb, sizeof lb), ct);
-		free(ct);
-		settle_all(u, j, O_FAILED, NULL, why);
-		return;
-	}
-	free(ct);
-	fetch_html_meta(r->body.data ? r->body.data : "", r->body.len, &pg);
-	text = fetch_page_text(&pg);
-	fetch_page_free(&pg);
-	if (!text || has_secret(u, text)) {
-		snprintf(why, sizeof why, "%s: no title or description in "
-			 "the page's head", label(r, lb, sizeof lb));
-		free(text);
-		settle_all(u, j, O_FAILED, NULL, why);
-		return;
-	}
-	take_validators(u, j, r);
-	for (size_t k = 0; k < j->nmem; k++)
-		settle(u, j, k, O_OK, NULL, xstrdup(text), NULL);
-	free(text);
-}
-
-static void
-markets_done(struct run *u, struct job *j, struct fetch_request *r)
-{
-	struct fetch_coin *coins;
-	size_t n;
-	char why[400], err[300], lb[300];
-
-	if (fetch_parse_coingecko_markets(r->body.data, r->body.len, &coins,
-					  &n, err, sizeof err)) {
-		snprintf(why, sizeof why, "%s: response rejected: %s",
-			 label(r, lb, sizeof lb), err);
-		settle_all(u, j, O_FAILED, NULL, why);
-		return;
-	}
-	take_validators(u, j, r);
-	for (size_t k = 0; k < j->nmem; k++) {
-		const char *id = j->ids[j->mem[k].slot];
-		const struct fetch_coin *c = NULL;
-		for (size_t i = 0; i < n && !c; i++)
-			if (strcmp(coins[i].id, id) == 0)
-				c = &coins[i];
-		if (!c) {
-			snprintf(why, sizeof why, "CoinGecko does not list "
-				 "the id '%s'", id);
-			settle(u, j, k, O_FAILED, NULL, NULL, why);
-		} else if (c->error[0]) {
-			snprintf(why, sizeof why, "coin '%s' rejected: %s", id,
-				 c->error);
-			settle(u, j, k, O_FAILED, NULL, NULL, why);
-		} else if (!c->m.have) {
-			snprintf(why, sizeof why, "coin '%s': no figures in "
-				 "the answer", id);
-			settle(u, j, k, O_FAILED, NULL, NULL, why);
-		} else {
-			settle(u, j, k, O_OK, &c->m, NULL, NULL);
-		}
-	}
-	free(coins);
-}
-
-static void
-gql_done(struct run *u, struct job *j, struct fetch_request *r)
-{
-	struct fetch_gql_repo *res = xcalloc(j->nids, sizeof *res);
-	char why[400], err[300], lb[300];
-
-	if (fetch_parse_github_graphql(r->body.data, r->body.len, j->nids, res,
-				       err, sizeof err)) {
-		snprintf(why, sizeof why, "%s: response rejected: %s",
-			 label(r, lb, sizeof lb), err);
-		settle_all(u, j, O_FAILED, NULL, why);
-		free(res);
-		return;
-	}
-	for (size_t i = 0; i < j->nids; i++)
-		if (!res[i].error[0])
-			verbose_repo(u, j->ids[i], &res[i].m, &res[i].info);
-	for (size_t k = 0; k < j->nmem; k++) {
-		const struct fetch_gql_repo *g = &res[j->mem[k].slot];
-		if (g->error[0]) {
-			snprintf(why, sizeof why, "repository %s: %s",
-				 j->ids[j->mem[k].slot], g->error);
-			settle(u, j, k, O_FAILED, NULL, NULL, why);
-		} else {
-			settle(u, j, k, O_OK, &g->m, NULL, NULL);
-		}
-	}
-	free(res);
+	snprintf(line, sizeof line, "%s: response rejected: %s",
+		 fetch_request_label(r, lb, sizeof lb), why);
+	fetch_job_settle_all(j, FETCH_O_FAILED, NULL, line);
 }
 
 /* One request of job finished; r is ours to free or to send again. */
 static void
 job_done(void *ctx, struct fetch_request *r)
 {
-	struct job *j = ctx;
-	struct run *u = j->run;
-	char why[600], err[300], lb[300];
-	struct fetch_metrics m;
+	struct fetch_job *j = ctx;
+	struct fetch_run *u = j->run;
+	char why[600], lb[300];
 
 	if (u->dbrc)
 		goto out;
@@ -860,115 +650,28 @@ job_done(void *ctx, struct fetch_request *r)
 	if (r->resp_headers.data &&
 	    scrub_bytes(u, r->resp_headers.data, r->resp_headers.len)) {
 		snprintf(why, sizeof why, "%s: answer rejected: its headers "
-			 "quote a secret", label(r, lb, sizeof lb));
-		settle_all(u, j, O_FAILED, NULL, why);
+			 "quote a secret", fetch_request_label(r, lb, sizeof lb));
+		fetch_job_settle_all(j, FETCH_O_FAILED, NULL, why);
 		goto out;
 	}
 	if (!r->ok) {
 		describe(r, why, sizeof why);
-		settle_all(u, j, O_FAILED, NULL, why);
+		fetch_job_settle_all(j, FETCH_O_FAILED, NULL, why);
 		goto out;
 	}
 	if (r->status == 304) {
-		if (j->conditional && j->kind != J_ORG)
-			settle_all(u, j, O_NOT_MODIFIED, NULL, NULL);
+		if (j->conditional && j->kind->conditional)
+			fetch_job_settle_all(j, FETCH_O_NOT_MODIFIED, NULL, NULL);
 		else {
 			snprintf(why, sizeof why, "%s: HTTP 304 to a request "
 				 "that was not conditional",
-				 label(r, lb, sizeof lb));
-			settle_all(u, j, O_FAILED, NULL, why);
+				 fetch_request_label(r, lb, sizeof lb));
+			fetch_job_settle_all(j, FETCH_O_FAILED, NULL, why);
 		}
 		goto out;
 	}
-	switch (j->kind) {
-	case J_REPO: {
-		struct fetch_repo_info info;
-		if (fetch_parse_github_repo(r->body.data, r->body.len, &m,
-					    &info, err, sizeof err)) {
-			snprintf(why, sizeof why, "%s: response rejected: "
-				 "%s", label(r, lb, sizeof lb), err);
-			settle_all(u, j, O_FAILED, NULL, why);
-			break;
-		}
-		verbose_repo(u, j->ids[0], &m, &info);
-		take_validators(u, j, r);
-		settle_all(u, j, O_OK, &m, NULL);
-		break;
-	}
-	case J_ORG: {
-		char *link, *next = NULL;
-		if (fetch_parse_github_org_page(r->body.data, r->body.len,
-						&j->org, err, sizeof err)) {
-			snprintf(why, sizeof why, "%s: response rejected: "
-				 "%s", label(r, lb, sizeof lb), err);
-			settle_all(u, j, O_FAILED, NULL, why);
-			break;
-		}
-		j->pages++;
-		link = fetch_header_get(r->resp_headers.data,
-					r->resp_headers.len, "link");
-		if (link)
-			next = fetch_link_next(link);
-		free(link);
-		if (next) {
-			/* The next page must stay on the API's origin: the
-			 * request may carry the token. */
-			if (fetch_redirect_ok(r->cur_url, next, 1, err,
-					      sizeof err) < 0) {
-				snprintf(why, sizeof why, "%s: bad next "
-					 "page link: %s", label(r, lb, sizeof lb),
-					 err);
-				settle_all(u, j, O_FAILED, NULL, why);
-			} else if (j->pages >= ORG_MAX_PAGES) {
-				snprintf(why, sizeof why, "organisation %s "
-					 "has more than %d pages of "
-					 "repositories; not counted",
-					 j->ids[0], ORG_MAX_PAGES);
-				settle_all(u, j, O_FAILED, NULL, why);
-			} else {
-				free(r->url);
-				free(r->cur_url);
-				r->url = next;
-				r->cur_url = xstrdup(next);
-				fetch_http_submit(u->http, r);
-				return;
-			}
-			free(next);
-			break;
-		}
-		fetch_org_metrics(&j->org, &m);
-		if (u->o->verbose)
-			say(u, "github %s: %.0f repositories, %.0f stars, "
-			    "%d page(s)", j->ids[0], j->org.repos,
-			    j->org.stars, j->pages);
-		settle_all(u, j, O_OK, &m, NULL);
-		break;
-	}
-	case J_GQL:
-		gql_done(u, j, r);
-		break;
-	case J_MARKETS:
-		markets_done(u, j, r);
-		break;
-	case J_TVL: {
-		double tvl;
-		if (fetch_parse_defillama_tvl(r->body.data, r->body.len, &tvl,
-					      err, sizeof err)) {
-			snprintf(why, sizeof why, "%s: response rejected: "
-				 "%s", label(r, lb, sizeof lb), err);
-			settle_all(u, j, O_FAILED, NULL, why);
-			break;
-		}
-		memset(&m, 0, sizeof m);
-		m.v[CAT_M_TVL] = tvl;
-		m.have = 1u << CAT_M_TVL;
-		take_validators(u, j, r);
-		settle_all(u, j, O_OK, &m, NULL);
-		break;
-	}
-	default:
-		page_done(u, j, r);
-	}
+	if (j->kind->done(j, r))
+		return;        /* sent again: the engine has it */
 out:
 	fetch_request_free(r);
 }
@@ -987,7 +690,7 @@ keyed_cmp_exact(const void *a, const void *b)
 /* Finds a project by exact id (the array is sorted by id), else by name
  * ignoring case; -1 when none. */
 static long
-find_project(const struct run *u, const char *key)
+find_project(const struct fetch_run *u, const char *key)
 {
 	size_t lo = 0, hi = u->nall;
 
@@ -1008,7 +711,7 @@ find_project(const struct run *u, const char *key)
 }
 
 static int
-select_projects(struct run *u, char *err, size_t errlen)
+select_projects(struct fetch_run *u, char *err, size_t errlen)
 {
 	const struct fetch_opts *o = u->o;
 	unsigned char *pick;
@@ -1039,7 +742,7 @@ select_projects(struct run *u, char *err, size_t errlen)
 }
 
 static void
-ids_push(struct job *j, const char *id)
+ids_push(struct fetch_job *j, const char *id)
 {
 	j->ids = xgrow(j->ids, sizeof *j->ids, &j->icap, j->nids + 1);
 	j->ids[j->nids++] = xstrdup(id);
@@ -1047,35 +750,43 @@ ids_push(struct job *j, const char *id)
 
 /* Groups the projects of source s into jobs. */
 static int
-plan_source(struct run *u, int s, char *err, size_t errlen)
+plan_source(struct fetch_run *u, int s, char *err, size_t errlen)
 {
+	const struct fetch_src *src = sources[s];
 	struct cat_fetch_time *times = NULL;
 	size_t ntimes = 0, n = 0;
 	struct keyed *v = xcalloc(u->nprojs ? u->nprojs : 1, sizeof *v);
 	int64_t now = (int64_t)time(NULL);
-	int rc = 0, github = s == FETCH_GITHUB;
-	struct job *batch = NULL;
+	int rc = 0;
+	/* The batch being filled, per kind of the source (a source has few
+	 * kinds: a short list is enough). */
+	struct open_batch {
+		const struct fetch_kind *kind;
+		struct fetch_job *job;
+		size_t seq;
+	} open[8];
+	size_t nopen = 0;
 
 	if (u->o->stale_after >= 0 &&
-	    (rc = cat_fetch_times(u->cat, s == FETCH_WEB ? NULL
-					  : fetch_source_names[s],
+	    (rc = cat_fetch_times(u->cat, src->metrics ? fetch_source_names[s]
+						       : NULL,
 				  &times, &ntimes, err, errlen))) {
 		free(v);
 		return rc;
 	}
 	for (size_t i = 0; i < u->nprojs; i++) {
 		struct proj *p = &u->projs[i];
-		const char *key = source_key(p->p, s);
+		const char *key = src->key(p->p);
 		int64_t t;
 		if (!key || !*key) {
-			p->out[s].state = O_SKIPPED;
+			p->out[s].state = FETCH_O_SKIPPED;
 			u->r->src[s].skipped++;
 			continue;
 		}
 		if (u->o->stale_after >= 0 &&
 		    (t = cat_fetch_time_of(times, ntimes, p->p->id)) >= 0 &&
 		    now - t < u->o->stale_after) {
-			p->out[s].state = O_FRESH;
+			p->out[s].state = FETCH_O_FRESH;
 			u->r->src[s].fresh++;
 			continue;
 		}
@@ -1084,37 +795,37 @@ plan_source(struct run *u, int s, char *err, size_t errlen)
 		n++;
 	}
 	cat_fetch_times_free(times, ntimes);
-	/* GitHub names ignore case; ids, slugs and URLs do not. */
-	qsort(v, n, sizeof *v, github ? keyed_cmp : keyed_cmp_exact);
+	qsort(v, n, sizeof *v, src->key_nocase ? keyed_cmp : keyed_cmp_exact);
 
 	for (size_t i = 0; i < n;) {
 		size_t e = i + 1;
-		while (e < n && (github ? strcasecmp(v[e].key, v[i].key)
-					: strcmp(v[e].key, v[i].key)) == 0)
+		while (e < n && (src->key_nocase
+				 ? strcasecmp(v[e].key, v[i].key)
+				 : strcmp(v[e].key, v[i].key)) == 0)
 			e++;
 		const char *key = v[i].key;
-		int repo = strchr(key, '/') != NULL;
-		struct job *j;
-		size_t slot = 0;
+		const struct fetch_kind *kind = src->kind(u->o, key);
+		struct fetch_job *j = NULL;
+		size_t slot = 0, b;
 
-		if (s == FETCH_GITHUB && repo && u->o->github_token &&
-		    u->o->graphql) {
-			if (!batch || batch->nids == GQL_BATCH)
-				batch = job_new(u, J_GQL, s);
-			j = batch;
-			slot = j->nids;
-			ids_push(j, key);
-		} else if (s == FETCH_COINGECKO) {
-			if (!batch || batch->nids == FETCH_MAX_PROJECTS_PER_CALL)
-				batch = job_new(u, J_MARKETS, s);
-			j = batch;
-			slot = j->nids;
-			ids_push(j, key);
-		} else {
-			j = job_new(u, s == FETCH_GITHUB ? (repo ? J_REPO : J_ORG)
-				       : s == FETCH_DEFILLAMA ? J_TVL : J_PAGE, s);
-			ids_push(j, key);
+		if (kind->batch > 1) {
+			for (b = 0; b < nopen && open[b].kind != kind; b++)
+				;
+			if (b == nopen && nopen < sizeof open / sizeof *open)
+				open[nopen++] = (struct open_batch){kind, NULL, 0};
+			if (b < nopen) {
+				if (!open[b].job ||
+				    open[b].job->nids == kind->batch) {
+					open[b].job = job_new(u, kind, s);
+					open[b].job->seq = open[b].seq++;
+				}
+				j = open[b].job;
+			}
 		}
+		if (!j)
+			j = job_new(u, kind, s);
+		slot = j->nids;
+		ids_push(j, key);
 		for (size_t k = i; k < e; k++)
 			job_add(u, j, v[k].pi, slot);
 		i = e;
@@ -1124,28 +835,22 @@ plan_source(struct run *u, int s, char *err, size_t errlen)
 }
 
 static void
-dry_run_line(struct run *u, struct job *j, const struct cat_http_entry *e)
+dry_run_line(struct fetch_run *u, struct fetch_job *j,
+	     const struct cat_http_entry *e)
 {
+	const struct fetch_src *src = sources[j->source];
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s %s", j->kind == J_GQL ? "POST" : "GET", j->url);
-	if (j->kind == J_GQL) {
-		buf_printf(&b, " (GraphQL, %zu repositories:", j->nids);
-		for (size_t i = 0; i < j->nids; i++)
-			buf_printf(&b, " %s", j->ids[i]);
-		buf_puts(&b, ")");
-	}
-	if (j->kind == J_ORG)
-		buf_puts(&b, " (and the pages it links to)");
+	buf_printf(&b, "%s %s", j->kind->post ? "POST" : "GET", j->url);
+	if (j->kind->describe)
+		j->kind->describe(j, &b);
 	if (e->etag)
 		buf_printf(&b, " [If-None-Match: %s]", e->etag);
 	if (e->last_modified)
 		buf_printf(&b, " [If-Modified-Since: %s]", e->last_modified);
-	if (j->source == FETCH_GITHUB && u->o->github_token)
-		buf_puts(&b, " [Authorization: GITHUB_TOKEN]");
-	if (j->source == FETCH_COINGECKO && u->o->coingecko_key)
-		buf_puts(&b, " [key: COINGECKO_API_KEY]");
+	if (u->o->secret[j->source] && src->secret_note)
+		buf_printf(&b, " %s", src->secret_note);
 	say(u, "%s", b.data);
 	buf_free(&b);
 }
@@ -1163,7 +868,7 @@ failure_cmp(const void *a, const void *b)
 }
 
 static void
-run_free(struct run *u)
+run_free(struct fetch_run *u)
 {
 	for (size_t i = 0; i < u->njobs; i++)
 		job_free(u->jobs[i]);
@@ -1180,7 +885,7 @@ int
 fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 	  char *err, size_t errlen)
 {
-	struct run u = {0};
+	struct fetch_run u = {0};
 	struct fetch_http_conf hc = {0};
 	int rc;
 
@@ -1208,6 +913,7 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		hc.max_wait = o->max_wait;
 		hc.timeout = o->timeout;
 		hc.connect_timeout = o->connect_timeout;
+		hc.deadline = o->deadline;
 		hc.retries = o->retries;
 		hc.user_agent = u.user_agent;
 		hc.log = on_http_log;
@@ -1215,45 +921,47 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		hc.ctx = &u;
 		u.http = fetch_http_new(&hc);
 		if (!u.http) {
-			snprintf(err, errlen, "cannot fetch: %s",
-				 fetch_http_why());
+			snprintf(err, errlen, "cannot fetch: libcurl cannot "
+				 "be initialised");
 			rc = EX_UNAVAILABLE;
 			goto out;
 		}
-		/* Each API's own guidance: GitHub wants requests one at a
-		 * time; CoinGecko's public tier allows about 30 calls a
-		 * minute (its paid tier 500); DefiLlama publishes no figure,
-		 * so two at a time, five a second. */
-		u.lane[FETCH_GITHUB] = fetch_http_lane(u.http, "github",
-			FETCH_GITHUB, lane_limit(&u, 1),
-			lane_pace(&u, FETCH_GITHUB, 0));
-		u.lane[FETCH_COINGECKO] = fetch_http_lane(u.http, "coingecko",
-			FETCH_COINGECKO, lane_limit(&u, 1),
-			lane_pace(&u, FETCH_COINGECKO,
-				  is_pro_coingecko(o->base[FETCH_COINGECKO])
-					  ? 0.12 : 2.0));
-		u.lane[FETCH_DEFILLAMA] = fetch_http_lane(u.http, "defillama",
-			FETCH_DEFILLAMA, lane_limit(&u, 2),
-			lane_pace(&u, FETCH_DEFILLAMA, 0.2));
+		for (int s = 0; s < FETCH_NSOURCES; s++) {
+			int limit;
+			double pace;
+			u.lane[s] = -1;
+			if (sources[s]->per_host)
+				continue;
+			sources[s]->lane(o->base[s], &limit, &pace);
+			if (o->per_host > 0)
+				limit = o->per_host;
+			if (o->pace[s] >= 0)
+				pace = o->pace[s];
+			u.lane[s] = fetch_http_lane(u.http,
+						    fetch_source_names[s], s,
+						    limit, pace);
+		}
 	}
 
 	/* Every job's first request; projects are counted first so that
 	 * none is written before all its jobs are known. */
 	for (size_t i = 0; i < u.njobs; i++) {
-		struct job *j = u.jobs[i];
+		struct fetch_job *j = u.jobs[i];
 		r->planned |= 1u << j->source;
 		u.prog.total += j->nmem;
 	}
 	progress(&u);
 	for (size_t i = 0; i < u.njobs && !u.dbrc; i++) {
-		struct job *j = u.jobs[i];
+		struct fetch_job *j = u.jobs[i];
 		struct cat_http_entry e;
 		char why[300];
 
-		j->url = job_url(&u, j, why, sizeof why);
+		const char *base = o->base[j->source] ? o->base[j->source] : "";
+
+		j->url = j->kind->url(base, j, why, sizeof why);
 		if (!j->url) {
 			if (!o->dry_run)
-				settle_all(&u, j, O_FAILED, NULL, why);
+				fetch_job_settle_all(j, FETCH_O_FAILED, NULL, why);
 			continue;
 		}
 		job_validators(&u, j, &e);
@@ -1262,7 +970,7 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 			cat_http_entry_free(&e);
 			continue;
 		}
-		struct fetch_request *req = job_request(&u, j, j->url);
+		struct fetch_request *req = job_request(&u, j);
 		req->etag = e.etag;
 		req->last_modified = e.last_modified;
 		fetch_http_submit(u.http, req);
@@ -1272,8 +980,10 @@ fetch_run(struct cat *c, const struct fetch_opts *o, struct fetch_report *r,
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	if (u.http)
+	if (u.http) {
 		fetch_http_stats(u.http, r->src);
+		r->deadline_hit = fetch_http_expired(u.http);
+	}
 	/* Failures arrive in completion order; a reader wants them by
 	 * source, then project. */
 	if (r->nfail > 1)
@@ -1305,6 +1015,8 @@ fetch_exit_code(const struct fetch_report *r)
 {
 	size_t failed = 0, responses = 0;
 
+	if (r->deadline_hit)
+		return EX_TEMPFAIL;
 	for (int s = 0; s < FETCH_NSOURCES; s++) {
 		failed += r->src[s].failed;
 		responses += r->src[s].responses;

@@ -186,7 +186,7 @@ export AIMAP_DATA=$T/data
 rm -f "$AIMAP_DB" "$AIMAP_DB"-wal "$AIMAP_DB"-shm
 { for i in $(seq 1 20); do echo "k-$i acme/rev$i - rev$i /web/page$i"; done; } |
 	fixture_catalog
-FETCH=(fetch --source github,defillama,web --pace defillama=0)
+FETCH=(fetch --allow-private --source github,defillama,web --pace defillama=0)
 t0=$(now)
 try aimap "${FETCH[@]}"
 t1=$(now)

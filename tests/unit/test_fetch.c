@@ -211,6 +211,33 @@ test_urls(void)
 				      sizeof err), EX_USAGE);
 	T_EQ_INT(fetch_check_base_url("ftp://127.0.0.1/", err, sizeof err),
 		 EX_USAGE);
+	/* The host as libcurl reads it decides, not its text: an octal
+	 * first octet is 87.0.0.1, a decimal or hex address can be
+	 * loopback, and so can IPv6's ::1 in any spelling. */
+	T_EQ_INT(fetch_check_base_url("http://0127.0.0.1/gh", err, sizeof err),
+		 EX_USAGE);
+	T_OK(strstr(err, "87.0.0.1") != NULL);
+	T_EQ_INT(fetch_check_base_url("http://0x57.0.0.1/", err, sizeof err),
+		 EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://1459617793/", err, sizeof err),
+		 EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://[::ffff:10.0.0.1]/", err,
+				      sizeof err), EX_USAGE);
+	T_EQ_INT(fetch_check_base_url("http://0177.0.0.1/", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://2130706433/", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://0x7f.1:8/", err, sizeof err), 0);
+	T_EQ_INT(fetch_check_base_url("http://[::1]:8/gh", err, sizeof err),
+		 0);
+	T_EQ_INT(fetch_check_base_url("http://[0:0::1]/", err, sizeof err), 0);
+	T_EQ_INT(fetch_check_base_url("http://LocalHost/", err, sizeof err),
+		 0);
+	char host[64];
+	T_EQ_INT(fetch_url_host("http://0127.0.0.1/gh", host, sizeof host), 0);
+	T_STR(host, "87.0.0.1");
+	T_EQ_INT(fetch_url_host("https://[::1]:9/", host, sizeof host), 0);
+	T_STR(host, "::1");
 	T_EQ_INT(fetch_check_base_url("https://u:hunter2@api.github.com", err,
 				      sizeof err), EX_USAGE);
 	T_OK(strstr(err, "hunter2") == NULL);
@@ -243,6 +270,50 @@ test_urls(void)
 }
 
 /* ---- the retry policy ------------------------------------------------- */
+
+static void
+test_ip_class(void)
+{
+	static const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+		{"8.8.8.8", FETCH_IP_PUBLIC},
+		{"2606:4700::1111", FETCH_IP_PUBLIC},
+		{"127.0.0.1", FETCH_IP_LOOPBACK},
+		{"127.255.1.2", FETCH_IP_LOOPBACK},
+		{"::1", FETCH_IP_LOOPBACK},
+		{"::ffff:127.0.0.1", FETCH_IP_LOOPBACK},
+		{"10.1.2.3", FETCH_IP_PRIVATE},
+		{"172.16.0.1", FETCH_IP_PRIVATE},
+		{"172.31.255.255", FETCH_IP_PRIVATE},
+		{"172.32.0.1", FETCH_IP_PUBLIC},
+		{"192.168.1.1", FETCH_IP_PRIVATE},
+		{"fd12::1", FETCH_IP_PRIVATE},
+		{"169.254.169.254", FETCH_IP_LINK_LOCAL},
+		{"fe80::1", FETCH_IP_LINK_LOCAL},
+		{"::ffff:169.254.169.254", FETCH_IP_LINK_LOCAL},
+		{"64:ff9b::a00:1", FETCH_IP_PRIVATE},
+		{"0.0.0.0", FETCH_IP_RESERVED},
+		{"::", FETCH_IP_RESERVED},
+		{"100.64.0.1", FETCH_IP_RESERVED},
+		{"224.0.0.1", FETCH_IP_RESERVED},
+		{"255.255.255.255", FETCH_IP_RESERVED},
+		{"ff02::1", FETCH_IP_RESERVED},
+		{"example.com", FETCH_IP_INVALID},
+	};
+	size_t wrong = 0;
+
+	/* One property: every address in its class. */
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		if (fetch_ip_class(cases[i].ip) != cases[i].want) {
+			fprintf(stderr, "  %s: %s\n", cases[i].ip,
+				fetch_ip_class_name(fetch_ip_class(
+					cases[i].ip)));
+			wrong++;
+		}
+	T_EQ_INT(wrong, 0);
+}
 
 static void
 test_decide(void)
@@ -509,14 +580,18 @@ test_github_repo(void)
 	T_STR(info.topics, "ai, inference, web3");
 	T_EQ_INT(info.archived, 0);
 
-	/* Truncated anywhere: rejected, never a crash. */
+	/* Truncated anywhere: rejected with nothing kept, never a crash
+	 * (one property, checked over every cut). */
+	size_t cut_bad = 0;
 	for (size_t cut = 0; cut < len - 2; cut += 11) {
 		char *part = strndup(body, cut);
-		T_EQ_INT(fetch_parse_github_repo(part, cut, &m, NULL, err,
-						 sizeof err), EX_DATAERR);
-		T_EQ_INT(m.have, 0);
+		if (fetch_parse_github_repo(part, cut, &m, NULL, err,
+					    sizeof err) != EX_DATAERR ||
+		    m.have != 0)
+			cut_bad++;
 		free(part);
 	}
+	T_EQ_INT(cut_bad, 0);
 	free(body);
 
 	static const struct {
@@ -577,18 +652,34 @@ test_github_org(void)
 			  "\"forks_count\":0},{\"name\":\"evil\","
 			  "\"stargazers_count\":-3,\"forks_count\":0}]";
 
-	T_EQ_INT(fetch_parse_github_org_page(p1, strlen(p1), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(p1, strlen(p1), NULL, &t, err,
 					     sizeof err), 0);
-	T_EQ_INT(fetch_parse_github_org_page(p2, strlen(p2), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(p2, strlen(p2), NULL, &t, err,
 					     sizeof err), 0);
-	T_EQ_INT(fetch_parse_github_org_page("[]", 2, &t, err, sizeof err), 0);
+	T_EQ_INT(fetch_parse_github_org_page("[]", 2, "acme", &t, err, sizeof err), 0);
 	/* A bad page adds nothing, not even its good repositories. */
-	T_EQ_INT(fetch_parse_github_org_page(bad, strlen(bad), &t, err,
+	T_EQ_INT(fetch_parse_github_org_page(bad, strlen(bad), NULL, &t, err,
 					     sizeof err), EX_DATAERR);
 	T_OK(strstr(err, "repository 1 (evil)") != NULL);
 	T_EQ_INT(fetch_parse_github_org_page("{\"message\":\"Not Found\"}", 23,
-					     &t, err, sizeof err), EX_DATAERR);
+					     NULL, &t, err, sizeof err),
+		 EX_DATAERR);
 	T_OK(strstr(err, "Not Found") != NULL);
+	/* A page that is another organisation's (an answer shifted on its
+	 * connection) is refused, and adds nothing. */
+	const char *mine = "[{\"full_name\":\"ACME/a\",\"stargazers_count\":1,"
+			   "\"forks_count\":0},{\"owner\":{\"login\":\"acme\"},"
+			   "\"stargazers_count\":1,\"forks_count\":0}]";
+	const char *theirs = "[{\"full_name\":\"acme/a\",\"stargazers_count\":1,"
+			     "\"forks_count\":0},{\"full_name\":\"acmex/b\","
+			     "\"stargazers_count\":9,\"forks_count\":0}]";
+	struct fetch_org_total t2 = {0};
+	T_EQ_INT(fetch_parse_github_org_page(mine, strlen(mine), "acme", &t2,
+					     err, sizeof err), 0);
+	T_EQ_INT(fetch_parse_github_org_page(theirs, strlen(theirs), "acme",
+					     &t2, err, sizeof err), EX_DATAERR);
+	T_OK(strstr(err, "acmex/b") != NULL);
+	T_NEAR(t2.stars, 2, 0);
 	fetch_org_metrics(&t, &m);
 	T_NEAR(m.v[CAT_M_REPOS], 3, 0);
 	T_NEAR(m.v[CAT_M_STARS], 16, 0);
@@ -601,7 +692,7 @@ static void
 test_github_graphql(void)
 {
 	const char *repos[] = {"acme/rocket", "o\"x/n\\y"};
-	char *body = fetch_github_graphql_body(repos, 2);
+	char *body = fetch_github_graphql_body("", repos, 2);
 	cJSON *root = cJSON_Parse(body);
 	const cJSON *vars = cJSON_GetObjectItem(root, "variables");
 	struct fetch_gql_repo out[3];
@@ -628,7 +719,7 @@ test_github_graphql(void)
 		"\"r1\":null,\"r2\":{\"stargazerCount\":\"x\"}},"
 		"\"errors\":[{\"type\":\"NOT_FOUND\",\"path\":[\"r1\"],"
 		"\"message\":\"Could not resolve to a Repository\"}]}";
-	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), 3, out, err,
+	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), "", 3, out, err,
 					    sizeof err), 0);
 	T_STR(out[0].error, "");
 	T_NEAR(out[0].m.v[CAT_M_STARS], 10, 0);
@@ -642,9 +733,19 @@ test_github_graphql(void)
 	T_EQ_INT(out[2].m.have, 0);
 
 	const char *none = "{\"errors\":[{\"message\":\"Bad credentials\"}]}";
-	T_EQ_INT(fetch_parse_github_graphql(none, strlen(none), 1, out, err,
+	T_EQ_INT(fetch_parse_github_graphql(none, strlen(none), "", 1, out, err,
 					    sizeof err), EX_DATAERR);
 	T_OK(strstr(err, "Bad credentials") != NULL);
+
+	/* Tagged aliases: an answer to another query (another tag) has
+	 * nothing for this one. */
+	body = fetch_github_graphql_body("b7_", repos, 1);
+	T_OK(strstr(body, "b7_r0:repository(owner:$o0,name:$n0)") != NULL);
+	free(body);
+	T_EQ_INT(fetch_parse_github_graphql(ans, strlen(ans), "b7_", 1, out,
+					    err, sizeof err), 0);
+	T_STR(out[0].error, "repository not in the answer");
+	T_EQ_INT(out[0].m.have, 0);
 }
 
 static void
@@ -754,6 +855,9 @@ test_exit_code(void)
 	r.src[FETCH_GITHUB].failed = 2;
 	r.src[FETCH_COINGECKO].failed = 1;
 	T_EQ_INT(fetch_exit_code(&r), EX_UNAVAILABLE);
+	/* Stopped by the deadline: temporary, even before any answer. */
+	r.deadline_hit = 1;
+	T_EQ_INT(fetch_exit_code(&r), EX_TEMPFAIL);
 	T_EQ_INT(fetch_source_index("web"), FETCH_WEB);
 	T_EQ_INT(fetch_source_index("twitter"), -1);
 }
@@ -767,6 +871,7 @@ main(void)
 	T_RUN(test_iso8601);
 	T_RUN(test_duration);
 	T_RUN(test_urls);
+	T_RUN(test_ip_class);
 	T_RUN(test_decide);
 	T_RUN(test_html_fixture);
 	T_RUN(test_html_edges);
