@@ -439,7 +439,10 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	nonl();
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
-	set_escdelay(25);
+	/* Esc answers at once, as in htop; a user's ESCDELAY (a slow
+	 * link, where a key's sequence arrives in pieces) wins. */
+	if (!getenv("ESCDELAY"))
+		set_escdelay(25);
 	curs_set(0);
 	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED

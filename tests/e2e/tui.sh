@@ -146,6 +146,7 @@ see "the confidence column appears" "Conf"
 # ---- the mouse (X10 reports): a click selects the third row, the wheel
 # moves down three rows
 typed "g"
+see "g goes to the first row" "row 1/$infra"
 typed $'\e[M +%'
 see "a click selects a row" "row 3/$infra"
 typed $'\e[Ma+%'
