@@ -15,16 +15,17 @@
  * - The taxonomy returned by cat_taxonomy() is borrowed: it lives as long as
  *   the struct cat.
  * - AIMAP_FAULT=sql:N makes the Nth write step fail (tests prove atomicity
- *   with it). */
+ *   with it).
+ * - The functions that take or give cJSON trees are in catalog/catjson.h,
+ *   so that this header does not bring cJSON to every module. */
 #ifndef AIMAP_CATALOG_H
 #define AIMAP_CATALOG_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <cjson/cJSON.h>
 
-#define CAT_SCHEMA_VERSION 1
+#define CAT_SCHEMA_VERSION 2
 #define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
 #define CAT_ERRLEN 4096        /* a good size for err buffers */
 
@@ -52,9 +53,6 @@ int cat_layer_index(const struct cat_taxonomy *t, const char *id);
 int cat_category_index(const struct cat_taxonomy *t, const char *id);
 int cat_stage_index(const struct cat_taxonomy *t, const char *id);
 
-/* Parses taxonomy.json (see data/taxonomy.json) into *out. */
-int cat_taxonomy_from_json(const cJSON *root, const char *name,
-			   struct cat_taxonomy *out, char *err, size_t errlen);
 void cat_taxonomy_free(struct cat_taxonomy *t);
 
 /* ---- Metrics -------------------------------------------------------- */
@@ -84,11 +82,30 @@ enum cat_origin {
 	CAT_ORIGIN_PREDICTED   /* added by `aimap classify --save` */
 };
 
+/* Whether a project still runs as itself. Anything but active is shown
+ * as such (its name in cat_status_names) wherever projects are listed. */
+enum cat_status {
+	CAT_STATUS_ACTIVE,     /* the default */
+	CAT_STATUS_SUNSET,     /* shut down */
+	CAT_STATUS_ACQUIRED,   /* bought by another company */
+	CAT_STATUS_MERGED,     /* joined into another project */
+	CAT_STATUS_RENAMED,    /* goes on under another name */
+	CAT_STATUS_COUNT
+};
+/* "active", "sunset", "acquired", "merged", "renamed". */
+extern const char *const cat_status_names[CAT_STATUS_COUNT];
+/* The status of that name, any case, or -1. */
+int cat_status_index(const char *name);
+
 struct cat_project {
 	char *id, *name;
 	int layer, category;   /* taxonomy indexes */
 	uint64_t stages;       /* bit i: taxonomy stage i */
 	char *description, *description_zh;
+	/* The one line a homepage or a listing would use, or NULL. */
+	char *tagline, *tagline_zh;
+	int status;            /* enum cat_status */
+	char *status_note;     /* one dated line on the status, or NULL */
 	char *website, *twitter, *github, *coingecko_id, *defillama_slug;
 	char *token;
 	char **chains;         /* NULL: unknown */
@@ -104,31 +121,16 @@ struct cat_project {
 	 * calibrated score. */
 	int pred_category;
 	double pred_score;
-	/* Loaded projects keep their strings in blocks shared by many
-	 * projects (a few large allocations instead of a dozen per project).
-	 * in_block: the string members, the chains array and its strings
-	 * point into a block; block: this project owns that block. Treat
-	 * them as read-only; free projects from cat_load only with
-	 * cat_projects_free. */
-	void *block;
-	int in_block;
 };
+
+/* The one rule for the ids of projects and taxonomy terms: 1 to 64
+ * characters of a-z, 0-9 and '-', not starting with '-' (it would read as
+ * an option on a command line). */
+#define CAT_ID_MAX 64
+int cat_valid_id(const char *s);
 
 void cat_project_free(struct cat_project *p);      /* frees the members */
 void cat_projects_free(struct cat_project *v, size_t n); /* and the array */
-
-/* Validates catalog entries (one JSON object or an array of them) against
- * the taxonomy. Every problem is reported, one per line, as
- * "NAME: entry I (id "X"): field "F": what is wrong", up to 20. On success
- * *out is an array of *n projects (the caller frees it). */
-int cat_parse_entries(const struct cat_taxonomy *t, const cJSON *root,
-		      const char *name, struct cat_project **out, size_t *n,
-		      char *err, size_t errlen);
-
-/* The JSON object of one project, with the catalog's keys (and "metrics"
- * when any was fetched). The caller frees it with cJSON_Delete. */
-cJSON *cat_project_to_json(const struct cat_taxonomy *t,
-			   const struct cat_project *p);
 
 /* ---- Opening -------------------------------------------------------- */
 
@@ -139,10 +141,24 @@ int cat_default_path(const char *explicit_path, char *out, size_t outlen);
 
 /* Opens (creating when missing) the database at path. A new database is
  * filled from datadir (taxonomy.json, catalog.json); *created is set then.
- * The schema is migrated forward when older. */
+ * The schema is migrated forward when older. Safe when many processes
+ * open a missing database at once: one creates it, the others find it
+ * made; a failed creation removes only the files it made itself. Another
+ * application's SQLite file is refused without being changed. Only the
+ * default path (under $XDG_DATA_HOME or ~/.local/share) gets its
+ * directories made: elsewhere a missing directory is EX_NOINPUT. A
+ * database that cannot be written is opened read-only (cat_readonly). */
 int cat_open(const char *path, const char *datadir, struct cat **out,
 	     int *created, char *err, size_t errlen);
 void cat_close(struct cat *c);   /* NULL is a no-op */
+
+/* 1 when the database was opened read-only because it cannot be written
+ * (its file or directory is not writable, the disk is full: *why, when
+ * why is not NULL, says which in words), else 0. Reading works as usual;
+ * every write fails with EX_CANTCREAT naming the cause. A caller that
+ * would store something as a cache (the classifier's model) keeps it in
+ * memory instead. */
+int cat_readonly(const struct cat *c, const char **why);
 
 const struct cat_taxonomy *cat_taxonomy(const struct cat *c);
 const char *cat_path(const struct cat *c);
@@ -158,13 +174,26 @@ int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 int cat_find(struct cat *c, const char *key, struct cat_project *out,
 	     char *err, size_t errlen);
 
+struct cat_metric_pair;   /* see History */
+/* The report's figures must all come from one moment of the database even
+ * while a fetch is committing: this reads the projects and the movers in
+ * one read transaction. */
+/* cat_load(), then cat_metric_last_two() of each of the nmetrics metrics,
+ * all in one read transaction. pairs[i] and npairs[i] receive the pairs of
+ * metrics[i]. On failure nothing is returned (every output is NULL / 0). */
+int cat_load_snapshot(struct cat *c, struct cat_project **v, size_t *n,
+		      const int *metrics, size_t nmetrics,
+		      struct cat_metric_pair **pairs, size_t *npairs,
+		      char *err, size_t errlen);
+
 /* ---- Filtering and sorting (pure, no database) ---------------------- */
 
 struct cat_filter {
 	int layer, category, stage;   /* -1: any */
+	int status;                   /* enum cat_status, -1: any */
 	const char *search;           /* NULL or "": any; matched
 					 case-insensitively in name, id and
-					 both descriptions */
+					 both descriptions and taglines */
 };
 
 void cat_filter_init(struct cat_filter *f);
@@ -215,6 +244,13 @@ int cat_import_text(struct cat *c, const char *name, const char *text,
 int cat_sync_data(struct cat *c, const char *datadir, int fresh,
 		  struct cat_import_stats *st, char *err, size_t errlen);
 
+/* Copies the whole database to a new file beside it,
+ * "<database>.backup-YYYYMMDD-HHMMSS", whose path goes to out (what
+ * `init --force` keeps before it starts afresh). 0, or an exit code with
+ * a message. */
+int cat_backup(struct cat *c, char *out, size_t outlen, char *err,
+	       size_t errlen);
+
 /* What cat_sync_data(fresh) would discard: user projects and metric rows. */
 int cat_count_user_state(struct cat *c, size_t *user_projects,
 			 size_t *metric_rows, size_t *models);
@@ -248,13 +284,53 @@ struct cat_point {
 int cat_metric_history(struct cat *c, const char *project, int metric,
 		       struct cat_point **out, size_t *n);
 
+/* When each project was last fetched from each source, for
+ * `aimap fetch --stale-after`. */
+struct cat_fetch_time {
+	char *project;
+	int64_t t;             /* Unix time of the last successful fetch */
+};
+
+/* The projects that source has ever produced a value for, sorted by
+ * project id, each with the newest observed_at of that source's metrics
+ * (a 304 re-confirmation counts). source NULL asks for homepages: the time
+ * the homepage text was last stored or re-confirmed. */
+int cat_fetch_times(struct cat *c, const char *source,
+		    struct cat_fetch_time **out, size_t *n, char *err,
+		    size_t errlen);
+void cat_fetch_times_free(struct cat_fetch_time *v, size_t n);
+
+/* The time of project in v[0..n) (sorted as above), or -1 when absent. */
+int64_t cat_fetch_time_of(const struct cat_fetch_time *v, size_t n,
+			  const char *project);
+
+/* The report's movers: the two latest observations of one metric of one
+ * project. */
+struct cat_metric_pair {
+	char *project;            /* the project id (owned) */
+	double before, after;     /* the second latest and the latest value */
+	int64_t before_at, after_at;  /* when they were observed (Unix) */
+};
+
+/* For every project with at least two observations of metric, the latest
+ * two (by observed time, then by insertion order), sorted by project id.
+ * Projects observed once are left out: they have no change to show. */
+int cat_metric_last_two(struct cat *c, int metric,
+			struct cat_metric_pair **out, size_t *n, char *err,
+			size_t errlen);
+void cat_metric_pairs_free(struct cat_metric_pair *v, size_t n);
+
 /* ---- HTTP cache ----------------------------------------------------- */
 
 struct cat_http_entry {
 	char *etag, *last_modified;
 	int64_t fetched_at;
 };
-/* Returns 0 with *e filled, 1 when absent. */
+/* Returns 0 with *e filled, 1 when absent, -1 when the database cannot
+ * be read (busy past the timeout, I/O error): the caller then fetches
+ * without a cache entry, and never takes the -1 for "absent" in a write.
+ * sqlite3_errmsg is not reachable from outside: the -1 carries no
+ * message. */
 int cat_http_get(struct cat *c, const char *url, struct cat_http_entry *e);
 int cat_http_put(struct cat *c, const char *url, const char *etag,
 		 const char *last_modified, int64_t fetched_at, char *err,
@@ -272,7 +348,9 @@ uint64_t cat_state_hash(const struct cat_taxonomy *t,
  * hash it was trained on. */
 int cat_model_put(struct cat *c, const char *name, const void *blob,
 		  size_t len, uint64_t state_hash, char *err, size_t errlen);
-/* Returns 0 with *blob (caller frees), 1 when absent. */
+/* Returns 0 with *blob (caller frees) and *state_hash, 1 when absent, -1
+ * when the database cannot be read (busy past the timeout, I/O error):
+ * a caller that would retrain on "absent" must not do so on -1. */
 int cat_model_get(struct cat *c, const char *name, void **blob, size_t *len,
 		  uint64_t *state_hash);
 
@@ -287,6 +365,12 @@ struct cat_prediction {
 int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
 			size_t n, char *err, size_t errlen);
 
+/* The stored prediction of a project, as the JSON text the classifier
+ * wrote (see cat_predictions_put), in *json (the caller frees it).
+ * Returns 0, 1 when the project has none (no message), or an error code. */
+int cat_prediction_json(struct cat *c, const char *project, char **json,
+			char *err, size_t errlen);
+
 /* ---- Export -------------------------------------------------------- */
 
 /* Writes rows as CSV to f: RFC 4180, CRLF, a header row, stages and
@@ -296,6 +380,24 @@ int cat_predictions_put(struct cat *c, const struct cat_prediction *v,
 int cat_csv_write(const struct cat_taxonomy *t,
 		  const struct cat_project *const *rows, size_t n, int raw,
 		  int bom, FILE *f);   /* 0, or -1 on a write error (errno) */
+
+/* ---- The fetch lock ------------------------------------------------- */
+
+/* Takes the fetch lock of c's database: an exclusive flock(2) on the
+ * database file itself, so that a symlink or a hard link to it cannot get
+ * round it, taken on a read-only descriptor, so that a fetch once run as
+ * root leaves nothing in the owner's way. Two fetches would ask every API
+ * twice and interleave their history, so the second one is refused;
+ * readers and other writers are not affected. The holder's pid goes to
+ * "<real path>-fetch.lock" (owned like the database) for the message a
+ * second fetch prints. The kernel drops the lock when the process ends,
+ * so a killed fetch never leaves it behind. On success *fd holds the lock
+ * (-1 for an in-memory database, which no other process can reach);
+ * release it with cat_fetch_unlock before cat_close. EX_TEMPFAIL when
+ * another fetch holds it (err names its pid), EX_IOERR when the database
+ * cannot be opened for it. */
+int cat_fetch_lock(struct cat *c, int *fd, char *err, size_t errlen);
+void cat_fetch_unlock(int fd);   /* -1 is a no-op */
 
 /* ---- Health --------------------------------------------------------- */
 

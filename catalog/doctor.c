@@ -52,11 +52,19 @@ rows_of(struct doc *d, const char *sql, const char *fmt)
 		    sqlite3_errmsg(d->c->db));
 		return -1;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ < 5)
 			say(d, CAT_DOC_PROBLEM, fmt,
 			    (const char *)sqlite3_column_text(st, 0),
 			    (const char *)sqlite3_column_text(st, 1));
+	}
+	if (rc != SQLITE_DONE) {
+		/* A check that could not finish found nothing: say so. */
+		say(d, CAT_DOC_PROBLEM, "cannot run a check: %s",
+		    sqlite3_errmsg(d->c->db));
+		sqlite3_finalize(st);
+		return -1;
 	}
 	sqlite3_finalize(st);
 	if (n > 5)
@@ -120,8 +128,7 @@ cat_doctor(struct cat *c, void (*cb)(void *, int, const char *), void *ctx,
 
 	/* 3. What the catalog promises about each project. */
 	long orphans = rows_of(&d,
-		"SELECT id, name FROM projects p WHERE NOT EXISTS"
-		" (SELECT 1 FROM project_stages s WHERE s.project = p.id)",
+		"SELECT id, name FROM projects WHERE stages = ''",
 		"projects: %s (%s) has no pipeline stage");
 	orphans += rows_of(&d,
 		"SELECT l.project, l.metric FROM metrics_latest l WHERE NOT"

@@ -14,6 +14,8 @@ static const char *const csv_head[] = {
 	"defillama_slug", "token", "chains", "source", "market_cap_usd",
 	"tvl_usd", "github_stars", "price_usd", "change_24h_pct",
 	"volume_24h_usd", "fdv_usd", "market_cap_rank",
+	/* Later columns go last, so that readers by position keep working. */
+	"tagline", "tagline_zh", "status", "status_note",
 };
 
 int
@@ -67,6 +69,12 @@ cat_csv_write(const struct cat_taxonomy *t,
 		csv_text(&w, p->source);
 		for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++)
 			csv_num(&w, p->metric[metrics[i]]);
+		csv_text(&w, p->tagline);
+		csv_text(&w, p->tagline_zh);
+		csv_text(&w, cat_status_names[p->status >= 0 &&
+					      p->status < CAT_STATUS_COUNT
+					      ? p->status : CAT_STATUS_ACTIVE]);
+		csv_text(&w, p->status_note);
 		csv_end_row(&w);
 		/* Written in pieces so memory does not grow with the rows. */
 		if (b.len >= (1u << 16)) {

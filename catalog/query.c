@@ -15,7 +15,7 @@
 void
 cat_filter_init(struct cat_filter *f)
 {
-	f->layer = f->category = f->stage = -1;
+	f->layer = f->category = f->stage = f->status = -1;
 	f->search = NULL;
 }
 
@@ -28,6 +28,8 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 		return 0;
 	if (f->stage >= 0 && !(p->stages & (1ULL << f->stage)))
 		return 0;
+	if (f->status >= 0 && p->status != f->status)
+		return 0;
 	if (f->search && *f->search) {
 		/* The needle is lowercased by the caller once, not per row. */
 		const char *q = f->search;
@@ -35,7 +37,9 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 		    !utf8_contains_ci(p->id, q) &&
 		    !(p->description && utf8_contains_ci(p->description, q)) &&
 		    !(p->description_zh &&
-		      utf8_contains_ci(p->description_zh, q)))
+		      utf8_contains_ci(p->description_zh, q)) &&
+		    !(p->tagline && utf8_contains_ci(p->tagline, q)) &&
+		    !(p->tagline_zh && utf8_contains_ci(p->tagline_zh, q)))
 			return 0;
 	}
 	return 1;
@@ -192,6 +196,8 @@ cat_state_hash(const struct cat_taxonomy *t, const struct cat_project *v,
 		h = hash_str(h, v[i].name);
 		h = hash_str(h, v[i].description);
 		h = hash_str(h, v[i].description_zh);
+		h = hash_str(h, v[i].tagline);
+		h = hash_str(h, v[i].tagline_zh);
 		h = cat_hash(h, &v[i].category, sizeof(int));
 		h = cat_hash(h, &v[i].stages, sizeof(uint64_t));
 	}

@@ -2,7 +2,8 @@
  *
  * Nothing in the C code knows the category list: it comes from the data
  * file when a database is created, and from the database after that. */
-#include "catalog/catalog.h"
+#include "catalog/catalog_int.h"
+#include "catalog/catjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,18 +67,6 @@ cat_taxonomy_free(struct cat_taxonomy *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int
-valid_id(const char *s)
-{
-	if (!s || !*s || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-'))
-			return 0;
-	return 1;
-}
-
 /* Reads one list ("layers", ...) of terms. */
 static int
 read_terms(const cJSON *root, const char *key, const char *name,
@@ -100,7 +89,7 @@ read_terms(const cJSON *root, const char *key, const char *name,
 		const char *nm = json_get_str(it, "name");
 
 		x->layer = -1;
-		if (!valid_id(id) || !nm) {
+		if (!cat_valid_id(id) || !nm) {
 			snprintf(err, errlen, "%s: %s[%zu]: needs an \"id\" "
 				 "([a-z0-9-]) and a \"name\"", name, key, i);
 			*n = i;
@@ -182,3 +171,165 @@ fail:
 	cat_taxonomy_free(t);
 	return rc;
 }
+
+/* ---- the taxonomy in the database ---------------------------------- */
+
+static int
+load_terms(struct cat *c, const char *sql, struct cat_term **out, size_t *n,
+	   int with_layer)
+{
+	sqlite3_stmt *st = cati_prep(c, sql);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, sizeof **out, &cap, *n + 1);
+		struct cat_term *x = &(*out)[(*n)++];
+		memset(x, 0, sizeof *x);
+		x->id = cati_col_text(st, 0);
+		x->name = cati_col_text(st, 1);
+		x->name_zh = cati_col_text(st, 2);
+		x->definition = cati_col_text(st, 3);
+		x->definition_zh = cati_col_text(st, 4);
+		x->layer = -1;
+		if (with_layer) {
+			/* layer id and default stages resolved below */
+			x->layer = cat_layer_index(&c->tax,
+				(const char *)sqlite3_column_text(st, 5));
+			const char *ds =
+				(const char *)sqlite3_column_text(st, 6);
+			char *copy = xstrdup(ds ? ds : ""), *save = NULL;
+			for (char *t = strtok_r(copy, ";", &save); t;
+			     t = strtok_r(NULL, ";", &save)) {
+				int k = cat_stage_index(&c->tax, t);
+				if (k >= 0)
+					x->default_stages |= 1ULL << k;
+			}
+			free(copy);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cati_load_taxonomy(struct cat *c, char *err, size_t errlen)
+{
+	cat_taxonomy_free(&c->tax);
+	if (load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
+		       " FROM layers ORDER BY pos", &c->tax.layers,
+		       &c->tax.nlayers, 0) ||
+	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
+		       " FROM stages ORDER BY pos", &c->tax.stages,
+		       &c->tax.nstages, 0) ||
+	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh,"
+		       " layer, default_stages FROM categories ORDER BY pos",
+		       &c->tax.categories, &c->tax.ncategories, 1))
+		return cati_fail(c, err, errlen, "reading the taxonomy");
+	if (c->tax.nlayers == 0 || c->tax.ncategories == 0 ||
+	    c->tax.nstages == 0) {
+		snprintf(err, errlen, "%s: the database has no taxonomy; run "
+			 "`aimap init --force`", c->path);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+int
+cati_store_terms(struct cat *c, const char *table, const struct cat_term *v,
+	    size_t n, const struct cat_taxonomy *t)
+{
+	sqlite3_stmt *st;
+	char *ds;
+	int is_cat = strcmp(table, "categories") == 0, rc = 0;
+
+	/* Rows the new taxonomy drops go first; a foreign key stops this when
+	 * a project still uses them, and the whole sync fails. */
+	const char *del =
+		strcmp(table, "layers") == 0 ? "DELETE FROM layers WHERE id = ?"
+		: is_cat ? "DELETE FROM categories WHERE id = ?"
+			 : "DELETE FROM stages WHERE id = ?";
+	const char *sel =
+		strcmp(table, "layers") == 0 ? "SELECT id FROM layers"
+		: is_cat ? "SELECT id FROM categories"
+			 : "SELECT id FROM stages";
+	sqlite3_stmt *q = cati_prep(c, sel), *d = cati_prep(c, del);
+	if (!q || !d) {
+		sqlite3_finalize(q);
+		sqlite3_finalize(d);
+		return -1;
+	}
+	int step;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(q, 0);
+		size_t i;
+		for (i = 0; i < n && id; i++)
+			if (strcmp(v[i].id, id) == 0)
+				break;
+		if (i < n)
+			continue;
+		sqlite3_bind_text(d, 1, id, -1, SQLITE_TRANSIENT);
+		if (cati_wstep(d) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(d);
+	}
+	if (step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(q);
+	sqlite3_finalize(d);
+	if (rc)
+		return rc;
+
+	if (strcmp(table, "layers") == 0)
+		st = cati_prep(c, "INSERT INTO layers(id, pos, name, name_zh,"
+			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh");
+	else if (is_cat)
+		st = cati_prep(c, "INSERT INTO categories(id, pos, name, name_zh,"
+			  " definition, definition_zh, layer, default_stages)"
+			  " VALUES(?,?,?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh,"
+			  " layer=excluded.layer,"
+			  " default_stages=excluded.default_stages");
+	else
+		st = cati_prep(c, "INSERT INTO stages(id, pos, name, name_zh,"
+			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh");
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(st);
+		cati_bind_text(st, 1, v[i].id);
+		sqlite3_bind_int(st, 2, (int)i);
+		cati_bind_text(st, 3, v[i].name);
+		cati_bind_text(st, 4, v[i].name_zh);
+		cati_bind_text(st, 5, v[i].definition);
+		cati_bind_text(st, 6, v[i].definition_zh);
+		ds = NULL;
+		if (is_cat) {
+			cati_bind_text(st, 7, t->layers[v[i].layer].id);
+			ds = cat_stages_join(t, v[i].default_stages, ";");
+			cati_bind_text(st, 8, ds);
+		}
+		if (cati_wstep(st) != SQLITE_DONE)
+			rc = -1;
+		free(ds);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+

@@ -7,6 +7,7 @@
  * the catalog's messages then name the input's own element, whatever was
  * skipped before it. */
 #include "classify/classify_int.h"
+#include "catalog/catjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>

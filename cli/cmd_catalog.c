@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/catjson.h"
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -18,7 +19,9 @@
 	"  --layer L          only projects of layer L\n" \
 	"  --category C       only projects of category C\n" \
 	"  --stage S          only projects serving pipeline stage S\n" \
-	"  --search TEXT      name, id or description contains TEXT\n" \
+	"  --status S         only projects of status S: active, sunset,\n" \
+	"                     acquired, merged or renamed (any case)\n" \
+	"  --search TEXT      name, id, description or tagline contains TEXT\n" \
 	"                     (case-insensitive; Chinese text matches too)\n" \
 	"  --sort FIELD       id, name, layer, category, stages, market_cap,\n" \
 	"                     tvl, stars, change_24h, price, volume, confidence\n" \
@@ -45,8 +48,9 @@ const char cmd_import_usage[] =
 	 "object). Every entry is checked against the taxonomy before anything\n"
 	 "is written; one bad entry and nothing is written. Keys: id, name,\n"
 	 "layer, category, stages, description (required); description_zh,\n"
-	 "website, twitter, github, coingecko_id, defillama_slug, token, chains,\n"
-	 "source.\n"
+	 "tagline, tagline_zh, status (active, sunset, acquired, merged or\n"
+	 "renamed; default active), status_note, website, twitter, github,\n"
+	 "coingecko_id, defillama_slug, token, chains, source.\n"
 	 "\n"
 	 "  --dry-run          check the file, write nothing\n";
 
@@ -78,17 +82,18 @@ const char cmd_export_usage[] =
 
 enum {
 	K_LAYER = 1, K_CATEGORY, K_STAGE, K_SEARCH, K_SORT, K_DESC, K_LIMIT,
-	K_FORMAT, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN,
+	K_FORMAT, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_STATUS,
 };
 
 #define FILTER_OPTS \
 	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
 	{"stage", 0, 1, K_STAGE}, {"search", 0, 1, K_SEARCH}, \
+	{"status", 0, 1, K_STATUS}, \
 	{"sort", 0, 1, K_SORT}, {"desc", 0, 0, K_DESC}, \
 	{"limit", 0, 1, K_LIMIT}
 
 struct selection {
-	const char *layer, *category, *stage, *search;
+	const char *layer, *category, *stage, *search, *status;
 	const char *sort;
 	int desc;
 	long limit;             /* -1: all */
@@ -103,6 +108,7 @@ take_filter(const char *cmd, struct selection *s, int key, const char *val)
 	case K_CATEGORY: s->category = val; return 1;
 	case K_STAGE: s->stage = val; return 1;
 	case K_SEARCH: s->search = val; return 1;
+	case K_STATUS: s->status = val; return 1;
 	case K_SORT: s->sort = val; return 1;
 	case K_DESC: s->desc = 1; return 1;
 	case K_LIMIT:
@@ -172,6 +178,10 @@ select_projects(struct cli *c, const char *cmd, const struct selection *s,
 	if (s->stage && (f.stage = cat_stage_index(t, s->stage)) < 0)
 		return unknown_term(cmd, "stage", s->stage, t->stages,
 				    t->nstages);
+	if (s->status && (f.status = cat_status_index(s->status)) < 0)
+		return cli_usage(cmd, "unknown status '%s' (one of: active, "
+				 "sunset, acquired, merged, renamed)",
+				 s->status);
 	if (s->sort && (sort = cat_sort_index(s->sort)) < 0) {
 		struct buf b;
 		buf_init(&b, 0);
@@ -206,6 +216,45 @@ select_projects(struct cli *c, const char *cmd, const struct selection *s,
 
 /* ---- init ------------------------------------------------------------- */
 
+/* Before `init --force` empties the database: says what goes, asks on a
+ * terminal when any of it is the user's own, and keeps a backup copy
+ * beside the database whatever the answer would be. 0 to go on, or an
+ * exit code. */
+static int
+confirm_fresh_start(struct cli *c)
+{
+	size_t user = 0, metrics = 0, models = 0;
+	char err[CAT_ERRLEN], backup[4200], answer[16] = "";
+	int rc;
+
+	if (cat_count_user_state(c->cat, &user, &metrics, &models) < 0) {
+		cli_err("%s: cannot count what --force would discard",
+			c->db_path);
+		return EX_IOERR;
+	}
+	fprintf(stderr, "aimap: --force discards %zu project(s) you "
+		"added or changed, %zu fetched metric value(s) and %zu "
+		"trained model(s) in %s\n", user, metrics, models,
+		c->db_path);
+	if ((user || metrics || models) && isatty(STDIN_FILENO)) {
+		fputs("aimap: start afresh? (a backup is kept) [y/N] ", stderr);
+		fflush(stderr);
+		if (!fgets(answer, sizeof answer, stdin) ||
+		    (answer[0] != 'y' && answer[0] != 'Y')) {
+			cli_err("nothing changed");
+			return 1;
+		}
+	}
+	if ((rc = cat_backup(c->cat, backup, sizeof backup, err,
+			     sizeof err))) {
+		cli_err("%s (nothing changed)", err);
+		return rc;
+	}
+	fprintf(stderr, "aimap: a copy of the database as it was is in %s\n",
+		backup);
+	return 0;
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -233,14 +282,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 			"holding taxonomy.json and catalog.json)");
 		return EX_NOINPUT;
 	}
-	if (force) {
-		size_t user = 0, metrics = 0, models = 0;
-		cat_count_user_state(c->cat, &user, &metrics, &models);
-		fprintf(stderr, "aimap: --force discards %zu project(s) you "
-			"added or changed, %zu fetched metric value(s) and %zu "
-			"trained model(s) in %s\n", user, metrics, models,
-			c->db_path);
-	}
+	if (force && (rc = confirm_fresh_start(c)))
+		return rc;
 	rc = cat_sync_data(c->cat, c->datadir, force, &st, err, sizeof err);
 	if (rc) {
 		cli_err("%s", err);
@@ -369,8 +412,17 @@ list_table(struct cli *c, const struct selected *s)
 	for (size_t r = 0; r < s->n; r++) {
 		const struct cat_project *p = s->rows[r];
 		char *stages = cat_stages_join(t, p->stages, ",");
-		char m1[32], m2[32], m3[32];
-		const char *cells[8] = {p->id, p->name, t->layers[p->layer].id,
+		char m1[32], m2[32], m3[32], *name = NULL;
+		/* A project that is no longer active says so by its name. */
+		if (p->status > CAT_STATUS_ACTIVE &&
+		    p->status < CAT_STATUS_COUNT) {
+			size_t len = strlen(p->name) + 32;
+			name = xmalloc(len);
+			snprintf(name, len, "%s [%s]", p->name,
+				 cat_status_names[p->status]);
+		}
+		const char *cells[8] = {p->id, name ? name : p->name,
+					t->layers[p->layer].id,
 					t->categories[p->category].id, stages};
 		int k = 5;
 
@@ -385,6 +437,7 @@ list_table(struct cli *c, const struct selected *s)
 			cells[k++] = m3;
 		table_add(&tb, cells);
 		free(stages);
+		free(name);
 	}
 	int width = cli_term_width();
 	table_print(&tb, stdout, width,
@@ -493,6 +546,16 @@ show_text(struct cli *c, const struct cat_project *p)
 	printf("%s (%s)%s\n", name, p->id, p->reviewed ? "" :
 	       "  [unreviewed: labels predicted by the classifier]");
 	free(name);
+	if (p->tagline)
+		print_wrapped(p->tagline, 2, width);
+	if (p->tagline_zh)
+		print_wrapped(p->tagline_zh, 2, width);
+	snprintf(line, sizeof line, "%s%s%s",
+		 cat_status_names[p->status > 0 && p->status < CAT_STATUS_COUNT
+				  ? p->status : CAT_STATUS_ACTIVE],
+		 p->status_note ? ": " : "",
+		 p->status_note ? p->status_note : "");
+	field("status", line);
 	snprintf(line, sizeof line, "%s - %s / %s", ly->id, ly->name,
 		 ly->name_zh ? ly->name_zh : "");
 	field("layer", line);

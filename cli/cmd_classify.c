@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "catalog/catjson.h"
 #include "classify/classify.h"
 #include "util/csv.h"
 #include "util/json.h"

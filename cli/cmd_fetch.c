@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog/fetch_store.h"
 #include "fetch/fetch.h"
 #include "util/mem.h"
 #include "util/mono.h"

@@ -9,7 +9,6 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "catalog/report_store.h"
 #include "report/report.h"
 
 const char cmd_report_usage[] =

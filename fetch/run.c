@@ -18,7 +18,6 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "catalog/fetch_store.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/mem.h"

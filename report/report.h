@@ -31,7 +31,6 @@
 #include <stdio.h>
 
 #include "catalog/catalog.h"
-#include "catalog/report_store.h"
 #include "util/buf.h"
 
 #define REPORT_LEADERS 3          /* leaders named per segment */

@@ -19,7 +19,6 @@
 #include <ncursesw/curses.h>
 #include <ncursesw/term.h>
 
-#include "catalog/tui_store.h"
 #include "tui/model.h"
 #include "util/mem.h"
 #include "util/utf8.h"

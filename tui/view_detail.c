@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "util/buf.h"
 #include "util/fmt.h"
 #include "util/mem.h"

@@ -2,9 +2,6 @@
 #include "util/json.h"
 #include "util/mem.h"
 
-/* Inputs from this size on are read into huge pages. */
-#define BIG_INPUT ((size_t)4 << 20)
-
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define JSON_MAX_DEPTH_S STR(JSON_MAX_DEPTH)
@@ -57,11 +54,10 @@ json_read_file(const char *path, size_t limit, struct buf *b, char *err,
 			goto out;
 		}
 		/* One allocation of the right size instead of doubling, read
-		 * into directly; a large one in huge pages (see xbigalloc). */
+		 * into directly. */
 		if (S_ISREG(st.st_mode) && st.st_size > 0 && !b->data) {
 			size_t want = (size_t)st.st_size + 1;
-			b->data = want >= BIG_INPUT ? xbigalloc(want)
-						    : xmalloc(want);
+			b->data = xmalloc(want);
 			b->cap = want;
 			b->len = 0;
 			b->data[0] = '\0';
@@ -296,6 +292,15 @@ syntax_check(struct json_scan *s, size_t *off, const char **what,
 						if (u < 0)
 							FAIL("invalid \\u "
 							     "escape");
+						/* A NUL would cut the string
+						 * short where it is read: refused
+						 * as a raw one is. */
+						if (u == 0) {
+							i--;
+							FAIL("\\u0000 (a NUL "
+							     "character) in a "
+							     "string");
+						}
 						/* UTF-16 surrogates come in
 						 * pairs, high then low. */
 						if (u >= 0xDC00 && u <= 0xDFFF)
@@ -393,7 +398,11 @@ json_scan_init(struct json_scan *s, const char *name, const char *text,
 	s->text = text;
 	s->len = len;
 	s->st = VALUE;
-	s->i = strspn(text, " \t\r\n");
+	/* A UTF-8 byte order mark may start the file (export --bom writes
+	 * one): it is not part of the value. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		s->i = 3;
+	s->i += strspn(text + s->i, " \t\r\n");
 	s->is_array = s->i < len && text[s->i] == '[';
 }
 
@@ -432,7 +441,9 @@ json_parse(const char *name, const char *text, size_t len, cJSON **root,
 		;
 	if (rc)
 		return rc;
-	*root = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
+	/* Past a byte order mark, which cJSON does not know. */
+	size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	*root = cJSON_ParseWithLengthOpts(text + bom, len - bom + 1, NULL, 1);
 	if (*root)
 		return 0;
 	/* The check passed, so this is cJSON running out of memory or a

@@ -5,8 +5,9 @@
  * "FILE:LINE:COL: what is wrong" (lines and columns count from 1, columns in
  * characters), and the return value is a sysexits code: EX_NOINPUT when the
  * file cannot be opened or is a directory, EX_IOERR on a read error,
- * EX_DATAERR for bad syntax, nesting deeper than JSON_MAX_DEPTH or a file
- * over the limit. Strings are not checked for valid UTF-8 here: the
+ * EX_DATAERR for bad syntax, nesting deeper than JSON_MAX_DEPTH, a NUL in
+ * a string (raw or as \u0000, which would cut it short) or a file over
+ * the limit. A UTF-8 byte order mark at the start is skipped. Strings are not checked for valid UTF-8 here: the
  * validators of each input do that per field, so that the message can name
  * the entry and the field. On success (0) *root owns the
  * tree: free it with cJSON_Delete().

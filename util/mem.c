@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sysexits.h>
 
 static void (*fail_hook)(void);
@@ -42,24 +41,6 @@ xcalloc(size_t count, size_t size)
 
 	if (!p)
 		oom();
-	return p;
-}
-
-#define HUGE_ALIGN ((size_t)2 << 20)
-
-void *
-xbigalloc(size_t n)
-{
-	void *p;
-
-	n = n > SIZE_MAX - HUGE_ALIGN ? n
-				      : (n + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
-	p = aligned_alloc(HUGE_ALIGN, n);
-	if (!p)
-		return xmalloc(n);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
 	return p;
 }
 

@@ -17,10 +17,6 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t size, size_t *cap, size_t need);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-/* n bytes (rounded up to 2 MiB) for a large buffer that is filled at
- * once: aligned and marked for transparent huge pages, because faulting in
- * 100 MB page by page costs more than filling it. Released with free(). */
-void *xbigalloc(size_t n);
 /* xstrdup(s), or NULL for NULL. */
 char *xstrdup_or_null(const char *s);
 

@@ -199,7 +199,7 @@ assert_eq "large import cut short: the syntax error alone" \
 	"$(grep -c 'entry 2990' "$ERR")" 0
 check_unchanged "large import cut short"
 big 3000 none >"$T/big.json"
-for n in 1 2500 9000; do
+for n in 1 2500 3000; do   # 3000: the last row
 	AIMAP_FAULT=sql:$n try aimap import "$T/big.json"
 	assert_status 74
 	assert_err_contains "import failed, nothing written"
@@ -268,9 +268,24 @@ try aimap list --sort market_cap --desc --limit 1 --format json
 assert_true "sort by market cap puts akash first" python3 -c "import json; assert json.load(open('$OUT'))[0]['id']=='akash'"
 try aimap show acme-gpu
 assert_status 0
+# Issue 13 item 18: on a terminal --force asks first, and a "no" keeps
+# everything; whatever happens, a backup copy is kept beside the
+# database and named.
+if command -v script >/dev/null; then
+	E2E_NAME="init --force on a terminal, answered no"
+	echo n | script -qec "$AIMAP_BIN init --force" /dev/null >"$T/tty.out" 2>&1
+	grep -q "start afresh?" "$T/tty.out" && _ok || _bad "no question: $(cat "$T/tty.out")"
+	try aimap show acme-gpu
+	assert_status 0
+fi
 try aimap init --force
 assert_status 0
 assert_err_contains "discards"
+assert_err_contains "a copy of the database as it was is in $AIMAP_DB.backup-"
+backup=$(sed -n 's/.*as it was is in //p' "$ERR")
+assert_eq "the backup keeps the user's project" \
+	"$(sqlite3 "$backup" "SELECT count(*) FROM projects WHERE id = 'acme-gpu'")" 1
+rm -f "$backup"
 try aimap show acme-gpu
 assert_status 1
 try aimap show akash --format json

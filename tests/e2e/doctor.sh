@@ -16,22 +16,22 @@ assert_status 64
 python3 - "$AIMAP_DB" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.execute("DELETE FROM project_stages WHERE project='zama'")
-db.execute("INSERT INTO project_chains(project, pos, chain) VALUES('ghost', 0, 'x')")
+db.execute("UPDATE projects SET stages = '' WHERE id = 'zama'")
+db.execute("INSERT INTO predictions(project, category, score, json, created_at) VALUES('ghost', 'storage', 0.5, '{}', 0)")
 db.commit()
 PY
 try aimap doctor
 assert_status 65
 assert_out_contains "zama (Zama) has no pipeline stage"
-assert_out_contains "project_chains points at a missing projects"
+assert_out_contains "predictions points at a missing projects"
 assert_out_contains "PROBLEM"
 
 # A stale model is a warning, not a problem.
 python3 - "$AIMAP_DB" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.execute("DELETE FROM project_chains WHERE project='ghost'")
-db.execute("INSERT INTO project_stages(project, stage) VALUES('zama','fhe-ml')")
+db.execute("DELETE FROM predictions WHERE project='ghost'")
+db.execute("UPDATE projects SET stages = 'fhe-ml' WHERE id = 'zama'")
 db.execute("INSERT INTO models(name, state_hash, created_at, blob) VALUES('m','0',0,x'00')")
 db.commit()
 PY

@@ -97,16 +97,16 @@ assert_eq "SQL did not run: every table still there" \
 	"$(python3 -c "
 import sqlite3; db = sqlite3.connect('$AIMAP_DB')
 print(db.execute('SELECT count(*) FROM projects').fetchone()[0] > 100)")" True
-assert_true "stored verbatim" python3 - "$AIMAP_DB" "$T/evil.json" <<'PY'
-import json, sqlite3, sys
+assert_true "stored verbatim" python3 - "$AIMAP_DB" "$T/evil.json" "$AIMAP_BIN" <<'PY'
+import json, sqlite3, subprocess, sys
 db = sqlite3.connect(sys.argv[1])
 for e in json.load(open(sys.argv[2])):
     row = db.execute("SELECT name, description, description_zh FROM projects"
                      " WHERE id = ?", (e["id"],)).fetchone()
     assert row == (e["name"], e["description"], e.get("description_zh")), (row, e)
-    chains = [c for (c,) in db.execute("SELECT chain FROM project_chains"
-                                       " WHERE project = ? ORDER BY pos", (e["id"],))]
-    assert chains == e["chains"], chains
+    out = subprocess.run([sys.argv[3], "--db", sys.argv[1], "show", "--format",
+                          "json", e["id"]], capture_output=True).stdout
+    assert json.loads(out)["chains"] == e["chains"], out
 PY
 
 # raw_clean FILE: no byte of the payloads' escapes reaches a terminal: no
@@ -146,6 +146,27 @@ PY
 # tmux, holds none of the payloads' sequences (curses' own escapes are
 # fine; the title-setting OSC, BEL, C1 CSI and the bidi controls are
 # not).
+
+# Issue 13 item 13: "\u0000" inside a string is refused with its position,
+# as a raw NUL is, instead of cutting the string short.
+printf '[{"id": "nul-esc", "name": "x\\u0000y", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "d"}]\n' >"$T/nulesc.json"
+try aimap import --dry-run "$T/nulesc.json"
+assert_status 65
+assert_err_contains "nulesc.json:1:30: \\u0000"
+try aimap show nul-esc
+assert_status 1
+
+# Item 19: a UTF-8 byte order mark at the start of the file is accepted,
+# as `export --bom` writes one.
+printf '\xef\xbb\xbf{"id": "bom-one", "name": "Bom One", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "After a BOM."}\n' >"$T/bom.json"
+try aimap import "$T/bom.json"
+assert_status 0
+try aimap show bom-one
+assert_out_contains "After a BOM."
+printf '\xef\xbb\xbf[{"id": "bom-two", "name": "Bom Two", "layer": "infra", "category": "storage", "stages": ["data-collection"], "description": "d"}]\n' >"$T/bom2.json"
+try aimap import "$T/bom2.json"
+assert_status 0
+
 if command -v tmux >/dev/null; then
 	. "$TOP/tests/lib/tmux.sh"
 	tm new-session -d -x 120 -y 40 -s t "sleep 600"

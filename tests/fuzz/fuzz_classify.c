@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
+#include "catalog/catjson.h"
 #include "classify/classify.h"
 #include "classify/classify_int.h"
 #include "util/json.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
+#include "catalog/catjson.h"
 #include "util/json.h"
 
 static struct cat *cat;

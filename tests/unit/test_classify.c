@@ -1009,9 +1009,8 @@ test_catalog_model(void)
 	T_EQ_INT(clf_catalog_train(c, CLF_NN, &m, err, sizeof err), 0);
 	clf_free(m);
 	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
-	/* Loaded strings live in one block: point elsewhere, free nothing. */
-	char newdesc[] = "A storage network for files.";
-	v[0].description = newdesc;
+	free(v[0].description);
+	v[0].description = xstrdup("A storage network for files.");
 	T_EQ_INT(cat_upsert(c, v, 1, CAT_ORIGIN_USER, NULL, err, sizeof err), 0);
 	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
 	T_EQ_INT(why, CLF_RETRAIN_STALE);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
+#include "catalog/catjson.h"
 #include "tui/model.h"
 #include "util/json.h"
 

@@ -6,8 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
-#include "catalog/report_store.h"
+#include "catalog/catjson.h"
 #include "report/report.h"
 #include "tests/lib/t.h"
 #include "util/json.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "catalog/catalog.h"
+#include "catalog/catjson.h"
 #include "report/report.h"
 #include "tests/lib/t.h"
 #include "util/json.h"
