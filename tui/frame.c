@@ -432,55 +432,63 @@ model_doc_draw(const struct model_pen *p, const struct model_doc *d,
 	}
 }
 
+/* ---- document views --------------------------------------------------- */
+
+unsigned
+model_doc_move(const struct model_doc *d, size_t *top, int action, int arg,
+	       int h)
+{
+	size_t max = d->n > (size_t)h ? d->n - (size_t)h : 0, before = *top;
+	long delta;
+
+	switch (action) {
+	case MODEL_ACT_MOVE: delta = arg; break;
+	case MODEL_ACT_PAGE: delta = (long)arg * h; break;
+	case MODEL_ACT_HOME: delta = -(long)1e9; break;
+	case MODEL_ACT_END: delta = (long)1e9; break;
+	default: return 0;
+	}
+	if (delta < 0 && (size_t)-delta > *top)
+		*top = 0;
+	else if (delta > 0 && *top + (size_t)delta > max)
+		*top = max;
+	else
+		*top = (size_t)((long)*top + delta);
+	return before != *top ? MODEL_REDRAW : 0;
+}
+
+void
+model_doc_show(const struct model_pen *p, const struct model_doc *d,
+	       size_t *top, int h)
+{
+	size_t max = d->n > (size_t)h ? d->n - (size_t)h : 0;
+
+	if (*top > max)
+		*top = max;
+	model_doc_draw(p, d, *top, 1, h);
+}
+
+void
+model_doc_lines(char *out, size_t len, const struct model_doc *d,
+		size_t top, int h)
+{
+	size_t last = top + (size_t)h;
+
+	if (h <= 0 || d->n <= (size_t)h)
+		return;
+	snprintf(out, len, "lines %zu-%zu of %zu", top + 1,
+		 last < d->n ? last : d->n, d->n);
+}
+
 /* ---- figures ---------------------------------------------------------- */
 
 void
-model_fmt_money(double v, char *out, size_t len)
+model_fmt_score(double score, char *out, size_t len)
 {
-	double a = fabs(v);
-
-	if (isnan(v))
+	if (isnan(score))
 		snprintf(out, len, "-");
-	else if (a == 0)
-		snprintf(out, len, "$0");
-	else if (a < 1)
-		snprintf(out, len, "%s$%.4g", v < 0 ? "-" : "", a);
-	else if (a < 999.5)
-		snprintf(out, len, "%s$%.2f", v < 0 ? "-" : "", a);
 	else
-		fmt_scaled(v, "$", out, len);
-}
-
-void
-model_fmt_count(double v, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "-");
-	else if (fabs(v) < 999.5)
-		snprintf(out, len, "%.0f", v);
-	else
-		fmt_scaled(v, "", out, len);
-}
-
-void
-model_fmt_pct(double v, int sign, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "-");
-	else if (sign)
-		snprintf(out, len, "%+.1f%%", v);
-	else
-		snprintf(out, len, "%.0f%%", v);
-}
-
-void
-model_fmt_time(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
-		snprintf(out, len, "-");
+		snprintf(out, len, "%.0f%%", score * 100);
 }
 
 void
@@ -489,20 +497,19 @@ model_fmt_metric(int metric, double v, char *out, size_t len)
 	switch (metric) {
 	case CAT_M_PRICE: case CAT_M_MCAP: case CAT_M_FDV: case CAT_M_VOLUME:
 	case CAT_M_TVL:
-		model_fmt_money(v, out, len);
+		fmt_money(v, out, len);
 		break;
 	case CAT_M_CHANGE_24H:
-		model_fmt_pct(v, 1, out, len);
+		fmt_pct(v, out, len);
 		break;
 	case CAT_M_RANK:
 		snprintf(out, len, "#%.0f", v);
 		break;
 	case CAT_M_PUSHED_AT:
-		model_fmt_time((int64_t)v, out, len);
-		out[len > 10 ? 10 : len - 1] = '\0';   /* the date */
+		fmt_date((int64_t)v, out, len);
 		break;
 	default:
-		model_fmt_count(v, out, len);
+		fmt_count(v, out, len);
 	}
 }
 

@@ -2,8 +2,8 @@
  *
  * Every key the dashboard knows is a line of model_bindings: the contexts
  * where it applies, the keys, the action and its argument, and the text
- * the help shows. model_key() looks keys up here and the `?` screen lists
- * this table, so the two cannot disagree. */
+ * the help shows. model_key() looks keys up here and the `?` screen
+ * (view_help.c) lists this table, so the two cannot disagree. */
 #include "tui/model_int.h"
 
 #include <stdio.h>
@@ -33,10 +33,8 @@ const struct model_binding model_bindings[] = {
 	{V, {MODEL_KEY_TAB}, MODEL_ACT_VIEW_NEXT, 1, "next view"},
 	{V, {MODEL_KEY_BTAB}, MODEL_ACT_VIEW_NEXT, -1, "previous view"},
 	{V, {'?'}, MODEL_ACT_HELP, 0, "this help"},
-	{V, {'e'}, MODEL_ACT_EXPORT, 0,
-	 "export the Projects rows (filter and sort) to CSV"},
-	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0,
-	 "re-run the classifier over the catalog"},
+	{V, {'e'}, MODEL_ACT_EXPORT, 0, "export the rows shown to CSV"},
+	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0, "re-run the classifier"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
 	/* Projects. */
@@ -49,15 +47,14 @@ const struct model_binding model_bindings[] = {
 	{P, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last row"},
 	{P, {MODEL_KEY_ENTER, 'l', MODEL_KEY_RIGHT}, MODEL_ACT_OPEN, 0,
 	 "open the project's detail"},
-	{P, {'/'}, MODEL_ACT_SEARCH, 0,
-	 "search name, id and descriptions (filters as you type)"},
-	{P, {'n'}, MODEL_ACT_MATCH, 1, "next match (wraps around)"},
-	{P, {'N'}, MODEL_ACT_MATCH, -1, "previous match"},
+	{P, {'/'}, MODEL_ACT_SEARCH, 0, "search names, ids, descriptions"},
+	{P, {'n'}, MODEL_ACT_MATCH, 1, "next match, wrapping around"},
+	{P, {'N'}, MODEL_ACT_MATCH, -1, "previous match, wrapping around"},
 	{P, {'s'}, MODEL_ACT_SORT, 1, "sort by the next column"},
 	{P, {'S'}, MODEL_ACT_REVERSE, 0, "reverse the sort"},
 	{P, {'f'}, MODEL_ACT_FILTER, 0, "filter by layer, category, stage"},
 	{P, {MODEL_KEY_ESC}, MODEL_ACT_CLEAR, 1, "clear the search"},
-	{P, {'c'}, MODEL_ACT_CLEAR, 0, "clear the search and every filter"},
+	{P, {'c'}, MODEL_ACT_CLEAR, 0, "clear the search and the filter"},
 
 	/* Detail. */
 	{D, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
@@ -81,8 +78,7 @@ const struct model_binding model_bindings[] = {
 	{M, {MODEL_KEY_PGUP}, MODEL_ACT_PAGE, -1, "page up"},
 	{M, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "first stage"},
 	{M, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last stage"},
-	{M, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0,
-	 "list the cell's projects (replaces the filter)"},
+	{M, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0, "filter the list to the cell"},
 
 	/* Stats. */
 	{T | H, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
@@ -221,87 +217,4 @@ model_key_from_name(const char *name)
 	if (n > 0 && (size_t)n == len && cp >= 0x20)
 		return (int)cp;
 	return -1;
-}
-
-/* ---- the help screen -------------------------------------------------- */
-
-static const struct {
-	unsigned ctx;
-	const char *title;
-} sections[] = {
-	{MODEL_CTX_VIEWS, "Everywhere"},
-	{MODEL_CTX_PROJECTS, "Projects (1)"},
-	{MODEL_CTX_DETAIL, "Detail (Enter on a project)"},
-	{MODEL_CTX_MAP, "Map (2)"},
-	{MODEL_CTX_STATS, "Stats (3)"},
-	{MODEL_CTX_HELP, "This help (?)"},
-	{MODEL_CTX_SEARCH, "Search line (/); any other character is typed"},
-	{MODEL_CTX_PICKER, "Filter picker (f)"},
-	{MODEL_CTX_PROMPT, "Export prompt (e); any other character is typed"},
-};
-
-/* A binding goes under "Everywhere" when it applies in every view, and
- * under each other context it names. */
-static int
-in_section(const struct model_binding *b, unsigned s)
-{
-	int everywhere = (b->ctx & MODEL_CTX_VIEWS) == MODEL_CTX_VIEWS;
-
-	if (s == MODEL_CTX_VIEWS)
-		return everywhere;
-	if (everywhere && (s & MODEL_CTX_VIEWS))
-		return 0;
-	return (b->ctx & s) != 0;
-}
-
-void
-model_build_help(struct model *m, int width)
-{
-	struct model_doc *d = &m->help;
-	char name[32], keys[96];
-
-	model_doc_free(d);
-	d->width = width;
-	model_doc_span(d, 1, MODEL_S_TITLE, "Key bindings");
-	for (size_t s = 0; s < sizeof sections / sizeof *sections; s++) {
-		model_doc_line(d);
-		model_doc_line(d);
-		model_doc_span(d, 1, MODEL_S_HEAD, sections[s].title);
-		for (const struct model_binding *b = model_bindings; b->ctx;
-		     b++) {
-			if (!in_section(b, sections[s].ctx))
-				continue;
-			size_t k = 0;
-			keys[0] = '\0';
-			for (int i = 0; i < 4 && b->keys[i]; i++) {
-				model_key_name(b->keys[i], name, sizeof name);
-				k += (size_t)snprintf(keys + k, sizeof keys - k,
-						      "%s%s", i ? ", " : "",
-						      name);
-				if (k >= sizeof keys)
-					break;
-			}
-			model_doc_line(d);
-			model_doc_span(d, 3, MODEL_S_TITLE, keys);
-			model_doc_span(d, 24, MODEL_S_NORMAL, b->help);
-		}
-	}
-	model_doc_line(d);
-	model_doc_line(d);
-	model_doc_span(d, 1, MODEL_S_HEAD, "Marks and mouse");
-	model_doc_line(d);
-	model_doc_span(d, 3, MODEL_S_TITLE, ">");
-	model_doc_span(d, 24, MODEL_S_NORMAL, "the selected row or cell");
-	model_doc_line(d);
-	model_doc_span(d, 3, MODEL_S_MARK, "*");
-	model_doc_span(d, 24, MODEL_S_NORMAL,
-		       "unreviewed: labels predicted by the classifier");
-	model_doc_line(d);
-	model_doc_span(d, 3, MODEL_S_TITLE, "wheel");
-	model_doc_span(d, 24, MODEL_S_NORMAL, "scrolls");
-	model_doc_line(d);
-	model_doc_span(d, 3, MODEL_S_TITLE, "click");
-	model_doc_span(d, 24, MODEL_S_NORMAL,
-		       "selects; on the selection, opens it; on a column "
-		       "title, sorts; on a tab, switches");
 }

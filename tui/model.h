@@ -195,6 +195,9 @@ unsigned model_set_search(struct model *m, const char *text);
 /* Sort by an enum cat_sort key. */
 unsigned model_sort_set(struct model *m, int key, int desc);
 unsigned model_view_set(struct model *m, int view);
+/* The view a name stands for ("projects", "map", "stats": the views Tab
+ * visits), or -1. */
+int model_view_by_name(const char *name);
 /* Moves the Projects selection by delta rows (clamped). */
 unsigned model_select_move(struct model *m, long delta);
 /* A message on the status line until the next key (error: in the error
@@ -217,9 +220,11 @@ int model_render_text(struct model *m, int w, int h, FILE *out);
 int model_frame_print(const struct model_frame *f, FILE *out);
 
 /* Writes the rows the Projects view shows, in its order, as CSV (the
- * format of `aimap export csv`) to path, atomically: a temporary file
- * beside it, renamed over it once complete. Returns 0, or a sysexits code
- * with a message in err. A leading "~/" means the home directory. */
+ * format of `aimap export csv`) to path, as `-o` does (util/outfile.h):
+ * a regular file or a new path whole or not at all, keeping an existing
+ * file's mode, owner and links; a device or a FIFO directly. "-" is
+ * refused (standard output is the screen). A leading "~/" means the home
+ * directory. Returns 0, or a sysexits code with a message in err. */
 int model_export(struct model *m, const char *path, char *err,
 		 size_t errlen);
 

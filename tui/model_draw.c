@@ -1,7 +1,8 @@
 /* model_draw.c: the frame around the views: the top bar (tabs and the
- * active filter), the status line (counts, sort, filter, messages, the
- * search and export input lines), the "terminal too small" screen, and
- * plain-text rendering. */
+ * active filter), the status line (messages, the search and export input
+ * lines, else the view's own text and the key hint), the "terminal too
+ * small" screen, and plain-text rendering. The body between is the
+ * current view's draw (model_views[]). */
 #include "tui/model_int.h"
 
 #include <stdio.h>
@@ -33,32 +34,27 @@ draw_too_small(struct model *m, const struct model_pen *p)
 		  MODEL_S_NORMAL);
 }
 
+/* The tabs are the views that have one, in the table's order. */
 static void
 draw_topbar(struct model *m, const struct model_pen *p)
 {
-	static const struct {
-		int view;
-		const char *label;
-	} tabs[] = {
-		{MODEL_VIEW_PROJECTS, "1 Projects"}, {MODEL_VIEW_MAP, "2 Map"},
-		{MODEL_VIEW_STATS, "3 Stats"}, {MODEL_VIEW_HELP, "? Help"},
-	};
 	char filt[512], right[1024];
-	int x, active = m->view == MODEL_VIEW_DETAIL ? MODEL_VIEW_PROJECTS
-						     : m->view;
+	int x, active = model_views[m->view]->parent;
 
 	model_fill(p, 0, 0, m->w, MODEL_S_TOPBAR);
 	x = model_put(p, 1, 0, m->w, "aimap", MODEL_S_TOPBAR) + 2;
 	memset(m->tab_x, 0, sizeof m->tab_x);
-	for (size_t i = 0; i < sizeof tabs / sizeof *tabs; i++) {
+	for (int v = 0; v < MODEL_VIEW_COUNT; v++) {
 		char label[32];
-		int on = tabs[i].view == active;
+		int on = v == active;
+		if (!model_views[v]->tab)
+			continue;
 		snprintf(label, sizeof label, on ? "[%s]" : " %s ",
-			 tabs[i].label);
-		m->tab_x[tabs[i].view][0] = x;
+			 model_views[v]->tab);
+		m->tab_x[v][0] = x;
 		x += model_put(p, x, 0, m->w - x, label,
 			       on ? MODEL_S_TAB_ACTIVE : MODEL_S_TAB);
-		m->tab_x[tabs[i].view][1] = x;
+		m->tab_x[v][1] = x;
 		x += 1;
 	}
 	model_filter_text(m, filt, sizeof filt);
@@ -77,24 +73,11 @@ draw_topbar(struct model *m, const struct model_pen *p)
 	}
 }
 
-/* "lines 1-22 of 40" when a document is taller than its h rows. */
-static void
-lines(char *out, size_t len, const struct model_doc *d, size_t top, int h)
-{
-	size_t last = top + (size_t)h;
-
-	if (h <= 0 || d->n <= (size_t)h)
-		return;
-	snprintf(out, len, "lines %zu-%zu of %zu", top + 1,
-		 last < d->n ? last : d->n, d->n);
-}
-
 static void
 draw_status(struct model *m, const struct model_pen *p)
 {
-	const struct model_glyphs *g = p->g;
-	int y = m->h - 1, x;
-	char left[1024], right[128], filt[512];
+	int y = m->h - 1, x, keys;
+	char left[1024], right[1024];
 
 	model_fill(p, 0, y, m->w, MODEL_S_STATUS);
 	if (m->mode == MODE_SEARCH) {
@@ -140,58 +123,10 @@ draw_status(struct model *m, const struct model_pen *p)
 			      m->msg_error ? MODEL_S_ERROR : MODEL_S_MESSAGE, 0);
 		return;
 	}
-	right[0] = '\0';
-	switch (m->view) {
-	case MODEL_VIEW_DETAIL:
-		snprintf(left, sizeof left, "project %zu of %zu%sEsc back%s"
-			 "n/N next/previous", m->nrows ? m->sel + 1 : 0,
-			 m->nrows, g->sep, g->sep);
-		lines(right, sizeof right, &m->detail, m->detail_top,
-		      m->h - 2);
-		break;
-	case MODEL_VIEW_PROJECTS:
-		model_filter_text(m, filt, sizeof filt);
-		snprintf(left, sizeof left, "%zu of %zu projects%ssorted by "
-			 "%s %s%s%s%s%s%s", m->nrows, m->n, g->sep,
-			 model_sort_label(m->sort), m->desc ? g->down : g->up,
-			 filt[0] ? g->sep : "", filt[0] ? "filter: " : "",
-			 filt, m->search[0] ? g->sep : "",
-			 m->search[0] ? "search: " : "");
-		if (m->search[0]) {
-			size_t k = strlen(left);
-			snprintf(left + k, sizeof left - k, "%s", m->search);
-		}
-		if (m->nrows)
-			snprintf(right, sizeof right, "row %zu/%zu",
-				 m->sel + 1, m->nrows);
-		break;
-	case MODEL_VIEW_MAP: {
-		const struct cat_taxonomy *t = m->tax;
-		if (!t->nstages || !t->nlayers) {
-			snprintf(left, sizeof left, "the taxonomy has no "
-				 "stages or layers");
-			break;
-		}
-		size_t c = m->map_count[(size_t)m->map_r * t->nlayers +
-					(size_t)m->map_c];
-		snprintf(left, sizeof left, "%s x %s: %zu project%s%s%s",
-			 t->stages[m->map_r].id, t->layers[m->map_c].id, c,
-			 c == 1 ? "" : "s", g->sep,
-			 c ? "Enter lists them" : "white space on the map");
-		break;
-	}
-	case MODEL_VIEW_STATS:
-		snprintf(left, sizeof left, "all %zu projects, by category; "
-			 "largest first", m->n);
-		lines(right, sizeof right, &m->stats, m->stats_top, m->h - 2);
-		break;
-	default:
-		snprintf(left, sizeof left, "Esc, q or ? closes the help");
-		lines(right, sizeof right, &m->help, m->help_top, m->h - 2);
-	}
+	left[0] = right[0] = '\0';
+	keys = model_views[m->view]->status(m, p, left, right, sizeof right);
 	/* The key hint goes first when the line is full. */
-	if (m->view != MODEL_VIEW_HELP &&
-	    model_text_width(p, left) + model_text_width(p, right) + 18 <= m->w)
+	if (keys && model_text_width(p, left) + model_text_width(p, right) + 18 <= m->w)
 		snprintf(right + strlen(right), sizeof right - strlen(right),
 			 "%s? help  q quit", right[0] ? "  " : "");
 	int rw = model_text_width(p, right);
@@ -213,28 +148,7 @@ model_draw(struct model *m, struct model_frame *f)
 	}
 	model_refresh(m);
 	draw_topbar(m, &p);
-	switch (m->view) {
-	case MODEL_VIEW_DETAIL:
-		if (m->detail.width != m->w)
-			model_build_detail(m, m->w);
-		model_draw_detail(m, &p);
-		break;
-	case MODEL_VIEW_MAP:
-		model_draw_map(m, &p);
-		break;
-	case MODEL_VIEW_STATS:
-		if (m->stats.width != m->w)
-			model_build_stats(m, m->w);
-		model_draw_stats(m, &p);
-		break;
-	case MODEL_VIEW_HELP:
-		if (m->help.width != m->w)
-			model_build_help(m, m->w);
-		model_draw_help(m, &p);
-		break;
-	default:
-		model_draw_projects(m, &p);
-	}
+	model_views[m->view]->draw(m, &p);
 	if (m->mode == MODE_PICKER)
 		model_draw_picker(m, &p);
 	draw_status(m, &p);

@@ -1,7 +1,7 @@
-/* model_int.h: what the model's own files share (model.c, frame.c, keys.c,
- * view_*.c), and nothing else includes. The struct model lives here so the
- * views can read it; only model.c changes the filter, the sort and the
- * rows. */
+/* model_int.h: what the model's own files share (model.c, order.c,
+ * search.c, input.c, frame.c, keys.c, view_*.c), and nothing else
+ * includes. The struct model lives here so the views can read it; the
+ * filter, the sort and the rows change only through model.c's actions. */
 #ifndef AIMAP_TUI_MODEL_INT_H
 #define AIMAP_TUI_MODEL_INT_H
 
@@ -98,14 +98,12 @@ void model_doc_draw(const struct model_pen *p, const struct model_doc *d,
 
 /* ---- formatting figures ----------------------------------------------- */
 
-/* "$1.23B", "$0.0412", "12.3K", "+4.2%", "87%"; NaN gives "-". */
-void model_fmt_money(double v, char *out, size_t len);
-void model_fmt_count(double v, char *out, size_t len);
-void model_fmt_pct(double v, int sign, char *out, size_t len);
-/* A metric's value as the detail view shows it. */
+/* Money, counts, changes and dates are util/fmt.h's, as everywhere else.
+ * A classifier score (0..1) as "87%"; NaN gives "-". */
+void model_fmt_score(double score, char *out, size_t len);
+/* A metric's value as the detail view shows it: money, a change, a rank
+ * ("#12"), a date, or a count. */
 void model_fmt_metric(int metric, double v, char *out, size_t len);
-/* "2025-01-31 14:05" (UTC). */
-void model_fmt_time(int64_t t, char *out, size_t len);
 /* A bar of frac (0..1) over width cells, in eighths: a new string. */
 char *model_bar(const struct model_glyphs *g, double frac, int width);
 /* A sparkline of the last width values of v: a new string. */
@@ -211,6 +209,7 @@ struct model {
 	/* Help. */
 	struct model_doc help;
 	size_t help_top;
+	int help_rows;          /* the rows it was laid out for */
 
 	char msg[512];
 	int msg_error;
@@ -221,19 +220,81 @@ struct model {
 	int col_x[COL_COUNT], col_w[COL_COUNT];
 	int map_y, map_h, map_x, map_cw, map_ch;
 	int box_x, box_y, box_w, box_h, box_list_y;
-	int doc_y, doc_h;
 };
 
-/* model.c, for the views. */
+#define MODEL_NONE ((size_t)-1)    /* no project */
+
+/* ---- views ------------------------------------------------------------ */
+
+/* What a view is to the model, in the manner of tig's view_ops. The model
+ * keeps the table (model_views[], indexed by enum model_view) and knows
+ * nothing else of any view: drawing, the status line, keys and the mouse
+ * all go through it. A new view is one file filling one of these, one
+ * line in the table, one in enum model_view and its keys in keys.c.
+ * draw and status are required; any other member a view does not need
+ * is NULL. */
+struct model_view_ops {
+	const char *name;      /* for --view ("projects"); NULL: not there */
+	const char *tab;       /* its tab on the top bar; NULL: none */
+	unsigned ctx;          /* its context in the key table (MODEL_CTX_*) */
+	int parent;            /* the view whose tab is lit while it shows */
+	int cycle;             /* Tab and Shift-Tab visit it */
+	/* It is about to be shown: 0, or -1 when there is nothing to show
+	 * (it is not shown then). */
+	int (*open)(struct model *m);
+	/* Draws the body between the top bar (row 0) and the status line
+	 * (row h - 1), laying out first what is stale. */
+	void (*draw)(struct model *m, const struct model_pen *p);
+	/* The status line's text, left and right (each of len bytes);
+	 * returns 1 when the "? help  q quit" hint belongs after it. */
+	int (*status)(struct model *m, const struct model_pen *p, char *left,
+		      char *right, size_t len);
+	/* An action of the key table in its context: MODEL_* flags. */
+	unsigned (*key)(struct model *m, int action, int arg);
+	/* A mouse event below the top bar: MODEL_* flags. */
+	unsigned (*mouse)(struct model *m, int kind, int x, int y);
+	/* The projects were replaced (model_set_projects): drop what was
+	 * laid out from them. */
+	void (*reload)(struct model *m);
+	/* The model is being freed: free what the view holds. */
+	void (*done)(struct model *m);
+};
+
+extern const struct model_view_ops model_view_projects, model_view_detail,
+	model_view_map, model_view_stats, model_view_help;
+extern const struct model_view_ops *const model_views[MODEL_VIEW_COUNT];
+
+/* ---- model.c, for the views ------------------------------------------- */
+
 void model_refresh(struct model *m);          /* recompute rows if dirty */
+/* The Projects rows and the documents, in screen rows. */
+int model_table_height(const struct model *m);
+int model_doc_height(const struct model *m);
+/* A text summary of the filter ("infra, storage"), "" when none. */
+void model_filter_text(const struct model *m, char *out, size_t len);
+
+/* order.c: the order of every project by an enum cat_sort key, made when
+ * first asked for and kept until the projects change. */
+const uint32_t *model_order(struct model *m, int key, int desc);
+/* The name order into o (n entries), through scratch arrays: key holds
+ * each project's first 8 name bytes folded (gather() makes them), tkey
+ * and tidx are n entries each. */
+void model_order_names(struct model *m, uint32_t *o, uint64_t *key,
+		       uint64_t *tkey, uint32_t *tidx);
+
 /* search.c: the projects whose text contains the search, as a bitset
  * (bit i: project i) borrowed until the next search; NULL: no search. */
 const uint64_t *model_search_bits(struct model *m);
 /* Forgets every cached search (the projects changed). */
 void model_search_reset(struct model *m);
-const char *model_sort_label(int key);        /* "market cap" */
-int model_col_sort(int col);                  /* the sort key of a column */
-int model_col_shown(const struct model *m, int col);  /* data exists */
+
+/* input.c: the overlays (search line, export prompt, filter picker).
+ * An action of the key table in an overlay's context, a character typed
+ * into an input line, and a mouse event while the picker is open. */
+unsigned model_overlay_key(struct model *m, unsigned ctx, int action,
+			   int arg);
+unsigned model_overlay_type(struct model *m, int key);
+unsigned model_picker_mouse(struct model *m, int kind, int x, int y);
 /* Picker items: 3 sections ("any" first in each). */
 size_t model_picker_items(const struct model *m);
 void model_picker_item(const struct model *m, size_t i, int *section,
@@ -241,25 +302,25 @@ void model_picker_item(const struct model *m, size_t i, int *section,
 void model_picker_counts(struct model *m);
 /* The picker item on screen row y, or -1 (a heading, or outside). */
 int model_picker_at(const struct model *m, int y);
-/* A text summary of the filter ("infra, storage"), "" when none. */
-void model_filter_text(const struct model *m, char *out, size_t len);
-/* Opens the detail of a project (index into proj). */
-void model_detail_open(struct model *m, size_t proj);
-
-/* The views (view_*.c). Each draws its body between the top bar (row 0)
- * and the status line (row h - 1). */
-void model_draw_projects(struct model *m, const struct model_pen *p);
-void model_draw_detail(struct model *m, const struct model_pen *p);
-void model_draw_map(struct model *m, const struct model_pen *p);
-void model_draw_stats(struct model *m, const struct model_pen *p);
-void model_draw_help(struct model *m, const struct model_pen *p);
 void model_draw_picker(struct model *m, const struct model_pen *p);
-/* Builds the detail, stats and help documents for the current width. */
-void model_build_detail(struct model *m, int width);
-void model_build_stats(struct model *m, int width);
-void model_build_help(struct model *m, int width);
-/* The map's cell under a point, for the mouse: 0 with the stage in *r
- * and the layer in *c, or -1. */
+
+/* view_projects.c */
+const char *model_sort_label(int key);        /* "market cap" */
+/* view_detail.c: opens the detail of a project (index into proj). */
+void model_detail_open(struct model *m, size_t proj);
+/* view_map.c: the map's cell under a point: 0 with the stage in *r and
+ * the layer in *c, or -1. */
 int model_map_hit(const struct model *m, int x, int y, int *r, int *c);
+
+/* frame.c: a document view's common parts. Scrolls *top for a key
+ * table movement (MODEL_ACT_MOVE, PAGE, HOME, END) over h rows: MODEL_*
+ * flags. Draws d from *top (clamped) into rows 1..h. Writes "lines 1-22
+ * of 40" to out when d is taller than h rows, else leaves it. */
+unsigned model_doc_move(const struct model_doc *d, size_t *top, int action,
+			int arg, int h);
+void model_doc_show(const struct model_pen *p, const struct model_doc *d,
+		    size_t *top, int h);
+void model_doc_lines(char *out, size_t len, const struct model_doc *d,
+		     size_t top, int h);
 
 #endif

@@ -23,19 +23,17 @@
  * - A text is scanned for the search's least common letter (by English
  *   letter frequencies), not its first: "inf" stops at each f, not at
  *   each i.
- * - A large scan is split over threads. */
+ * One thread does it all: splitting a scan over four threads measured no
+ * faster at 100 000 projects (worst keystroke 22.1 ms threaded, 21.0 ms
+ * single), and a search that is fast enough alone needs no locks to
+ * think about. */
 #include "tui/model_int.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/mem.h"
 #include "util/utf8.h"
-
-#define SCAN_THREADS 4       /* threads a large search is split over */
-#define SCAN_MIN 8192        /* candidates below which one thread does */
 
 /* Positions: the field (0 name, 1 id, 2 description, 3 Chinese
  * description) in the top two bits, the byte offset below. */
@@ -200,7 +198,7 @@ needle_init(struct needle *nd, const char *text)
 static const char *
 find_ci(const char *s, const struct needle *nd)
 {
-	const char *p;
+	const char *p, *lo, *up;
 
 	/* Without letters, folding changes nothing. */
 	if (!nd->letters)
@@ -210,10 +208,17 @@ find_ci(const char *s, const struct needle *nd)
 	for (size_t k = 0; k < nd->rare; k++)
 		if (!s[k])
 			return NULL;
-	for (p = s + nd->rare;; p++) {
+	/* The next rare byte in each case, each found by its own strchr():
+	 * two of those over a text cost less than one strpbrk() over it.
+	 * Searches before any signature exists ("in", "inf", "zk" over
+	 * 100 000 projects) take 0.79x the time they took with strpbrk. */
+	p = s + nd->rare;
+	lo = strchr(p, nd->scan[0]);
+	up = nd->scan[1] ? strchr(p, nd->scan[1]) : NULL;
+	for (;;) {
 		const char *q;
 		size_t i = 0;
-		p = nd->scan[1] ? strpbrk(p, nd->scan) : strchr(p, nd->scan[0]);
+		p = !up || (lo && lo < up) ? lo : up;
 		if (!p)
 			return NULL;
 		q = p - nd->rare;
@@ -222,6 +227,10 @@ find_ci(const char *s, const struct needle *nd)
 			i++;
 		if (i == nd->len)
 			return q;
+		if (p == lo)
+			lo = strchr(p + 1, nd->scan[0]);
+		else
+			up = strchr(p + 1, nd->scan[1]);
 	}
 }
 
@@ -294,7 +303,7 @@ bit_words(const struct model *m)
 	return (m->n + 63) / 64;
 }
 
-/* One thread's share of a search: words w0..w1 of the bitsets. */
+/* A search being computed. */
 struct scan {
 	const struct model *m;
 	const struct search_entry *base;  /* contained in the search */
@@ -306,25 +315,43 @@ struct scan {
 	int exact, wide;
 	uint64_t *bits;
 	uint32_t *pos;
-	size_t w0, w1;
 };
 
-static void *
-scan_words(void *arg)
+/* Where candidate i's search starts: where the earlier search first
+ * occurs, shifted back by where it sits in this one (this one cannot
+ * occur before). */
+static uint32_t
+start_at(const struct scan *sc, size_t i)
 {
-	const struct scan *sc = arg;
+	uint32_t b;
+
+	if (!sc->base)
+		return POS_START;
+	b = sc->base->pos[i];
+	return POS_OFF(b) >= sc->shift ? b - sc->shift : POS(POS_FIELD(b), 0);
+}
+
+/* Tests each candidate (every project, or those the contained search
+ * matched), setting its bit and position when it matches. Candidates
+ * the signatures leave are read 64 at a time: their projects and texts
+ * lie all over the heap, so each is asked for ahead of its turn and the
+ * waits for memory overlap instead of adding up. bench/tui, 100 000
+ * projects: the worst warm keystroke ("ne" -> "net", 77 000 candidates)
+ * takes 13.4 ms of CPU with the prefetches and 19.3 ms without (0.70x). */
+static void
+scan(const struct scan *sc)
+{
 	const struct model *m = sc->m;
 	size_t nw = bit_words(m);
+	uint32_t todo[64];
 
-	for (size_t w = sc->w0; w < sc->w1; w++) {
+	for (size_t w = 0; w < nw; w++) {
 		uint64_t cand = sc->base ? sc->base->bits[w] : ~0ULL;
+		int nt = 0;
 		if (w == nw - 1 && m->n % 64)
 			cand &= (1ULL << (m->n % 64)) - 1;
 		while (cand) {
 			size_t i = w * 64 + (size_t)__builtin_ctzll(cand);
-			unsigned fields = 0xF;
-			uint32_t from = POS_START;
-			int64_t at;
 			cand &= cand - 1;
 			if (i < m->sig_done) {
 				int ok = 1;
@@ -340,55 +367,27 @@ scan_words(void *arg)
 					sc->pos[i] = POS_START;
 					continue;
 				}
-				fields = m->wide_fields[i];
 			}
-			/* Where the earlier search first occurs, shifted back
-			 * by where it sits in this one, this one cannot
-			 * occur before. */
-			if (sc->base) {
-				uint32_t b = sc->base->pos[i];
-				from = POS_OFF(b) >= sc->shift ? b - sc->shift :
-				       POS(POS_FIELD(b), 0);
+			todo[nt++] = (uint32_t)i;
+			__builtin_prefetch(&m->proj[i].description_zh);
+		}
+		for (int k = 0; k < nt; k++) {
+			size_t i = todo[k];
+			unsigned fields = i < m->sig_done ? m->wide_fields[i]
+							  : 0xF;
+			int64_t at;
+			if (k + 4 < nt) {
+				uint32_t f = start_at(sc, todo[k + 4]);
+				__builtin_prefetch(field_text(&m->proj[todo[k + 4]],
+					POS_FIELD(f)) + POS_OFF(f));
 			}
-			at = find_from(&m->proj[i], &sc->nd, from, sc->wide,
-				       fields);
+			at = find_from(&m->proj[i], &sc->nd, start_at(sc, i),
+				       sc->wide, fields);
 			if (at >= 0) {
 				sc->bits[w] |= 1ULL << (i % 64);
 				sc->pos[i] = (uint32_t)at;
 			}
 		}
-	}
-	return NULL;
-}
-
-/* Runs the scan over all words, on up to SCAN_THREADS threads when there
- * are enough candidates to be worth it. Each thread writes its own words
- * of bits and its own projects' positions; the projects are only read. */
-static void
-scan_all(struct scan *sc, size_t candidates)
-{
-	struct scan part[SCAN_THREADS];
-	pthread_t tid[SCAN_THREADS];
-	int started[SCAN_THREADS] = {0};
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nw = bit_words(sc->m), t = 1;
-
-	if (candidates >= SCAN_MIN && cpus > 1)
-		t = cpus < SCAN_THREADS ? (size_t)cpus : SCAN_THREADS;
-	for (size_t k = 0; k < t; k++) {
-		part[k] = *sc;
-		part[k].w0 = nw * k / t;
-		part[k].w1 = nw * (k + 1) / t;
-	}
-	for (size_t k = 1; k < t; k++)
-		started[k] = pthread_create(&tid[k], NULL, scan_words,
-					    &part[k]) == 0;
-	scan_words(&part[0]);
-	for (size_t k = 1; k < t; k++) {
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		else
-			scan_words(&part[k]);
 	}
 }
 
@@ -398,7 +397,7 @@ model_search_bits(struct model *m)
 	struct search_entry *e, *base = NULL, *slot = NULL;
 	struct scan sc;
 	uint64_t ns[SIG_WORDS];
-	size_t nw = bit_words(m), candidates = 0;
+	size_t nw = bit_words(m);
 	char *needle;
 
 	if (!m->search[0])
@@ -442,13 +441,7 @@ model_search_bits(struct model *m)
 		    cls[(unsigned char)needle[1]]);
 	sc.bits = xcalloc(nw ? nw : 1, sizeof *sc.bits);
 	sc.pos = xmalloc((m->n ? m->n : 1) * sizeof *sc.pos);
-	if (base)
-		for (size_t w = 0; w < nw; w++)
-			candidates +=
-				(size_t)__builtin_popcountll(base->bits[w]);
-	else
-		candidates = m->n;
-	scan_all(&sc, candidates);
+	scan(&sc);
 	if (!slot) {
 		slot = &m->cache[0];
 		for (int i = 1; i < SEARCH_CACHE; i++)

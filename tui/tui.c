@@ -49,18 +49,7 @@ restore(void)
 int
 tui_view_index(const char *name)
 {
-	static const struct {
-		const char *name;
-		int view;
-	} views[] = {
-		{"projects", MODEL_VIEW_PROJECTS}, {"map", MODEL_VIEW_MAP},
-		{"stats", MODEL_VIEW_STATS},
-	};
-
-	for (size_t i = 0; i < sizeof views / sizeof *views; i++)
-		if (strcmp(name, views[i].name) == 0)
-			return views[i].view;
-	return -1;
+	return model_view_by_name(name);
 }
 
 void
@@ -449,7 +438,10 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	nonl();
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
-	set_escdelay(25);
+	/* Esc answers at once, as in htop; a user's ESCDELAY (a slow
+	 * link, where a key's sequence arrives in pieces) wins. */
+	if (!getenv("ESCDELAY"))
+		set_escdelay(25);
 	curs_set(0);
 	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED

@@ -15,20 +15,11 @@
 #include <cjson/cJSON.h>
 
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/mem.h"
 
 #define LABEL_X 2
 #define VALUE_X 14
-
-static const char *const metric_label[CAT_M_COUNT] = {
-	[CAT_M_STARS] = "GitHub stars", [CAT_M_FORKS] = "forks",
-	[CAT_M_OPEN_ISSUES] = "open issues", [CAT_M_WATCHERS] = "watchers",
-	[CAT_M_PUSHED_AT] = "last push", [CAT_M_REPOS] = "repositories",
-	[CAT_M_PRICE] = "price", [CAT_M_MCAP] = "market cap",
-	[CAT_M_FDV] = "fully diluted", [CAT_M_VOLUME] = "24h volume",
-	[CAT_M_CHANGE_24H] = "24h change", [CAT_M_RANK] = "market cap rank",
-	[CAT_M_TVL] = "TVL",
-};
 
 /* The order figures are listed in: market first, then code. */
 static const int metric_order[] = {
@@ -124,9 +115,9 @@ figures(struct model *m, const struct cat_project *p, int width)
 				model_doc_span(d, 52, MODEL_S_DIM, "history");
 		}
 		model_fmt_metric(i, p->metric[i], value, sizeof value);
-		model_fmt_time(p->metric_at[i], when, sizeof when);
+		fmt_date(p->metric_at[i], when, sizeof when);
 		model_doc_line(d);
-		model_doc_span(d, LABEL_X, MODEL_S_HEAD, metric_label[i]);
+		model_doc_span(d, LABEL_X, MODEL_S_HEAD, cat_metric_labels[i]);
 		model_doc_spanf(d, 30 - (int)strlen(value), MODEL_S_NORMAL,
 				"%s", value);
 		model_doc_span(d, 33, MODEL_S_DIM, when);
@@ -168,7 +159,7 @@ score_line(struct model *m, const char *head, const char *label,
 
 	if (bar_w > 40)
 		bar_w = 40;
-	model_fmt_pct(score * 100, 0, pct, sizeof pct);
+	model_fmt_score(score, pct, sizeof pct);
 	model_doc_line(d);
 	if (head)
 		model_doc_span(d, LABEL_X, MODEL_S_HEAD, head);
@@ -257,8 +248,8 @@ classifier(struct model *m, const struct cat_project *p, int width)
 	cJSON_Delete(j);
 }
 
-void
-model_build_detail(struct model *m, int width)
+static void
+build(struct model *m, int width)
 {
 	struct model_doc *d = &m->detail;
 	const struct cat_taxonomy *t = m->tax;
@@ -324,26 +315,110 @@ model_build_detail(struct model *m, int width)
 	classifier(m, p, width);
 }
 
-void
-model_draw_detail(struct model *m, const struct model_pen *p)
-{
-	int h = m->h - 2;
-	size_t max = m->detail.n > (size_t)h ? m->detail.n - (size_t)h : 0;
-
-	if (m->detail_top > max)
-		m->detail_top = max;
-	m->doc_y = 1;
-	m->doc_h = h;
-	model_doc_draw(p, &m->detail, m->detail_top, 1, h);
-}
+/* ---- the view --------------------------------------------------------- */
 
 void
-model_draw_help(struct model *m, const struct model_pen *p)
+model_detail_open(struct model *m, size_t proj)
 {
-	int h = m->h - 2;
-	size_t max = m->help.n > (size_t)h ? m->help.n - (size_t)h : 0;
-
-	if (m->help_top > max)
-		m->help_top = max;
-	model_doc_draw(p, &m->help, m->help_top, 1, h);
+	if (proj >= m->n)
+		return;
+	m->detail_proj = proj;
+	m->detail_top = 0;
+	m->detail.width = 0;
+	m->view = MODEL_VIEW_DETAIL;
 }
+
+/* Opens on the selected row: there must be one. */
+static int
+detail_open(struct model *m)
+{
+	model_refresh(m);
+	if (m->nrows == 0)
+		return -1;
+	model_detail_open(m, m->rows[m->sel]);
+	return 0;
+}
+
+static void
+detail_draw(struct model *m, const struct model_pen *p)
+{
+	if (m->detail.width != m->w)
+		build(m, m->w);
+	model_doc_show(p, &m->detail, &m->detail_top, model_doc_height(m));
+}
+
+static int
+detail_status(struct model *m, const struct model_pen *p, char *left,
+	      char *right, size_t len)
+{
+	const struct model_glyphs *g = p->g;
+
+	snprintf(left, len, "project %zu of %zu%sEsc back%sn/N next/previous",
+		 m->nrows ? m->sel + 1 : 0, m->nrows, g->sep, g->sep);
+	model_doc_lines(right, len, &m->detail, m->detail_top,
+			model_doc_height(m));
+	return 1;
+}
+
+static unsigned
+detail_key(struct model *m, int action, int arg)
+{
+	switch (action) {
+	case MODEL_ACT_BACK:
+		m->view = MODEL_VIEW_PROJECTS;
+		return MODEL_REDRAW;
+	case MODEL_ACT_MATCH:
+		/* The next or previous project of the list. */
+		model_refresh(m);
+		if (m->nrows == 0)
+			return 0;
+		m->sel = (m->sel + m->nrows + (size_t)(arg > 0 ? 1 : -1)) %
+			 m->nrows;
+		m->sel_proj = m->rows[m->sel];
+		model_detail_open(m, m->sel_proj);
+		return MODEL_REDRAW;
+	}
+	/* Keys can come before the first draw at this size. */
+	if (m->detail.width != m->w)
+		build(m, m->w);
+	return model_doc_move(&m->detail, &m->detail_top, action, arg,
+			      model_doc_height(m));
+}
+
+static unsigned
+detail_mouse(struct model *m, int kind, int x, int y)
+{
+	(void)x;
+	(void)y;
+	if (kind == MODEL_MOUSE_CLICK)
+		return 0;
+	return detail_key(m, MODEL_ACT_MOVE,
+			  kind == MODEL_MOUSE_WHEEL_UP ? -3 : 3);
+}
+
+/* The project shown may be gone: back to the list then. */
+static void
+detail_reload(struct model *m)
+{
+	m->detail.width = 0;
+	if (m->view == MODEL_VIEW_DETAIL && m->detail_proj == MODEL_NONE)
+		m->view = MODEL_VIEW_PROJECTS;
+}
+
+static void
+detail_done(struct model *m)
+{
+	model_doc_free(&m->detail);
+}
+
+const struct model_view_ops model_view_detail = {
+	.ctx = MODEL_CTX_DETAIL,
+	.parent = MODEL_VIEW_PROJECTS,
+	.open = detail_open,
+	.draw = detail_draw,
+	.status = detail_status,
+	.key = detail_key,
+	.mouse = detail_mouse,
+	.reload = detail_reload,
+	.done = detail_done,
+};

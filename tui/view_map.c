@@ -139,8 +139,8 @@ draw_cell(struct model *m, const struct model_pen *p, int r, int c, int x,
 	free(names);
 }
 
-void
-model_draw_map(struct model *m, const struct model_pen *p)
+static void
+map_draw(struct model *m, const struct model_pen *p)
 {
 	const struct cat_taxonomy *t = m->tax;
 	int ns = (int)t->nstages, nl = (int)t->nlayers;
@@ -170,3 +170,109 @@ model_draw_map(struct model *m, const struct model_pen *p)
 			draw_cell(m, p, r, c, m->map_x + c * m->map_cw, y);
 	}
 }
+
+/* ---- keys, the mouse, the status line --------------------------------- */
+
+static size_t
+rows_visible(const struct model *m)
+{
+	return m->map_h > 0 && m->map_ch > 0 ? (size_t)(m->map_h / m->map_ch)
+					     : 1;
+}
+
+static unsigned
+map_move(struct model *m, long dr, long dc)
+{
+	long r = m->map_r + dr, c = m->map_c + dc;
+	long nr = (long)m->tax->nstages, nc = (long)m->tax->nlayers;
+
+	if (nr == 0 || nc == 0)
+		return 0;
+	r = r < 0 ? 0 : r >= nr ? nr - 1 : r;
+	c = c < 0 ? 0 : c >= nc ? nc - 1 : c;
+	if (r == m->map_r && c == m->map_c)
+		return 0;
+	m->map_r = (int)r;
+	m->map_c = (int)c;
+	return MODEL_REDRAW;
+}
+
+/* Lists the selected cell's projects: its stage and layer become the
+ * filter (replacing it) and the search is cleared. */
+static unsigned
+map_open(struct model *m)
+{
+	unsigned r = model_set_filter(m, m->map_c, -1, m->map_r);
+
+	r |= model_set_search(m, NULL);
+	m->view = MODEL_VIEW_PROJECTS;
+	return r | MODEL_REDRAW;
+}
+
+static unsigned
+map_key(struct model *m, int action, int arg)
+{
+	switch (action) {
+	case MODEL_ACT_MOVE:
+		return map_move(m, arg, 0);
+	case MODEL_ACT_PAGE:
+		return map_move(m, arg * (long)rows_visible(m), 0);
+	case MODEL_ACT_HOME:
+		return map_move(m, -1000, 0);
+	case MODEL_ACT_END:
+		return map_move(m, 1000, 0);
+	case MODEL_ACT_MOVE_X:
+		return map_move(m, 0, arg);
+	case MODEL_ACT_OPEN:
+		return map_open(m);
+	}
+	return 0;
+}
+
+static unsigned
+map_mouse(struct model *m, int kind, int x, int y)
+{
+	int r, c;
+
+	if (kind != MODEL_MOUSE_CLICK)
+		return map_move(m, kind == MODEL_MOUSE_WHEEL_UP ? -1 : 1, 0);
+	if (model_map_hit(m, x, y, &r, &c) != 0)
+		return 0;
+	if (r == m->map_r && c == m->map_c)
+		return map_open(m);
+	m->map_r = r;
+	m->map_c = c;
+	return MODEL_REDRAW;
+}
+
+static int
+map_status(struct model *m, const struct model_pen *p, char *left,
+	   char *right, size_t len)
+{
+	const struct cat_taxonomy *t = m->tax;
+	size_t c;
+
+	(void)right;
+	if (!t->nstages || !t->nlayers) {
+		snprintf(left, len, "the taxonomy has no stages or layers");
+		return 1;
+	}
+	c = m->map_count[(size_t)m->map_r * t->nlayers + (size_t)m->map_c];
+	snprintf(left, len, "%s x %s: %zu project%s%s%s",
+		 t->stages[m->map_r].id, t->layers[m->map_c].id, c,
+		 c == 1 ? "" : "s", p->g->sep,
+		 c ? "Enter lists them" : "white space on the map");
+	return 1;
+}
+
+const struct model_view_ops model_view_map = {
+	.name = "map",
+	.tab = "2 Map",
+	.ctx = MODEL_CTX_MAP,
+	.parent = MODEL_VIEW_MAP,
+	.cycle = 1,
+	.draw = map_draw,
+	.status = map_status,
+	.key = map_key,
+	.mouse = map_mouse,
+};

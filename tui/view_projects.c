@@ -1,4 +1,6 @@
-/* view_projects.c: the Projects table and the filter picker over it.
+/* view_projects.c: the Projects table, its keys (moving, sorting,
+ * searching, filtering), its mouse and status line, and the filter
+ * picker drawn over it.
  *
  * Columns are laid out for the width by priority: the name and category
  * first, figures when the catalog has any, the stages last and flexible.
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -19,6 +22,68 @@ static const char *const col_title[COL_COUNT] = {
 	[COL_TVL] = "TVL", [COL_STARS] = "Stars", [COL_CHANGE] = "24h",
 	[COL_CONF] = "Conf", [COL_STAGES] = "Stages",
 };
+
+static const int col_sort_key[COL_COUNT] = {
+	[COL_NAME] = CAT_SORT_NAME, [COL_LAYER] = CAT_SORT_LAYER,
+	[COL_CATEGORY] = CAT_SORT_CATEGORY, [COL_MCAP] = CAT_SORT_MCAP,
+	[COL_TVL] = CAT_SORT_TVL, [COL_STARS] = CAT_SORT_STARS,
+	[COL_CHANGE] = CAT_SORT_CHANGE, [COL_CONF] = CAT_SORT_CONFIDENCE,
+	[COL_STAGES] = CAT_SORT_STAGES,
+};
+
+static int
+col_sort(int col)
+{
+	return col_sort_key[col];
+}
+
+static int
+col_shown(const struct model *m, int col)
+{
+	switch (col) {
+	case COL_MCAP: return m->has_metric[CAT_M_MCAP];
+	case COL_TVL: return m->has_metric[CAT_M_TVL];
+	case COL_STARS: return m->has_metric[CAT_M_STARS];
+	case COL_CHANGE: return m->has_metric[CAT_M_CHANGE_24H];
+	case COL_CONF: return m->has_pred;
+	}
+	return 1;
+}
+
+/* Text sorts first ascending; figures and stage counts biggest first. */
+static int
+default_desc(int key)
+{
+	return key != CAT_SORT_NAME && key != CAT_SORT_ID &&
+	       key != CAT_SORT_LAYER && key != CAT_SORT_CATEGORY;
+}
+
+static unsigned
+sort_cycle(struct model *m, int step)
+{
+	int cur = -1, col;
+
+	for (int c = 0; c < COL_COUNT; c++)
+		if (col_sort_key[c] == m->sort)
+			cur = c;
+	col = cur < 0 ? (step > 0 ? -1 : COL_COUNT) : cur;
+	do {
+		col = (col + step + COL_COUNT) % COL_COUNT;
+	} while (!col_shown(m, col));
+	return model_sort_set(m, col_sort_key[col],
+			      default_desc(col_sort_key[col]));
+}
+
+const char *
+model_sort_label(int key)
+{
+	static const char *const label[CAT_SORT_COUNT] = {
+		"id", "name", "layer", "category", "stages", "market cap",
+		"TVL", "GitHub stars", "24h change", "price", "volume",
+		"confidence",
+	};
+	return key >= 0 && key < CAT_SORT_COUNT ? label[key] : "name";
+}
 
 static int
 col_right(int col)
@@ -48,7 +113,7 @@ layout_columns(struct model *m, int w)
 	memset(m->col_w, 0, sizeof m->col_w);
 	for (size_t i = 0; i < sizeof prio / sizeof *prio; i++) {
 		int c = prio[i], cost = want[c] + (used ? 1 : 0);
-		if (!model_col_shown(m, c) || used + cost > avail)
+		if (!col_shown(m, c) || used + cost > avail)
 			continue;
 		m->col_w[c] = want[c];
 		used += cost;
@@ -131,22 +196,20 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 			 t->categories[p->category].id : "?");
 		break;
 	case COL_MCAP:
-		model_fmt_money(p->metric[CAT_M_MCAP], out, len);
+		fmt_money(p->metric[CAT_M_MCAP], out, len);
 		break;
 	case COL_TVL:
-		model_fmt_money(p->metric[CAT_M_TVL], out, len);
+		fmt_money(p->metric[CAT_M_TVL], out, len);
 		break;
 	case COL_STARS:
-		model_fmt_count(p->metric[CAT_M_STARS], out, len);
+		fmt_count(p->metric[CAT_M_STARS], out, len);
 		break;
 	case COL_CHANGE:
-		model_fmt_pct(p->metric[CAT_M_CHANGE_24H], 1, out, len);
+		fmt_pct(p->metric[CAT_M_CHANGE_24H], out, len);
 		break;
 	case COL_CONF:
-		if (p->pred_category >= 0 && !isnan(p->pred_score))
-			model_fmt_pct(p->pred_score * 100, 0, out, len);
-		else
-			snprintf(out, len, "-");
+		model_fmt_score(p->pred_category >= 0 ? p->pred_score : NAN,
+				out, len);
 		break;
 	case COL_STAGES:
 		*alloc = cat_stages_join(t, p->stages, ", ");
@@ -154,8 +217,8 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 	}
 }
 
-void
-model_draw_projects(struct model *m, const struct model_pen *p)
+static void
+projects_draw(struct model *m, const struct model_pen *p)
 {
 	int h = m->h - 3, y0 = 2;
 	size_t vis = h > 0 ? (size_t)h : 1;
@@ -170,7 +233,7 @@ model_draw_projects(struct model *m, const struct model_pen *p)
 		if (!m->col_w[c])
 			continue;
 		snprintf(title, sizeof title, "%s%s", col_title[c],
-			 model_col_sort(c) == m->sort ?
+			 col_sort(c) == m->sort ?
 				 (m->desc ? p->g->down : p->g->up) : "");
 		model_put_fit(p, m->col_x[c], 1, m->col_w[c], title,
 			      MODEL_S_HEAD, col_right(c));
@@ -225,6 +288,127 @@ model_draw_projects(struct model *m, const struct model_pen *p)
 		}
 	}
 }
+
+/* ---- keys, the mouse, the status line --------------------------------- */
+
+/* n and N: the next or previous row of the search's matches. */
+static unsigned
+match_step(struct model *m, int step)
+{
+	model_refresh(m);
+	if (m->nrows == 0)
+		return 0;
+	if (!m->search[0]) {
+		model_message(m, 0, "no search: press / to search");
+		return MODEL_REDRAW;
+	}
+	m->sel = (m->sel + m->nrows + (size_t)(step > 0 ? 1 : -1)) % m->nrows;
+	m->sel_proj = m->rows[m->sel];
+	model_message(m, 0, "match %zu of %zu", m->sel + 1, m->nrows);
+	return MODEL_REDRAW;
+}
+
+static unsigned
+projects_key(struct model *m, int action, int arg)
+{
+	switch (action) {
+	case MODEL_ACT_MOVE:
+		return model_select_move(m, arg);
+	case MODEL_ACT_PAGE:
+		return model_select_move(m, arg * model_table_height(m));
+	case MODEL_ACT_HOME:
+		return model_select_move(m, -(long)m->n - 1);
+	case MODEL_ACT_END:
+		return model_select_move(m, (long)m->n + 1);
+	case MODEL_ACT_OPEN:
+		return model_view_set(m, MODEL_VIEW_DETAIL);
+	case MODEL_ACT_SEARCH:
+		m->mode = MODE_SEARCH;
+		return model_set_search(m, NULL) | MODEL_REDRAW;
+	case MODEL_ACT_MATCH:
+		return match_step(m, arg);
+	case MODEL_ACT_SORT:
+		return sort_cycle(m, arg);
+	case MODEL_ACT_REVERSE:
+		return model_sort_set(m, m->sort, !m->desc);
+	case MODEL_ACT_FILTER:
+		m->mode = MODE_PICKER;
+		m->pick_dirty = 1;
+		return MODEL_REDRAW;
+	case MODEL_ACT_CLEAR:
+		if (arg)
+			return model_set_search(m, NULL);
+		return model_set_search(m, NULL) |
+		       model_set_filter(m, -1, -1, -1);
+	}
+	return 0;
+}
+
+static unsigned
+projects_mouse(struct model *m, int kind, int x, int y)
+{
+	if (kind != MODEL_MOUSE_CLICK)
+		return model_select_move(m, kind == MODEL_MOUSE_WHEEL_UP ? -3
+									  : 3);
+	/* A column title sorts by it; again, the other way. */
+	if (y == m->table_y - 1) {
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (!m->col_w[c] || x < m->col_x[c] ||
+			    x >= m->col_x[c] + m->col_w[c])
+				continue;
+			int key = col_sort_key[c];
+			return model_sort_set(m, key, key == m->sort ? !m->desc
+							: default_desc(key));
+		}
+		return 0;
+	}
+	if (y >= m->table_y && y < m->table_y + m->table_h) {
+		size_t row = m->top + (size_t)(y - m->table_y);
+		model_refresh(m);
+		if (row >= m->nrows)
+			return 0;
+		if (row == m->sel && m->mode == MODE_NONE)
+			return model_view_set(m, MODEL_VIEW_DETAIL);
+		m->sel = row;
+		m->sel_proj = m->rows[row];
+		return MODEL_REDRAW;
+	}
+	return 0;
+}
+
+static int
+projects_status(struct model *m, const struct model_pen *p, char *left,
+		char *right, size_t len)
+{
+	const struct model_glyphs *g = p->g;
+	char filt[512];
+
+	model_filter_text(m, filt, sizeof filt);
+	snprintf(left, len, "%zu of %zu projects%ssorted by %s %s%s%s%s%s%s",
+		 m->nrows, m->n, g->sep, model_sort_label(m->sort),
+		 m->desc ? g->down : g->up, filt[0] ? g->sep : "",
+		 filt[0] ? "filter: " : "", filt, m->search[0] ? g->sep : "",
+		 m->search[0] ? "search: " : "");
+	if (m->search[0]) {
+		size_t k = strlen(left);
+		snprintf(left + k, len - k, "%s", m->search);
+	}
+	if (m->nrows)
+		snprintf(right, len, "row %zu/%zu", m->sel + 1, m->nrows);
+	return 1;
+}
+
+const struct model_view_ops model_view_projects = {
+	.name = "projects",
+	.tab = "1 Projects",
+	.ctx = MODEL_CTX_PROJECTS,
+	.parent = MODEL_VIEW_PROJECTS,
+	.cycle = 1,
+	.draw = projects_draw,
+	.status = projects_status,
+	.key = projects_key,
+	.mouse = projects_mouse,
+};
 
 /* ---- the filter picker ------------------------------------------------ */
 

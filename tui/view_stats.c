@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 
 enum { CH_COUNT, CH_MCAP, CH_TVL, CH_STARS, CHARTS };
@@ -81,9 +82,9 @@ static void
 fmt_value(int chart, double v, char *out, size_t len)
 {
 	if (chart == CH_MCAP || chart == CH_TVL)
-		model_fmt_money(v, out, len);
+		fmt_money(v, out, len);
 	else
-		model_fmt_count(v, out, len);
+		fmt_count(v, out, len);
 }
 
 /* Adds chart k at column x, width w, starting at line y0 of the document
@@ -139,8 +140,8 @@ put_chart(struct model *m, const struct chart *charts, int k, int x, int w,
 	return y;
 }
 
-void
-model_build_stats(struct model *m, int width)
+static void
+build(struct model *m, int width)
 {
 	struct model_doc *d = &m->stats;
 	struct chart ch[CHARTS];
@@ -167,13 +168,71 @@ model_build_stats(struct model *m, int width)
 	}
 }
 
-void
-model_draw_stats(struct model *m, const struct model_pen *p)
-{
-	int h = m->h - 2;
-	size_t max = m->stats.n > (size_t)h ? m->stats.n - (size_t)h : 0;
+/* ---- the view --------------------------------------------------------- */
 
-	if (m->stats_top > max)
-		m->stats_top = max;
-	model_doc_draw(p, &m->stats, m->stats_top, 1, h);
+static void
+stats_draw(struct model *m, const struct model_pen *p)
+{
+	if (m->stats.width != m->w)
+		build(m, m->w);
+	model_doc_show(p, &m->stats, &m->stats_top, model_doc_height(m));
 }
+
+static int
+stats_status(struct model *m, const struct model_pen *p, char *left,
+	     char *right, size_t len)
+{
+	(void)p;
+	snprintf(left, len, "all %zu projects, by category; largest first",
+		 m->n);
+	model_doc_lines(right, len, &m->stats, m->stats_top,
+			model_doc_height(m));
+	return 1;
+}
+
+static unsigned
+stats_key(struct model *m, int action, int arg)
+{
+	/* Keys can come before the first draw at this size. */
+	if (m->stats.width != m->w)
+		build(m, m->w);
+	return model_doc_move(&m->stats, &m->stats_top, action, arg,
+			      model_doc_height(m));
+}
+
+static unsigned
+stats_mouse(struct model *m, int kind, int x, int y)
+{
+	(void)x;
+	(void)y;
+	if (kind == MODEL_MOUSE_CLICK)
+		return 0;
+	return stats_key(m, MODEL_ACT_MOVE,
+			 kind == MODEL_MOUSE_WHEEL_UP ? -3 : 3);
+}
+
+static void
+stats_reload(struct model *m)
+{
+	m->stats.width = 0;
+}
+
+static void
+stats_done(struct model *m)
+{
+	model_doc_free(&m->stats);
+}
+
+const struct model_view_ops model_view_stats = {
+	.name = "stats",
+	.tab = "3 Stats",
+	.ctx = MODEL_CTX_STATS,
+	.parent = MODEL_VIEW_STATS,
+	.cycle = 1,
+	.draw = stats_draw,
+	.status = stats_status,
+	.key = stats_key,
+	.mouse = stats_mouse,
+	.reload = stats_reload,
+	.done = stats_done,
+};

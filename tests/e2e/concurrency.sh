@@ -127,11 +127,16 @@ try aimap fetch --dry-run
 assert_status 0
 kill $holder
 wait $holder 2>/dev/null
-# Once it has ended, however it ended, the next fetch may run.
-try aimap fetch --source github --project c-1
+# Once it has ended, however it ended, the next fetch may run (both
+# sources: a project's stars and TVL stay from the same fetch).
+try aimap fetch "${FETCH[@]}" --project c-1
 assert_status 0
 
-# ---- the dashboard open while a fetch writes, reloading its data
+# ---- dashboards while a fetch writes: one open throughout (sorting,
+# searching, opening a project), and fresh ones started again and again,
+# each loading the catalog in the middle of the fetch. Every screen is
+# captured while the fetch writes, and checked: no lock, and no project
+# with its stars from one fetch and its TVL from another (or only one).
 if command -v tmux >/dev/null; then
 	CLEANUP=fixture_stop
 	. "$TOP/tests/lib/tmux.sh"
@@ -139,24 +144,78 @@ if command -v tmux >/dev/null; then
 		"$AIMAP_BIN tui; echo TUI-EXIT=\$?; sleep 600"
 	E2E_NAME="dashboard opens"
 	wait_for "$((N + 1)) of $((N + 1)) projects" && _ok || _bad "no status line"
-	# Sort by stars, search, open a project, back: all while a fetch
-	# of every project but the one that hangs commits.
 	"$AIMAP_BIN" fetch "${FETCH[@]}" $(printf -- '--project c-%d ' $(seq 1 $N)) \
 		>"$T/fetch-tui.out" 2>&1 &
 	writer=$!
 	tm send-keys -t t s s s s s s s s
 	tm send-keys -t t -l "/c-1"
 	tm send-keys -t t Enter Enter
-	E2E_NAME="dashboard detail during a fetch"
-	wait_for "(c-1" && _ok || _bad "no detail"
-	tm send-keys -t t Escape Escape
+	: >"$T/screens"
+	: >"$T/fresh"
+	starts=0 during=0
+	while kill -0 $writer 2>/dev/null; do
+		starts=$((starts + 1))
+		# Tall enough for all the projects at once.
+		tm new-session -d -x 160 -y 50 -s r "$AIMAP_BIN tui; sleep 600"
+		for _ in $(seq $((LIMIT * 20))); do
+			tm capture-pane -p -t r >"$T/shot" 2>/dev/null
+			grep -qF "$((N + 1)) of $((N + 1)) projects" "$T/shot" && break
+			sleep 0.05
+		done
+		# Kept only when the fetch was still writing after the
+		# capture: a screen read during the fetch.
+		tm capture-pane -p -t t >"$T/shot-t" 2>/dev/null
+		if kill -0 $writer 2>/dev/null; then
+			during=$((during + 1))
+			{ cat "$T/shot"; printf '\f\n'; } >>"$T/fresh"
+			cat "$T/shot" "$T/shot-t" >>"$T/screens"
+		fi
+		tm kill-session -t r 2>/dev/null
+	done
 	wait $writer
 	assert_eq "the fetch beside the dashboard" "$?" 0
+	E2E_NAME="dashboards read during the fetch ($during of $starts)"
+	[ "$during" -ge 1 ] && _ok || _bad "no screen captured while the fetch ran"
+	E2E_NAME="no dashboard showed a lock"
+	grep -qiE 'locked|busy' "$T/screens" && _bad "lock on screen" || _ok
+	E2E_NAME="no dashboard showed a half-updated project"
+	"$PY" - "$T/fresh" "$((N + 1))" >"$T/rows" 2>"$T/torn-tui" <<'PY' && _ok ||
+import re, sys
+# Each screen: the Projects table by name; TVL and Stars are right-aligned
+# under their titles. After a project's n-th fetch: stars n, TVL n*10+0.5.
+bad = 0
+for screen in open(sys.argv[1]).read().split("\f\n"):
+    lines = screen.split("\n")
+    head = [i for i, l in enumerate(lines) if "TVL" in l and "Stars" in l]
+    if not head:
+        continue
+    h = lines[head[0]]
+    tvl_end, stars_end = h.index("TVL") + 3, h.index("Stars") + 5
+    rows = 0
+    for l in lines[head[0] + 1:]:
+        if not re.match(r"^..C (\d+|Hang)\b", l):
+            continue
+        rows += 1
+        tvl, stars = l[:tvl_end].split()[-1], l[:stars_end].split()[-1]
+        if tvl == "-" and stars == "-":
+            continue
+        if "-" in (tvl, stars) or \
+           abs(float(tvl.lstrip("$")) - (float(stars) * 10 + 0.5)) > 1e-6:
+            print("torn:", l.rstrip(), file=sys.stderr)
+            bad += 1
+    if rows != int(sys.argv[2]):
+        print("%d rows on a screen, expected %s" % (rows, sys.argv[2]),
+              file=sys.stderr)
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+		_bad "$(head -5 "$T/torn-tui")"
+	tm send-keys -t t Escape Escape
+	E2E_NAME="dashboard detail during a fetch"
+	grep -qF "(c-1" "$T/screens" && _ok || _bad "no detail"
 	tm send-keys -t t q
 	E2E_NAME="dashboard quits cleanly"
 	wait_for "TUI-EXIT=0" && _ok || _bad "exit status"
-	E2E_NAME="dashboard showed no lock"
-	grep -qiE 'locked|busy' "$OUT" && _bad "lock on screen" || _ok
 	tm kill-server 2>/dev/null
 else
 	E2E_NAME="tmux"

@@ -136,7 +136,7 @@ see "back to 100x30" "[1 Projects]"
 
 # ---- ? help, r re-runs the classifier
 typed "?"
-see "? shows the key bindings" "Key bindings"
+see "? shows the key bindings" "next/previous view"
 typed "q"
 see "q closes the help" "[1 Projects]"
 typed "r"
@@ -146,6 +146,7 @@ see "the confidence column appears" "Conf"
 # ---- the mouse (X10 reports): a click selects the third row, the wheel
 # moves down three rows
 typed "g"
+see "g goes to the first row" "row 1/$infra"
 typed $'\e[M +%'
 see "a click selects a row" "row 3/$infra"
 typed $'\e[Ma+%'

@@ -10,6 +10,9 @@ TMUX_SOCK="aimap-e2e-$(basename "$0" .sh)-$$"
 tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; ${CLEANUP:-:}; rm -rf "$T"' EXIT
 LIMIT=${AIMAP_E2E_WAIT:-20}
+# A slow run (sanitizers, valgrind, a loaded machine) may read a mouse
+# report's bytes in pieces: wait for the rest before taking Esc alone.
+export ESCDELAY=1000
 
 wait_for() {
 	local i=0

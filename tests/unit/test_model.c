@@ -2,17 +2,21 @@
  * sorting (checked against cat_match and cat_sort_ptrs), search caching,
  * selection across filter changes, keys, the mouse, the picker, the map,
  * export, CJK layout and widths at 80x24 and 200x60, sanitizing. */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "tests/lib/t.h"
 #include "tests/unit/test_model_fixture.h"
 #include "tui/model_int.h"   /* the formatting helpers */
+#include "util/fmt.h"
 #include "util/utf8.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -83,10 +87,13 @@ same_rows(struct model *m, const struct cat_project *v, size_t n, int key,
 	return ok;
 }
 
+/* Types a script; a script that does not parse is the test's own error,
+ * reported as a failure but never counted as a passed check. */
 static void
 keys(struct model *m, const char *script)
 {
-	T_CHECK(fx_keys(m, script) == 0, "bad key script '%s'", script);
+	if (fx_keys(m, script) != 0)
+		T_CHECK(0, "bad key script '%s'", script);
 }
 
 static int
@@ -179,6 +186,8 @@ test_empty(void)
 		"", "j G <Enter>", "/x <Enter>", "n", "2 jjl <Enter>", "3 G",
 		"f j <Enter> <Esc>", "?", "e <C-u> <Esc>", "s S",
 	};
+	long unfit = 0, rows = 0;
+
 	fx_init();
 	for (size_t k = 0; k < sizeof scripts / sizeof *scripts; k++) {
 		struct model *m = model_new(&fx_tax, NULL, 0, NULL);
@@ -186,11 +195,16 @@ test_empty(void)
 		while (model_idle(m))
 			;
 		char *s = fx_render(m, 80, 24);
-		T_CHECK(fits(s, 80, 24), "empty catalog: '%s'", scripts[k]);
-		T_OK(model_count(m) == 0 && model_selected(m) == NULL);
+		if (!fits(s, 80, 24)) {
+			fprintf(stderr, "  empty catalog: '%s'\n", scripts[k]);
+			unfit++;
+		}
+		rows += model_count(m) != 0 || model_selected(m) != NULL;
 		free(s);
 		model_free(m);
 	}
+	T_NONE(unfit, "an empty catalog's screens fit 80x24");
+	T_NONE(rows, "an empty catalog shows no row");
 	struct model *m = model_new(&fx_tax, NULL, 0, NULL);
 	char *s = fx_render(m, 80, 24);
 	T_OK(contains(s, "The catalog is empty."));
@@ -212,8 +226,10 @@ test_facets(void)
 	model_set_filter(m, infra, -1, -1);
 	T_OK(same_rows(m, copy, n, CAT_SORT_NAME, 0));
 	T_EQ_INT(model_count(m), 13);
+	long other = 0;
 	for (size_t i = 0; i < model_count(m); i++)
-		T_EQ_INT(model_row(m, i)->layer, infra);
+		other += model_row(m, i)->layer != infra;
+	T_NONE(other, "every row is of the layer chosen");
 	model_set_filter(m, infra, storage, -1);
 	T_OK(same_rows(m, copy, n, CAT_SORT_NAME, 0));
 	T_EQ_INT(model_count(m), 1);
@@ -237,13 +253,18 @@ test_sort_agrees(void)
 
 	clone(copy, v, n);
 	m = model_new(&fx_tax, v, n, NULL);
+	long differ = 0;
 	for (int key = 0; key < CAT_SORT_COUNT; key++)
 		for (int desc = 0; desc < 2; desc++) {
 			model_sort_set(m, key, desc);
-			T_CHECK(same_rows(m, copy, n, key, desc),
-				"sort %s%s differs from cat_sort_ptrs",
-				cat_sort_names[key], desc ? " desc" : "");
+			if (same_rows(m, copy, n, key, desc))
+				continue;
+			fprintf(stderr, "  sort %s%s\n", cat_sort_names[key],
+				desc ? " desc" : "");
+			differ++;
 		}
+	T_NONE(differ, "every sort key and direction gives cat_sort_ptrs' "
+	       "order");
 	/* Sorting a filtered view, then filtering a sorted one. */
 	model_sort_set(m, CAT_SORT_MCAP, 1);
 	model_set_filter(m, 0, -1, 2);
@@ -263,12 +284,14 @@ test_sort_agrees(void)
 	copy = calloc(n, sizeof *copy);
 	clone(copy, v, n);
 	m = model_new(&fx_tax, v, n, NULL);
+	differ = 0;
 	for (int desc = 0; desc < 2; desc++) {
 		model_sort_set(m, CAT_SORT_ID, desc);
-		T_OK(same_rows(m, copy, n, CAT_SORT_ID, desc));
+		differ += !same_rows(m, copy, n, CAT_SORT_ID, desc);
 		model_sort_set(m, CAT_SORT_NAME, desc);
-		T_OK(same_rows(m, copy, n, CAT_SORT_NAME, desc));
+		differ += !same_rows(m, copy, n, CAT_SORT_NAME, desc);
 	}
+	T_NONE(differ, "projects not in id order sort by id and name");
 	model_free(m);
 	cat_projects_free(copy, n);
 }
@@ -290,6 +313,7 @@ test_search_agrees(void)
 	m = model_new(&fx_tax, v, n, NULL);
 	/* Without signatures, then with half of them, then all: the same
 	 * rows every time. */
+	long differ = 0;
 	for (int phase = 0; phase < 3; phase++) {
 		if (phase == 1)
 			for (int i = 0; i < 1 && model_idle(m); i++)
@@ -299,10 +323,15 @@ test_search_agrees(void)
 				;
 		for (size_t k = 0; k < sizeof needles / sizeof *needles; k++) {
 			model_set_search(m, needles[k]);
-			T_CHECK(same_rows(m, copy, n, CAT_SORT_NAME, 0),
-				"search '%s' (phase %d)", needles[k], phase);
+			if (same_rows(m, copy, n, CAT_SORT_NAME, 0))
+				continue;
+			fprintf(stderr, "  search '%s' (phase %d)\n",
+				needles[k], phase);
+			differ++;
 		}
 	}
+	T_NONE(differ, "searches give cat_match's rows with any share of "
+	       "signatures");
 	/* Typing and erasing through the key table, with a facet. */
 	model_set_search(m, NULL);
 	model_set_search(m, NULL);
@@ -310,17 +339,20 @@ test_search_agrees(void)
 	keys(m, "/");
 	T_OK(model_overlay(m));
 	const char *typed = "encrypt";
+	differ = 0;
 	for (size_t i = 0; typed[i]; i++) {
 		char one[2] = {typed[i], 0};
 		keys(m, one);
-		T_OK(same_rows(m, copy, n, CAT_SORT_NAME, 0));
+		differ += !same_rows(m, copy, n, CAT_SORT_NAME, 0);
 	}
 	for (int i = 0; i < 7; i++) {
 		keys(m, "<Backspace>");
-		T_OK(same_rows(m, copy, n, CAT_SORT_NAME, 0));
+		differ += !same_rows(m, copy, n, CAT_SORT_NAME, 0);
 	}
+	T_NONE(differ, "typing and erasing a search keeps cat_match's rows");
 	/* The same with the idle work (positions of two-letter searches)
 	 * done between keys, and half done. */
+	differ = 0;
 	for (int half = 0; half < 2; half++) {
 		keys(m, "<C-u>");
 		for (size_t i = 0; typed[i]; i++) {
@@ -328,12 +360,17 @@ test_search_agrees(void)
 			keys(m, one);
 			for (int k = 0; model_idle(m) && (!half || k < 1); k++)
 				;
-			T_CHECK(same_rows(m, copy, n, CAT_SORT_NAME, 0),
-				"'%.*s' after idle work", (int)i + 1, typed);
+			if (same_rows(m, copy, n, CAT_SORT_NAME, 0))
+				continue;
+			fprintf(stderr, "  '%.*s' after idle work\n",
+				(int)i + 1, typed);
+			differ++;
 		}
 		keys(m, "<C-u> zh <C-u> zhe");
-		T_OK(same_rows(m, copy, n, CAT_SORT_NAME, 0));
+		differ += !same_rows(m, copy, n, CAT_SORT_NAME, 0);
 	}
+	T_NONE(differ, "searches after some or all idle work keep "
+	       "cat_match's rows");
 	keys(m, "<Esc>");
 	T_OK(!model_overlay(m));
 	model_free(m);
@@ -364,6 +401,7 @@ test_search_fields(void)
 	m = fx_model(0, 1);
 	while (model_idle(m))
 		;
+	long differ = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *fields[] = {
 			copy[i].name, copy[i].id, copy[i].description,
@@ -386,25 +424,30 @@ test_search_fields(void)
 			       !utf8_valid(piece, k, NULL))
 				piece[--k] = '\0';
 			model_set_search(m, piece);
-			T_CHECK(same_rows(m, copy, n, CAT_SORT_NAME, 0),
-				"search '%s' (a field of %s)", piece,
-				copy[i].id);
+			if (same_rows(m, copy, n, CAT_SORT_NAME, 0))
+				continue;
+			fprintf(stderr, "  search '%s' (a field of %s)\n",
+				piece, copy[i].id);
+			differ++;
 		}
 	}
+	T_NONE(differ, "a piece of any text field finds what cat_match "
+	       "finds");
 	model_free(m);
 	cat_projects_free(v, n);
 	cat_projects_free(copy, n);
 }
 
-/* Enough projects that a search is split over threads. */
+/* A catalog large enough that a search spans many words of the
+ * bitsets and their last, partial word. */
 static void
-test_search_threads(void)
+test_search_large(void)
 {
 	static const char *const needles[] = {
 		"e", "en", "enc", "a", "an", "and", "zk", "全", "全同", "p1",
 		"p12", "p123",
 	};
-	size_t n = 20000;
+	size_t n = 20001;
 	struct cat_project *v = synthetic(n), *copy = calloc(n, sizeof *copy);
 	struct model *m;
 
@@ -412,11 +455,17 @@ test_search_threads(void)
 	m = model_new(&fx_tax, v, n, NULL);
 	while (model_idle(m))
 		;
+	long differ = 0;
 	for (size_t k = 0; k < sizeof needles / sizeof *needles; k++) {
 		model_set_search(m, needles[k]);
-		T_CHECK(same_rows(m, copy, n, CAT_SORT_NAME, 0),
-			"search '%s' over %zu projects", needles[k], n);
+		if (same_rows(m, copy, n, CAT_SORT_NAME, 0))
+			continue;
+		fprintf(stderr, "  search '%s' over %zu projects\n",
+			needles[k], n);
+		differ++;
 	}
+	T_NONE(differ, "searches over a large catalog give cat_match's "
+	       "rows");
 	model_free(m);
 	cat_projects_free(copy, n);
 }
@@ -573,39 +622,104 @@ test_views(void)
 	model_free(m);
 }
 
+/* Each view of the table opens from the list, draws a screen that fits,
+ * and fills the status line; --view names the ones Tab visits. */
+static void
+test_view_table(void)
+{
+	long bad = 0;
+
+	for (int v = 0; v < MODEL_VIEW_COUNT; v++) {
+		struct model *m = fx_model(0, 1);
+		model_view_set(m, v);
+		char *s = fx_render(m, 80, 24);
+		int ok = model_view(m) == v && fits(s, 80, 24);
+		/* The status line is the last, before the final newline. */
+		size_t end = strlen(s), from;
+		if (end && s[end - 1] == '\n')
+			end--;
+		for (from = end; from > 0 && s[from - 1] != '\n'; from--)
+			;
+		if (!ok || end - from < 10) {
+			fprintf(stderr, "  view %d\n", v);
+			bad++;
+		}
+		free(s);
+		model_free(m);
+	}
+	T_NONE(bad, "every view opens, fits and has a status line");
+	T_EQ_INT(model_view_by_name("projects"), MODEL_VIEW_PROJECTS);
+	T_EQ_INT(model_view_by_name("stats"), MODEL_VIEW_STATS);
+	T_EQ_INT(model_view_by_name("help"), -1);
+}
+
 static void
 test_key_table(void)
 {
 	struct model *m = fx_model(0, 1);
 	char name[32], *help;
 
+	long nohelp = 0, twice = 0, names = 0, missing = 0;
+
 	/* No key is bound twice where both bindings apply. */
 	for (const struct model_binding *a = model_bindings; a->ctx; a++) {
-		T_CHECK(a->help && *a->help, "binding without help");
+		nohelp += !a->help || !*a->help;
 		for (int i = 0; i < 4 && a->keys[i]; i++) {
+			model_key_name(a->keys[i], name, sizeof name);
 			for (const struct model_binding *b = a + 1; b->ctx;
 			     b++)
-				for (int j = 0; j < 4 && b->keys[j]; j++)
-					T_CHECK(!(a->keys[i] == b->keys[j] &&
-						  (a->ctx & b->ctx)),
-						"key %s bound twice",
-						model_key_name(a->keys[i], name,
-							       sizeof name));
+				for (int j = 0; j < 4 && b->keys[j]; j++) {
+					if (a->keys[i] != b->keys[j] ||
+					    !(a->ctx & b->ctx))
+						continue;
+					fprintf(stderr, "  key %s bound "
+						"twice\n", name);
+					twice++;
+				}
 			/* Names read back. */
-			model_key_name(a->keys[i], name, sizeof name);
-			T_CHECK(model_key_from_name(name) == a->keys[i],
-				"key name '%s' does not read back", name);
+			if (model_key_from_name(name) != a->keys[i]) {
+				fprintf(stderr, "  key name '%s' does not "
+					"read back\n", name);
+				names++;
+			}
 		}
 	}
+	T_NONE(nohelp, "every binding has a help text");
+	T_NONE(twice, "no key is bound twice in one context");
+	T_NONE(names, "every key's name reads back as the key");
 	T_EQ_INT(model_key_from_name("<Esc>"), MODEL_KEY_ESC);
 	T_EQ_INT(model_key_from_name("C-u"), MODEL_CTRL('u'));
 	T_EQ_INT(model_key_from_name("nope"), -1);
-	/* Every binding's text is on the help screen. */
+	/* Every binding's keys and words are on the help screen (a key
+	 * and its opposite share a line: "j/k", "next/previous row"). */
 	keys(m, "?");
-	model_layout(m, 200, 400);
-	help = fx_render(m, 200, 400);
-	for (const struct model_binding *b = model_bindings; b->ctx; b++)
-		T_CHECK(contains(help, b->help), "help lacks '%s'", b->help);
+	help = fx_render(m, 200, 60);
+	for (const struct model_binding *b = model_bindings; b->ctx; b++) {
+		char words[256], *w, *save;
+		for (int i = 0; i < 4 && b->keys[i]; i++)
+			if (!contains(help, model_key_name(b->keys[i], name,
+							   sizeof name)))
+				missing++;
+		snprintf(words, sizeof words, "%s", b->help);
+		for (w = strtok_r(words, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save))
+			if (!contains(help, w)) {
+				fprintf(stderr, "  help lacks '%s' of '%s'\n",
+					w, b->help);
+				missing++;
+			}
+	}
+	T_NONE(missing, "the help shows every binding");
+	T_OK(!contains(help, "lines "));
+	free(help);
+	/* One screen at 120x40; at 80x24 every page fits. */
+	help = fx_render(m, 120, 40);
+	T_OK(!contains(help, "lines ") && fits(help, 120, 40));
+	/* The keys column holds its widest keys ("Backspaback" once). */
+	T_OK(contains(help, "Esc, h, Left, Backspace  back to the list"));
+	free(help);
+	help = fx_render(m, 80, 24);
+	T_OK(contains(help, "lines 1-22 of ") && fits(help, 80, 24));
 	free(help);
 	model_free(m);
 }
@@ -783,6 +897,8 @@ test_layout_sizes(void)
 		"2", "3", "?", "f", "e", "/bittensor <Enter> <Enter> G",
 	};
 
+	long unfit = 0, ambiguous = 0;
+
 	for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
 		for (size_t k = 0; k < sizeof scripts / sizeof *scripts; k++)
 			for (int ascii = 0; ascii < 2; ascii++) {
@@ -791,19 +907,23 @@ test_layout_sizes(void)
 				model_layout(m, w, h);
 				keys(m, scripts[k]);
 				char *text = fx_render(m, w, h);
-				T_CHECK(fits(text, w, h), "'%s' at %dx%d",
-					scripts[k], w, h);
-				if (ascii) {
-					/* No ambiguous-width drawing. */
-					T_OK(!contains(text, "\u2500") &&
-					     !contains(text, "\u2588") &&
-					     !contains(text, "\u2026") &&
-					     !contains(text, "\u00b7") &&
-					     !contains(text, "\u2193"));
+				if (!fits(text, w, h)) {
+					fprintf(stderr, "  '%s' at %dx%d\n",
+						scripts[k], w, h);
+					unfit++;
 				}
+				/* No ambiguous-width drawing. */
+				ambiguous += ascii &&
+					(contains(text, "\u2500") ||
+					 contains(text, "\u2588") ||
+					 contains(text, "\u2026") ||
+					 contains(text, "\u00b7") ||
+					 contains(text, "\u2193"));
 				free(text);
 				model_free(m);
 			}
+	T_NONE(unfit, "every screen fits its size");
+	T_NONE(ambiguous, "--ascii draws no ambiguous-width character");
 	/* Below 80x24 the screen says so. */
 	struct model *m = fx_model(0, 1);
 	char *text = fx_render(m, 79, 24);
@@ -834,6 +954,7 @@ test_cjk_layout(void)
 		if (strcmp(v[i].id, "databao") == 0)
 			zh = v[i].description_zh;
 	keys(m, "/databao <Enter> <Enter>");
+	long split = 0, lost = 0;
 	for (int w = 80; w <= 90; w++) {
 		model_frame_init(&f);
 		model_layout(m, w, 40);
@@ -851,7 +972,11 @@ test_cjk_layout(void)
 					ok &= x > 0 &&
 					      MODEL_CELL(&f, x - 1, y)->width == 2;
 			}
-		T_CHECK(ok, "wide characters split at width %d", w);
+		if (!ok) {
+			fprintf(stderr, "  wide characters split at width "
+				"%d\n", w);
+			split++;
+		}
 		/* The wrapped Chinese description reads back whole. */
 		char *text = NULL;
 		size_t len = 0;
@@ -859,7 +984,7 @@ test_cjk_layout(void)
 		model_frame_print(&f, out);
 		fclose(out);
 		const char *at = strstr(text, "\n  \xe6\xb5\x8b");   /* 测 */
-		T_OK(at != NULL);
+		lost += at == NULL;
 		if (at) {
 			char joined[1024] = "";
 			const char *s = at + 1;
@@ -870,13 +995,18 @@ test_cjk_layout(void)
 					 (int)(nl - s - 2), s + 2);
 				s = nl + 1;
 			}
-			T_CHECK(strcmp(joined, zh) == 0,
-				"width %d: wrapped text reads '%s'", w,
-				joined);
+			if (strcmp(joined, zh) != 0) {
+				fprintf(stderr, "  width %d: wrapped text "
+					"reads '%s'\n", w, joined);
+				lost++;
+			}
 		}
 		free(text);
 		model_frame_free(&f);
 	}
+	T_NONE(split, "no wide character is split at widths 80 to 90");
+	T_NONE(lost, "the wrapped Chinese text reads back whole at widths "
+	       "80 to 90");
 	cat_projects_free(v, n);
 	model_free(m);
 }
@@ -905,8 +1035,10 @@ test_sanitized(void)
 	/* Without UTF-8, every other character is a '?' per column. */
 	keys(plain, "/zk <Enter>");
 	s = fx_render(plain, 80, 24);
+	long wide = 0;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		T_CHECK(*c < 0x80, "non-ASCII byte %02x", *c);
+		wide += *c >= 0x80;
+	T_NONE(wide, "without UTF-8 the screen is ASCII");
 	T_OK(contains(s, "?????????? ZK Wiki"));
 	free(s);
 	model_free(m);
@@ -923,7 +1055,7 @@ test_detail(void)
 	keys(m, "/bittensor <Enter> <Enter>");
 	s = fx_render(m, 200, 60);
 	T_OK(contains(s, "https://github.com/opentensor"));
-	T_OK(contains(s, "market cap            $3.20B   2025-01-05 00:00"));
+	T_OK(contains(s, "Market cap            $3.20B   2025-01-05"));
 	T_OK(contains(s, "\u2581\u2583\u2586\u2582\u2588 5 obs."));
 	T_OK(contains(s, "model-network        91%"));
 	T_OK(contains(s, "pretraining          88%"));
@@ -1028,35 +1160,143 @@ test_export(void)
 	model_free(m);
 }
 
+/* The export writes as `-o` does (issue 13): an existing file keeps its
+ * mode and its links, a symlink keeps pointing at its file, a FIFO stays a
+ * FIFO and gets the rows, and "-" (the screen) is refused. */
+static void
+test_export_targets(void)
+{
+	struct model *m = fx_model(0, 1);
+	char dir[] = "/tmp/aimap-export-XXXXXX", a[256], b[256], err[512];
+	char buf[64];
+	struct stat st;
+	char *csv;
+	int fd;
+	ssize_t got;
+
+	T_OK(mkdtemp(dir) != NULL);
+	/* Mode. */
+	snprintf(a, sizeof a, "%s/private.csv", dir);
+	fd = open(a, O_WRONLY | O_CREAT, 0600);
+	T_OK(fd >= 0 && fchmod(fd, 0600) == 0 && close(fd) == 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	T_OK(stat(a, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* Hard links: both names see the new rows. */
+	snprintf(b, sizeof b, "%s/other-name.csv", dir);
+	T_OK(link(a, b) == 0);
+	T_OK(truncate(a, 0) == 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	csv = read_all(b);
+	T_OK(csv && strncmp(csv, "id,name,", 8) == 0);
+	free(csv);
+	T_OK(stat(a, &st) == 0 && st.st_nlink == 2);
+	unlink(b);
+	/* A symlink stays one, and its file gets the rows. */
+	snprintf(b, sizeof b, "%s/link.csv", dir);
+	T_OK(truncate(a, 0) == 0);
+	T_OK(symlink("private.csv", b) == 0);
+	T_EQ_INT(model_export(m, b, err, sizeof err), 0);
+	T_OK(lstat(b, &st) == 0 && S_ISLNK(st.st_mode));
+	csv = read_all(a);
+	T_OK(csv && strncmp(csv, "id,name,", 8) == 0);
+	free(csv);
+	unlink(b);
+	unlink(a);
+	/* A FIFO is written, not replaced (its reader already waits). */
+	snprintf(a, sizeof a, "%s/fifo", dir);
+	T_OK(mkfifo(a, 0600) == 0);
+	fd = open(a, O_RDONLY | O_NONBLOCK);
+	T_OK(fd >= 0);
+	T_EQ_INT(model_export(m, a, err, sizeof err), 0);
+	T_OK(lstat(a, &st) == 0 && S_ISFIFO(st.st_mode));
+	got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	T_OK(got > 8 && strncmp(buf, "id,name,", 8) == 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(a);
+	/* "-" would write over the screen. */
+	T_EQ_INT(model_export(m, "-", err, sizeof err), EX_USAGE);
+	T_OK(rmdir(dir) == 0);
+	model_free(m);
+}
+
+static volatile sig_atomic_t terms;
+
+static void
+count_term(int sig)
+{
+	(void)sig;
+	terms++;
+}
+
+/* SIGTERM while the dashboard exports goes to the dashboard's handler
+ * (which ends it cleanly, giving the terminal back), after the file is
+ * whole: never to util/outfile's, which ends the process at once. A child
+ * sends SIGTERM every half millisecond while the model exports. */
+static void
+test_export_signals(void)
+{
+	size_t n = 3000;
+	struct model *m = model_new(&fx_tax, synthetic(n), n, NULL);
+	char dir[] = "/tmp/aimap-export-XXXXXX", path[256], err[512];
+	struct sigaction sa, old;
+	long failed = 0;
+	pid_t child;
+
+	T_OK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/out.csv", dir);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = count_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old);
+	terms = 0;
+	child = fork();
+	if (child == 0) {
+		pid_t parent = getppid();
+		for (int i = 0; i < 2000 && kill(parent, SIGTERM) == 0; i++)
+			usleep(500);
+		_exit(0);
+	}
+	for (int i = 0; i < 200 && terms < 50; i++)
+		failed += model_export(m, path, err, sizeof err) != 0;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	sigaction(SIGTERM, &old, NULL);
+	T_OK(terms > 0);
+	T_NONE(failed, "exports under SIGTERM all complete");
+	/* Only out.csv is in the directory. */
+	T_OK(unlink(path) == 0 && rmdir(dir) == 0);
+	model_free(m);
+}
+
 /* ---- figures ---------------------------------------------------------- */
 
 static void
 test_formats(void)
 {
-	char b[32];
+	struct model *m = fx_model(0, 1);
+	const struct cat_project *p;
+	char b[32], want[FMT_LEN], *s;
 
-	model_fmt_money(NAN, b, sizeof b);
-	T_STR(b, "-");
-	model_fmt_money(0.04123, b, sizeof b);
-	T_STR(b, "$0.04123");
-	model_fmt_money(380.5, b, sizeof b);
-	T_STR(b, "$380.50");
-	model_fmt_money(1234567, b, sizeof b);
-	T_STR(b, "$1.23M");
-	model_fmt_money(999999, b, sizeof b);
-	T_STR(b, "$1.00M");
-	model_fmt_money(-2.5e9, b, sizeof b);
-	T_STR(b, "-$2.50B");
-	model_fmt_count(1050, b, sizeof b);
-	T_STR(b, "1.05K");
-	model_fmt_count(999, b, sizeof b);
-	T_STR(b, "999");
-	model_fmt_pct(-2.31, 1, b, sizeof b);
-	T_STR(b, "-2.3%");
-	model_fmt_pct(87.4, 0, b, sizeof b);
+	/* Money, counts and changes are util/fmt's, as in reports and on
+	 * the command line: the table shows exactly what fmt_money gives. */
+	model_sort_set(m, CAT_SORT_MCAP, 1);
+	p = model_row(m, 0);
+	fmt_money(p->metric[CAT_M_MCAP], want, sizeof want);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, want));
+	free(s);
+	model_free(m);
+	model_fmt_score(0.874, b, sizeof b);
 	T_STR(b, "87%");
-	model_fmt_time(FX_T0, b, sizeof b);
-	T_STR(b, "2025-01-01 00:00");
+	model_fmt_score(NAN, b, sizeof b);
+	T_STR(b, "-");
+	model_fmt_metric(CAT_M_RANK, 12, b, sizeof b);
+	T_STR(b, "#12");
+	model_fmt_metric(CAT_M_PUSHED_AT, FX_T0, b, sizeof b);
+	T_STR(b, "2025-01-01");
+	model_fmt_metric(CAT_M_MCAP, 1234567, b, sizeof b);
+	T_STR(b, "$1.23M");
 	char *bar = model_bar(&model_glyphs_ascii, 0.5, 10);
 	T_STR(bar, "#####");
 	free(bar);
@@ -1083,11 +1323,12 @@ main(void)
 	T_RUN(test_sort_agrees);
 	T_RUN(test_search_agrees);
 	T_RUN(test_search_fields);
-	T_RUN(test_search_threads);
+	T_RUN(test_search_large);
 	T_RUN(test_search_keys);
 	T_RUN(test_selection);
 	T_RUN(test_set_projects);
 	T_RUN(test_views);
+	T_RUN(test_view_table);
 	T_RUN(test_key_table);
 	T_RUN(test_picker);
 	T_RUN(test_map);
@@ -1097,6 +1338,8 @@ main(void)
 	T_RUN(test_sanitized);
 	T_RUN(test_detail);
 	T_RUN(test_export);
+	T_RUN(test_export_targets);
+	T_RUN(test_export_signals);
 	T_RUN(test_formats);
 	fx_done();
 	return t_done();

@@ -65,9 +65,10 @@ run_case(const char *name)
 
 	snprintf(path, sizeof path, "%s/%s.keys", DIR_GOLDEN, name);
 	script = slurp(path);
-	T_CHECK(script != NULL, "%s: cannot read", path);
-	if (!script)
+	if (!script) {
+		T_CHECK(0, "%s: cannot read", path);
 		return;
+	}
 	buf_init(&keys, 0);
 	for (line = script; *line; line = next) {
 		next = line + strcspn(line, "\n");
@@ -88,8 +89,10 @@ run_case(const char *name)
 	}
 	m = fx_model(ascii, utf8);
 	model_layout(m, w, h);
-	T_CHECK(fx_keys(m, keys.data ? keys.data : "") == 0,
-		"%s: unknown key in '%s'", path, keys.data);
+	/* A case counts once: its screen. The script's own errors fail it
+	 * but are not checks of the dashboard. */
+	if (fx_keys(m, keys.data ? keys.data : "") != 0)
+		T_CHECK(0, "%s: unknown key in '%s'", path, keys.data);
 	got = fx_render(m, w, h);
 	snprintf(path, sizeof path, "%s/%s.txt", DIR_GOLDEN, name);
 	if (getenv("AIMAP_GOLDEN_UPDATE")) {
@@ -99,12 +102,13 @@ run_case(const char *name)
 		fprintf(stderr, "updated %s\n", path);
 	} else {
 		want = slurp(path);
-		T_CHECK(want != NULL, "%s: missing (AIMAP_GOLDEN_UPDATE=1 "
-			"writes it)", path);
-		if (want && strcmp(got, want) != 0) {
+		if (!want) {
+			T_CHECK(0, "%s: missing (AIMAP_GOLDEN_UPDATE=1 "
+				"writes it)", path);
+		} else if (strcmp(got, want) != 0) {
 			T_CHECK(0, "%s differs", path);
 			report_diff(name, got, want);
-		} else if (want) {
+		} else {
 			T_OK(1);
 		}
 		free(want);
