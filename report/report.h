@@ -192,7 +192,7 @@ int report_size_index(const char *name);   /* -1 when unknown */
  * A4 and US letter in landscape with the printer's margins. */
 #define REPORT_MAP_W 1108.0
 #define REPORT_MAP_H 760.0
-#define REPORT_MAP_MIN_FONT 8.0   /* 2 mm: the smallest tile label */
+#define REPORT_MAP_MIN_FONT 7.0   /* 1.75 mm (5 pt): the smallest tile label */
 
 /* One line of text, shortened to fit: it starts at (x, y) (the baseline)
  * and is at most maxw wide, measured by report_text_width. */
