@@ -96,6 +96,12 @@ enum cat_status {
 extern const char *const cat_status_names[CAT_STATUS_COUNT];
 /* The status of that name, any case, or -1. */
 int cat_status_index(const char *name);
+#define CAT_LABEL_LEN 512
+struct cat_project;
+/* "Name", or "Name [sunset]" for a project that is no longer active: the
+ * one way every listing (list, the dashboard, the report) marks it.
+ * Returns out, which holds at most len bytes. */
+char *cat_project_label(const struct cat_project *p, char *out, size_t len);
 
 struct cat_project {
 	char *id, *name;

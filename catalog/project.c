@@ -189,3 +189,14 @@ cat_project_to_json(const struct cat_taxonomy *t, const struct cat_project *p)
 	return o;
 }
 
+
+char *
+cat_project_label(const struct cat_project *p, char *out, size_t len)
+{
+	if (p->status > CAT_STATUS_ACTIVE && p->status < CAT_STATUS_COUNT)
+		snprintf(out, len, "%s [%s]", p->name,
+			 cat_status_names[p->status]);
+	else
+		snprintf(out, len, "%s", p->name);
+	return out;
+}

@@ -412,16 +412,9 @@ list_table(struct cli *c, const struct selected *s)
 	for (size_t r = 0; r < s->n; r++) {
 		const struct cat_project *p = s->rows[r];
 		char *stages = cat_stages_join(t, p->stages, ",");
-		char m1[32], m2[32], m3[32], *name = NULL;
-		/* A project that is no longer active says so by its name. */
-		if (p->status > CAT_STATUS_ACTIVE &&
-		    p->status < CAT_STATUS_COUNT) {
-			size_t len = strlen(p->name) + 32;
-			name = xmalloc(len);
-			snprintf(name, len, "%s [%s]", p->name,
-				 cat_status_names[p->status]);
-		}
-		const char *cells[8] = {p->id, name ? name : p->name,
+		char m1[32], m2[32], m3[32], name[CAT_LABEL_LEN];
+		cat_project_label(p, name, sizeof name);
+		const char *cells[8] = {p->id, name,
 					t->layers[p->layer].id,
 					t->categories[p->category].id, stages};
 		int k = 5;
@@ -437,7 +430,6 @@ list_table(struct cli *c, const struct selected *s)
 			cells[k++] = m3;
 		table_add(&tb, cells);
 		free(stages);
-		free(name);
 	}
 	int width = cli_term_width();
 	table_print(&tb, stdout, width,

@@ -291,6 +291,7 @@ stages(struct buf *b, const struct report *r, struct report_out *o)
 static void
 movers(struct buf *b, const struct report *r)
 {
+	char nm[CAT_LABEL_LEN];
 	static const char *const cols[] = {
 		"Project", "Category", "#Before", "#After", "#Change",
 		"#Change %", "Between", NULL};
@@ -331,7 +332,7 @@ movers(struct buf *b, const struct report *r)
 				double pct = m[i].before != 0
 					     ? d / fabs(m[i].before) : NAN;
 				buf_puts(b, "<tr>");
-				text_cell(b, m[i].p->name);
+				text_cell(b, cat_project_label(m[i].p, nm, sizeof nm));
 				text_cell(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -356,6 +357,7 @@ movers(struct buf *b, const struct report *r)
 static void
 hints(struct buf *b, const struct report *r)
 {
+	char nm[CAT_LABEL_LEN];
 	static const char *const cols[] = {
 		"Project", "Catalog category", "Classifier says",
 		"#Confidence", NULL};
@@ -379,7 +381,7 @@ hints(struct buf *b, const struct report *r)
 		const struct report_hint *h = &r->hints[i];
 		char v[16];
 		buf_puts(b, "<tr>");
-		text_cell(b, h->p->name);
+		text_cell(b, cat_project_label(h->p, nm, sizeof nm));
 		text_cell(b, r->tax->categories[h->p->category].name);
 		text_cell(b, r->tax->categories[h->category].name);
 		snprintf(v, sizeof v, "%.0f%%", h->score * 100);

@@ -383,7 +383,7 @@ tile_labels(const struct work *w, struct report_tile *tl, double fs)
 {
 	double pad = TILE_PAD_EM * fs, x = tl->r.x + pad,
 	       inner = tl->r.w - 2 * pad;
-	char fig[32] = "", more[48];
+	char fig[32] = "", more[48], marked[CAT_LABEL_LEN];
 	const char *name;
 
 	if (!tl->p) {
@@ -397,7 +397,15 @@ tile_labels(const struct work *w, struct report_tile *tl, double fs)
 		tl->nlabels = 1;
 		return;
 	}
-	name = tl->p->name;
+	/* A project no longer active: a dagger, explained in the legend. */
+	if (tl->p->status > CAT_STATUS_ACTIVE &&
+	    tl->p->status < CAT_STATUS_COUNT) {
+		snprintf(marked, sizeof marked, "\xE2\x80\xA0 %s",
+			 tl->p->name);
+		name = marked;
+	} else {
+		name = tl->p->name;
+	}
 	if (w->fig >= 0 && !tl->missing)
 		report_fmt_fig(w->fig, fig_of(w, tl->p), fig, sizeof fig);
 	if (tl->span == 4) {
@@ -665,6 +673,7 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 {
 	struct buf b;
 	char date[32], top[32];
+	size_t inactive = 0;
 	double x = PAGE_PAD, inner = REPORT_MAP_W - 2 * PAGE_PAD;
 
 	m->head = (struct report_rect){0, 0, REPORT_MAP_W, HEAD_H + PAGE_PAD};
@@ -703,6 +712,12 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 	}
 	set_label(&m->legend[0], b.data, x, m->foot.y + 10, 8, inner, 0, 0);
 	buf_reset(&b);
+	for (size_t i = 0; i < m->ntiles; i++)
+		if (m->tiles[i].p && m->tiles[i].p->status > CAT_STATUS_ACTIVE)
+			inactive++;
+	if (inactive)
+		buf_printf(&b, "\xE2\x80\xA0 no longer active (%zu: sunset, "
+			   "acquired, merged or renamed). ", inactive);
 	if (m->nshown < m->nprojects)
 		buf_printf(&b, "Showing %zu of %zu projects: a full box names "
 			   "its leaders, then how many more it holds.",

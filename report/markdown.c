@@ -98,6 +98,7 @@ para_lines(struct buf *b, char **v, size_t n, int bullets)
 static void
 movers(struct buf *b, const struct report *r)
 {
+	char nm[CAT_LABEL_LEN];
 	static const char *const cols[] = {
 		"Project", "Category", "Before", "After", "Change", "Change %",
 		"Between", NULL};
@@ -132,7 +133,7 @@ movers(struct buf *b, const struct report *r)
 			size_t k = dir ? mv->ndown : mv->nup;
 			for (size_t i = 0; i < k; i++) {
 				buf_putc(b, '|');
-				cell_esc(b, m[i].p->name);
+				cell_esc(b, cat_project_label(m[i].p, nm, sizeof nm));
 				cell_esc(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -159,6 +160,7 @@ movers(struct buf *b, const struct report *r)
 static void
 hints(struct buf *b, const struct report *r)
 {
+	char nm[CAT_LABEL_LEN];
 	static const char *const cols[] = {
 		"Project", "Catalog category", "Classifier says",
 		"Confidence", NULL};
@@ -179,7 +181,7 @@ hints(struct buf *b, const struct report *r)
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_hint *h = &r->hints[i];
 		buf_putc(b, '|');
-		cell_esc(b, h->p->name);
+		cell_esc(b, cat_project_label(h->p, nm, sizeof nm));
 		cell_esc(b, r->tax->categories[h->p->category].name);
 		cell_esc(b, r->tax->categories[h->category].name);
 		buf_printf(b, " %.0f%% |\n", h->score * 100);

@@ -139,7 +139,9 @@ report_findings(const struct report *r, char ***out)
 	}
 	if (r->all.nleaders > 0) {
 		const struct cat_project *p = r->all.leader[0];
-		buf_printf(&b, "Largest project: %s (%s)", p->name,
+		char nm[CAT_LABEL_LEN];
+		buf_printf(&b, "Largest project: %s (%s)",
+			   cat_project_label(p, nm, sizeof nm),
 			   cat_name(r, p->category));
 		for (int f = 0; f < REPORT_F_COUNT; f++) {
 			double x = p->metric[report_fig_metric[f]];

@@ -83,6 +83,15 @@ tile(struct buf *b, const struct report_map *m, const struct report_tile *t,
 		 * shortened. */
 		buf_puts(b, "<title>");
 		report_esc_xml(b, t->p->name);
+		if (t->p->status > CAT_STATUS_ACTIVE &&
+		    t->p->status < CAT_STATUS_COUNT) {
+			buf_printf(b, " (%s", cat_status_names[t->p->status]);
+			if (t->p->status_note) {
+				buf_puts(b, ": ");
+				report_esc_xml(b, t->p->status_note);
+			}
+			buf_puts(b, ")");
+		}
 		buf_puts(b, " \xE2\x80\x94 ");
 		report_esc_xml(b, tax->categories[t->p->category].name);
 		if (f >= 0) {

@@ -275,6 +275,16 @@ build(struct model *m, int width)
 			       "* unreviewed: labels predicted by the "
 			       "classifier");
 	model_doc_line(d);
+	if (p->status > CAT_STATUS_ACTIVE && p->status < CAT_STATUS_COUNT) {
+		buf_init(&b, 0);
+		buf_printf(&b, "%s%s%s", cat_status_names[p->status],
+			   p->status_note ? ": " : "",
+			   p->status_note ? p->status_note : "");
+		field(d, width, "Status", b.data, MODEL_S_MARK);
+		buf_free(&b);
+	}
+	if (p->tagline)
+		field(d, width, "Tagline", p->tagline, MODEL_S_NORMAL);
 	if (p->layer >= 0)
 		term_field(d, width, "Layer", &t->layers[p->layer]);
 	if (p->category >= 0)

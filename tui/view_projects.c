@@ -185,7 +185,8 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 	switch (col) {
 	case COL_NAME:
 		snprintf(out, len, "%s", "");
-		*alloc = xstrdup(p->name);
+		*alloc = xmalloc(CAT_LABEL_LEN);
+		cat_project_label(p, *alloc, CAT_LABEL_LEN);
 		break;
 	case COL_LAYER:
 		snprintf(out, len, "%s", p->layer >= 0 ?
