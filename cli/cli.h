@@ -81,10 +81,6 @@ void table_print(const struct table *t, FILE *out, int width, int bold,
 		 int utf8);
 void table_free(struct table *t);
 
-/* Human figures: 1234567 -> "1.23M"; NaN -> "-". */
-void cli_fmt_money(double v, char *out, size_t len);
-void cli_fmt_count(double v, char *out, size_t len);
-
 /* ---- options ------------------------------------------------------ */
 
 struct cli_opt {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "catalog/catjson.h"
+#include "util/fmt.h"
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -419,9 +420,9 @@ list_table(struct cli *c, const struct selected *s)
 					t->categories[p->category].id, stages};
 		int k = 5;
 
-		cli_fmt_money(p->metric[CAT_M_MCAP], m1, sizeof m1);
-		cli_fmt_money(p->metric[CAT_M_TVL], m2, sizeof m2);
-		cli_fmt_count(p->metric[CAT_M_STARS], m3, sizeof m3);
+		fmt_money(p->metric[CAT_M_MCAP], m1, sizeof m1);
+		fmt_money(p->metric[CAT_M_TVL], m2, sizeof m2);
+		fmt_count(p->metric[CAT_M_STARS], m3, sizeof m3);
 		if (has_mcap)
 			cells[k++] = m1;
 		if (has_tvl)

@@ -153,21 +153,3 @@ cli_out_close(struct cli_out *o, int failed)
 	o->f = NULL;
 	return rc;
 }
-
-void
-cli_fmt_money(double v, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "-");
-	else
-		fmt_scaled(v, "$", out, len);
-}
-
-void
-cli_fmt_count(double v, char *out, size_t len)
-{
-	if (isnan(v))
-		snprintf(out, len, "-");
-	else
-		fmt_scaled(v, "", out, len);
-}
