@@ -36,9 +36,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-	-Wno-missing-field-initializers -pthread -I. $(PKG_CFLAGS) $(SANFLAGS) \
+	-Wno-missing-field-initializers -I. $(PKG_CFLAGS) $(SANFLAGS) \
 	-DAIMAP_VERSION='"$(VERSION)"' -MMD -MP
-override LDFLAGS += $(SANFLAGS) -pthread
+override LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
 ifeq ($(V),1)
@@ -201,7 +201,7 @@ build/fuzz/%: tests/fuzz/%.c build/fuzz/libaimap.a
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -lm -pthread
+		-o $@ $< build/fuzz/libaimap.a $(PKG_LIBS) -lm
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 .SECONDARY: $(FUZZ_LIB_OBJ)

@@ -15,14 +15,12 @@
 
 #include "catalog/catalog.h"
 #include "classify/classify.h"
+#include "util/mono.h"
 
 static double
 now(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return mono_now();
 }
 
 static int

@@ -15,7 +15,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "util/fmt.h"
 #include "util/mem.h"
 
 int
