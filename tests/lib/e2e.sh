@@ -99,3 +99,30 @@ finish() {
 	echo "$E2E_PASS passed, $E2E_FAIL failed"
 	[ "$E2E_FAIL" -eq 0 ]
 }
+
+# as_nobody CMD ARGS...: runs CMD as the unprivileged user nobody when the
+# tests run as root (root is not held back by file modes), else as is.
+# "$AIMAP_BIN" as CMD becomes a copy of the binary, with the data, that
+# nobody can reach: the checkout may sit in a home nobody cannot enter,
+# and under valgrind the copy runs without it (nobody cannot write its
+# logs; the same commands run under valgrind as root elsewhere).
+as_nobody() {
+	if [ "$(id -u)" != 0 ]; then
+		"$@"
+		return
+	fi
+	local d=$T/.nobody
+	if [ ! -x "$d/aimap" ]; then
+		mkdir -p "$d/data"
+		cp "${AIMAP_REAL_BIN:-$AIMAP_BIN}" "$d/aimap"
+		cp "$AIMAP_DATA"/*.json "$d/data/"
+		chmod -R a+rX "$d"
+		chmod o+x "$T"
+	fi
+	if [ "$1" = "$AIMAP_BIN" ]; then
+		shift
+		set -- "$d/aimap" "$@"
+	fi
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env AIMAP_DATA="$d/data" "$@"
+}
