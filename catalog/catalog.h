@@ -123,6 +123,12 @@ struct cat_project {
 	/* Latest metrics, NaN when never fetched; observed_at in Unix time. */
 	double metric[CAT_M_COUNT];
 	int64_t metric_at[CAT_M_COUNT];
+	/* The change in percent over the 7 and 30 days before the latest
+	 * price (market cap for a project without a price history), from the
+	 * stored history (cat_change_pct's rule); NaN when the history does
+	 * not span the period. cat_find fills them; after cat_load they are
+	 * NaN until cat_load_changes. */
+	double change_7d, change_30d;
 	/* The latest stored prediction: category index (-1 when none) and its
 	 * calibrated score. */
 	int pred_category;
@@ -175,6 +181,14 @@ const char *cat_path(const struct cat *c);
 int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	     size_t errlen);
 
+/* Fills change_7d and change_30d of projects v[0..n) as cat_load
+ * returned them (sorted by id) from the history. Not part of cat_load
+ * because it reads the history: 0.25 s more for 20 000 projects with 40
+ * days of prices each (0.33 s for the load alone). 0, or an exit code
+ * with a message. */
+int cat_load_changes(struct cat *c, struct cat_project *v, size_t n,
+		     char *err, size_t errlen);
+
 /* One project by exact id, else by case-insensitive name. Returns 0, or 1
  * when not found (no message), or an error code. */
 int cat_find(struct cat *c, const char *key, struct cat_project *out,
@@ -200,6 +214,13 @@ struct cat_filter {
 	const char *search;           /* NULL or "": any; matched
 					 case-insensitively in name, id and
 					 both descriptions and taglines */
+	const char *chain;            /* NULL: any; else one of the
+					 project's chains, any case */
+	int has_token;                /* -1: any, 1: with a token, 0:
+					 without */
+	double min_mcap, max_mcap;    /* NaN: no bound; with a bound, a
+					 project without a market cap is
+					 left out */
 };
 
 void cat_filter_init(struct cat_filter *f);
@@ -209,10 +230,12 @@ enum cat_sort {
 	CAT_SORT_ID, CAT_SORT_NAME, CAT_SORT_LAYER, CAT_SORT_CATEGORY,
 	CAT_SORT_STAGES, CAT_SORT_MCAP, CAT_SORT_TVL, CAT_SORT_STARS,
 	CAT_SORT_CHANGE, CAT_SORT_PRICE, CAT_SORT_VOLUME, CAT_SORT_CONFIDENCE,
+	CAT_SORT_CHANGE_7D, CAT_SORT_CHANGE_30D, CAT_SORT_FDV, CAT_SORT_RANK,
 	CAT_SORT_COUNT
 };
 /* "id", "name", "layer", "category", "stages", "market_cap", "tvl",
- * "stars", "change_24h", "price", "volume", "confidence". */
+ * "stars", "change_24h", "price", "volume", "confidence", "change_7d",
+ * "change_30d", "fdv", "rank". */
 extern const char *const cat_sort_names[CAT_SORT_COUNT];
 int cat_sort_index(const char *name);   /* -1 when unknown */
 /* Compares two projects by a sort key. Missing figures sort last in either
@@ -289,6 +312,14 @@ struct cat_point {
 /* A metric's history for one project, oldest first (caller frees *out). */
 int cat_metric_history(struct cat *c, const char *project, int metric,
 		       struct cat_point **out, size_t *n);
+
+#define CAT_DAY 86400
+/* The change in percent of a history h[0..n) (oldest first) over the span
+ * seconds before its latest point: from the newest point at least span
+ * older than the latest, provided it is at most span/2 older still (a
+ * point from much further back would give another period's change).
+ * NaN when there is no such point or it is not positive. */
+double cat_change_pct(const struct cat_point *h, size_t n, int64_t span);
 
 /* When each project was last fetched from each source, for
  * `aimap fetch --stale-after`. */

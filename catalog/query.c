@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 #include "util/utf8.h"
@@ -17,6 +18,18 @@ cat_filter_init(struct cat_filter *f)
 {
 	f->layer = f->category = f->stage = f->status = -1;
 	f->search = NULL;
+	f->chain = NULL;
+	f->has_token = -1;
+	f->min_mcap = f->max_mcap = NAN;
+}
+
+static int
+on_chain(const struct cat_project *p, const char *chain)
+{
+	for (size_t i = 0; i < p->nchains; i++)
+		if (strcasecmp(p->chains[i], chain) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -30,6 +43,18 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 		return 0;
 	if (f->status >= 0 && p->status != f->status)
 		return 0;
+	if (f->chain && !on_chain(p, f->chain))
+		return 0;
+	if (f->has_token >= 0 && (p->token && *p->token) != f->has_token)
+		return 0;
+	if (!isnan(f->min_mcap) || !isnan(f->max_mcap)) {
+		double m = p->metric[CAT_M_MCAP];
+		/* Without a figure no bound is met: an unknown market cap
+		 * is neither small nor large. */
+		if (isnan(m) || (!isnan(f->min_mcap) && m < f->min_mcap) ||
+		    (!isnan(f->max_mcap) && m > f->max_mcap))
+			return 0;
+	}
 	if (f->search && *f->search) {
 		/* The needle is lowercased by the caller once, not per row. */
 		const char *q = f->search;
@@ -58,6 +83,10 @@ const char *const cat_sort_names[CAT_SORT_COUNT] = {
 	[CAT_SORT_PRICE] = "price",
 	[CAT_SORT_VOLUME] = "volume",
 	[CAT_SORT_CONFIDENCE] = "confidence",
+	[CAT_SORT_CHANGE_7D] = "change_7d",
+	[CAT_SORT_CHANGE_30D] = "change_30d",
+	[CAT_SORT_FDV] = "fdv",
+	[CAT_SORT_RANK] = "rank",
 };
 
 int
@@ -80,6 +109,10 @@ figure(const struct cat_project *p, int key)
 	case CAT_SORT_PRICE: return p->metric[CAT_M_PRICE];
 	case CAT_SORT_VOLUME: return p->metric[CAT_M_VOLUME];
 	case CAT_SORT_CONFIDENCE: return p->pred_score;
+	case CAT_SORT_CHANGE_7D: return p->change_7d;
+	case CAT_SORT_CHANGE_30D: return p->change_30d;
+	case CAT_SORT_FDV: return p->metric[CAT_M_FDV];
+	case CAT_SORT_RANK: return p->metric[CAT_M_RANK];
 	default: return NAN;
 	}
 }

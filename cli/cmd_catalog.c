@@ -16,19 +16,7 @@
 
 #define IMPORT_LIMIT (256u << 20)
 
-#define FILTER_HELP \
-	"  --layer L          only projects of layer L\n" \
-	"  --category C       only projects of category C\n" \
-	"  --stage S          only projects serving pipeline stage S\n" \
-	"  --status S         only projects of status S: active, sunset,\n" \
-	"                     acquired, merged or renamed (any case)\n" \
-	"  --search TEXT      name, id, description or tagline contains TEXT\n" \
-	"                     (case-insensitive; Chinese text matches too)\n" \
-	"  --sort FIELD       id, name, layer, category, stages, market_cap,\n" \
-	"                     tvl, stars, change_24h, price, volume, confidence\n" \
-	"                     (default: name)\n" \
-	"  --desc             sort in descending order\n" \
-	"  --limit N          at most N projects\n"
+#define FILTER_HELP CLI_FILTER_HELP CLI_SORT_HELP
 
 const char cmd_init_usage[] =
 	 "usage: aimap init [--force]\n"
@@ -79,141 +67,13 @@ const char cmd_export_usage[] =
 	 "  --raw              do not neutralise formula-like cells\n"
 	 FILTER_HELP;
 
-/* ---- shared: filters and selection ------------------------------------ */
+/* ---- shared --------------------------------------------------------- */
 
 enum {
-	K_LAYER = 1, K_CATEGORY, K_STAGE, K_SEARCH, K_SORT, K_DESC, K_LIMIT,
-	K_FORMAT, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_STATUS,
+	K_FORMAT = 1, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN,
 };
 
-#define FILTER_OPTS \
-	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
-	{"stage", 0, 1, K_STAGE}, {"search", 0, 1, K_SEARCH}, \
-	{"status", 0, 1, K_STATUS}, \
-	{"sort", 0, 1, K_SORT}, {"desc", 0, 0, K_DESC}, \
-	{"limit", 0, 1, K_LIMIT}
-
-struct selection {
-	const char *layer, *category, *stage, *search, *status;
-	const char *sort;
-	int desc;
-	long limit;             /* -1: all */
-};
-
-/* Takes a filter option; returns 1 when key was one, -1 on a bad value. */
-static int
-take_filter(const char *cmd, struct selection *s, int key, const char *val)
-{
-	switch (key) {
-	case K_LAYER: s->layer = val; return 1;
-	case K_CATEGORY: s->category = val; return 1;
-	case K_STAGE: s->stage = val; return 1;
-	case K_SEARCH: s->search = val; return 1;
-	case K_STATUS: s->status = val; return 1;
-	case K_SORT: s->sort = val; return 1;
-	case K_DESC: s->desc = 1; return 1;
-	case K_LIMIT:
-		s->limit = cli_parse_count(val);
-		if (s->limit < 0) {
-			cli_usage(cmd, "--limit needs a whole number, not "
-				  "'%s'", val);
-			return -1;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-static int
-unknown_term(const char *cmd, const char *what, const char *val,
-	     const struct cat_term *v, size_t n)
-{
-	struct buf b;
-	int rc;
-
-	buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
-	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
-	buf_free(&b);
-	return rc;
-}
-
-struct selected {
-	struct cat_project *all;
-	size_t nall;
-	const struct cat_project **rows;
-	size_t n;
-};
-
-static void
-selected_free(struct selected *s)
-{
-	cat_projects_free(s->all, s->nall);
-	free(s->rows);
-	memset(s, 0, sizeof *s);
-}
-
-/* Loads, filters and sorts the projects a selection names. */
-static int
-select_projects(struct cli *c, const char *cmd, const struct selection *s,
-		struct selected *out)
-{
-	const struct cat_taxonomy *t;
-	struct cat_filter f;
-	char err[CAT_ERRLEN], *needle = NULL;
-	int rc, sort = CAT_SORT_NAME;
-
-	memset(out, 0, sizeof *out);
-	if ((rc = cli_open(c)))
-		return rc;
-	t = cat_taxonomy(c->cat);
-	cat_filter_init(&f);
-	if (s->layer && (f.layer = cat_layer_index(t, s->layer)) < 0)
-		return unknown_term(cmd, "layer", s->layer, t->layers,
-				    t->nlayers);
-	if (s->category &&
-	    (f.category = cat_category_index(t, s->category)) < 0)
-		return unknown_term(cmd, "category", s->category,
-				    t->categories, t->ncategories);
-	if (s->stage && (f.stage = cat_stage_index(t, s->stage)) < 0)
-		return unknown_term(cmd, "stage", s->stage, t->stages,
-				    t->nstages);
-	if (s->status && (f.status = cat_status_index(s->status)) < 0)
-		return cli_usage(cmd, "unknown status '%s' (one of: active, "
-				 "sunset, acquired, merged, renamed)",
-				 s->status);
-	if (s->sort && (sort = cat_sort_index(s->sort)) < 0) {
-		struct buf b;
-		buf_init(&b, 0);
-		for (int i = 0; i < CAT_SORT_COUNT; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "", cat_sort_names[i]);
-		rc = cli_usage(cmd, "unknown sort field '%s' (one of: %s)",
-			       s->sort, b.data);
-		buf_free(&b);
-		return rc;
-	}
-	if (s->search) {
-		if (!utf8_valid(s->search, strlen(s->search), NULL))
-			return cli_usage(cmd, "--search: invalid UTF-8");
-		needle = utf8_ascii_lower(xstrdup(s->search));
-		f.search = needle;
-	}
-	if ((rc = cat_load(c->cat, &out->all, &out->nall, err, sizeof err))) {
-		cli_err("%s", err);
-		free(needle);
-		return rc;
-	}
-	out->rows = xcalloc(out->nall + 1, sizeof *out->rows);
-	for (size_t i = 0; i < out->nall; i++)
-		if (cat_match(&out->all[i], &f))
-			out->rows[out->n++] = &out->all[i];
-	free(needle);
-	cat_sort_ptrs(out->rows, out->n, sort, s->desc);
-	if (s->limit >= 0 && (size_t)s->limit < out->n)
-		out->n = (size_t)s->limit;
-	return 0;
-}
+#define FILTER_OPTS CLI_FILTER_OPTS, CLI_SORT_OPTS
 
 /* ---- init ------------------------------------------------------------- */
 
@@ -382,7 +242,7 @@ parse_format(const char *cmd, const char *val, const char *const *allowed,
 }
 
 static int
-any_metric(const struct selected *s, int m)
+any_metric(const struct cli_selected *s, int m)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (!isnan(s->rows[i]->metric[m]))
@@ -391,7 +251,7 @@ any_metric(const struct selected *s, int m)
 }
 
 static void
-list_table(struct cli *c, const struct selected *s)
+list_table(struct cli *c, const struct cli_selected *s)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
 	const char *head[8] = {"ID", "NAME", "LAYER", "CATEGORY", "STAGES"};
@@ -456,11 +316,12 @@ cmd_list(struct cli *c, int argc, char **argv)
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"format", 0, 1, K_FORMAT}, {0}};
 	static const char *const formats[] = {"table", "csv", "json", NULL};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+	struct cli_filter s;
+	struct cli_selected sel;
 	const char *val;
 	int i = 1, k, fmt = 0, rc;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "list", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -475,10 +336,10 @@ cmd_list(struct cli *c, int argc, char **argv)
 				return EX_USAGE;
 			continue;
 		}
-		if (take_filter("list", &s, k, val) < 0)
+		if (cli_filter_opt("list", &s, k, val) < 0)
 			return EX_USAGE;
 	}
-	if ((rc = select_projects(c, "list", &s, &sel)))
+	if ((rc = cli_select(c, "list", &s, &sel)))
 		return rc;
 	if (fmt == 0) {
 		list_table(c, &sel);
@@ -494,7 +355,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 		print_json(a);
 		cJSON_Delete(a);
 	}
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return rc;
 }
 
@@ -675,13 +536,14 @@ cmd_stats(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {{"format", 0, 1, K_FORMAT}, {0}};
 	static const char *const formats[] = {"table", "json", NULL};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+	struct cli_filter s;
+	struct cli_selected sel;
 	const struct cat_taxonomy *t;
 	size_t *lay, *cat, *stg, *map;
 	const char *val;
 	int i = 1, k, fmt = 0, rc;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "stats", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -694,7 +556,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		if (parse_format("stats", val, formats, &fmt))
 			return EX_USAGE;
 	}
-	if ((rc = select_projects(c, "stats", &s, &sel)))
+	if ((rc = cli_select(c, "stats", &s, &sel)))
 		return rc;
 	t = cat_taxonomy(c->cat);
 	lay = xcalloc(t->nlayers, sizeof *lay);
@@ -769,7 +631,7 @@ out:
 	free(cat);
 	free(stg);
 	free(map);
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return 0;
 }
 
@@ -781,12 +643,13 @@ cmd_export(struct cli *c, int argc, char **argv)
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"output", 'o', 1, K_OUTPUT}, {"bom", 0, 0, K_BOM},
 		{"raw", 0, 0, K_RAW}, {0}};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+	struct cli_filter s;
+	struct cli_selected sel;
 	struct cli_out o;
 	const char *val, *what = NULL, *out = NULL;
 	int i = 1, k, bom = 0, raw = 0, rc;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "export", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -804,7 +667,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 			bom = 1;
 		} else if (k == K_RAW) {
 			raw = 1;
-		} else if (take_filter("export", &s, k, val) < 0) {
+		} else if (cli_filter_opt("export", &s, k, val) < 0) {
 			return EX_USAGE;
 		}
 	}
@@ -813,7 +676,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (strcmp(what, "csv") != 0)
 		return cli_usage("export", "unknown export format '%s' (csv)",
 				 what);
-	if ((rc = select_projects(c, "export", &s, &sel)))
+	if ((rc = cli_select(c, "export", &s, &sel)))
 		return rc;
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		int bad = cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n,
@@ -823,6 +686,6 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (rc == 0 && out)
 		fprintf(stderr, "aimap: wrote %zu project(s) to %s\n", sel.n,
 			out);
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return rc;
 }
