@@ -56,6 +56,11 @@ int cli_out_close(struct cli_out *o, int failed);
 /* Terminal width of stdout, or 0 when stdout is not a terminal. */
 int cli_term_width(void);
 
+/* A metric's value for people, through util/fmt: money as $3.44B,
+ * counts as 12.3K, changes as +7.3%, the last commit as a date, the rank
+ * as #12; "-" when missing. out holds len bytes (FMT_LEN is enough). */
+void cli_fmt_metric(int metric, double v, char *out, size_t len);
+
 /* Parses a non-negative integer option value; -1 when invalid. */
 long cli_parse_count(const char *s);
 

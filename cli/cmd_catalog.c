@@ -444,33 +444,26 @@ show_text(struct cli *c, const struct cat_project *p)
 		printf("\n");
 		print_wrapped(p->description_zh, 2, width);
 	}
+	/* Figures for people (util/fmt) under their labels, each with the
+	 * day it was observed; the exact values are in --format json. */
 	int any = 0;
 	for (int i = 0; i < CAT_M_COUNT; i++) {
-		char when[32];
-		time_t tt;
-		struct tm tm;
+		char v[FMT_LEN], when[FMT_LEN];
 		if (isnan(p->metric[i]))
 			continue;
 		if (!any++)
-			printf("\nMetrics (latest)\n");
-		tt = (time_t)p->metric_at[i];
-		gmtime_r(&tt, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		if (i == CAT_M_PUSHED_AT) {
-			char pushed[32];
-			time_t pt = (time_t)p->metric[i];
-			gmtime_r(&pt, &tm);
-			strftime(pushed, sizeof pushed, "%Y-%m-%d", &tm);
-			printf("  %-26s %18s   %s\n", cat_metric_names[i],
-			       pushed, when);
-		} else if (p->metric[i] == floor(p->metric[i]) &&
-			   fabs(p->metric[i]) < 1e15) {
-			printf("  %-26s %18.0f   %s\n", cat_metric_names[i],
-			       p->metric[i], when);
-		} else {
-			printf("  %-26s %18.6g   %s\n", cat_metric_names[i],
-			       p->metric[i], when);
-		}
+			printf("\nFigures (latest)%*s%s\n", 28 - 16, "",
+			       "observed");
+		cli_fmt_metric(i, p->metric[i], v, sizeof v);
+		fmt_date(p->metric_at[i], when, sizeof when);
+		printf("  %-16s %10s   %s\n", cat_metric_labels[i], v, when);
+	}
+	if (!isnan(p->change_7d) || !isnan(p->change_30d)) {
+		char d7[FMT_LEN], d30[FMT_LEN];
+		fmt_pct(p->change_7d, d7, sizeof d7);
+		fmt_pct(p->change_30d, d30, sizeof d30);
+		printf("  %-16s %10s\n  %-16s %10s\n", "Change 7d", d7,
+		       "Change 30d", d30);
 	}
 	if (p->pred_category >= 0)
 		printf("\nClassifier: %s (%.0f%%)\n",

@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "util/fmt.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -97,6 +98,31 @@ cli_next_opt(struct cli *c, const char *cmd, int argc, char **argv, int *i,
 	}
 	cli_usage(cmd, "unknown option '%.*s'", (int)(len + 2), a);
 	return OPT_ERROR;
+}
+
+void
+cli_fmt_metric(int metric, double v, char *out, size_t len)
+{
+	switch (metric) {
+	case CAT_M_PRICE: case CAT_M_MCAP: case CAT_M_FDV: case CAT_M_VOLUME:
+	case CAT_M_TVL:
+		fmt_money(v, out, len);
+		break;
+	case CAT_M_CHANGE_24H:
+		fmt_pct(v, out, len);
+		break;
+	case CAT_M_PUSHED_AT:
+		fmt_date(isnan(v) ? 0 : (int64_t)v, out, len);
+		break;
+	case CAT_M_RANK:
+		if (isnan(v))
+			snprintf(out, len, "-");
+		else
+			snprintf(out, len, "#%.0f", v);
+		break;
+	default:
+		fmt_count(v, out, len);
+	}
 }
 
 long

@@ -269,6 +269,18 @@ try aimap show akash --format json
 assert_true "metric kept by init" python3 -c "import json; d=json.load(open('$OUT')); assert d['metrics']['coingecko.market_cap_usd']['value']==1e9; assert d['metrics']['coingecko.market_cap_usd']['observed_at']=='1970-01-01T00:16:40Z'"
 try aimap list --sort market_cap --desc --limit 1 --format json
 assert_true "sort by market cap puts akash first" python3 -c "import json; assert json.load(open('$OUT'))[0]['id']=='akash'"
+# Issue 16 item 2: show prints figures for people under their labels,
+# never raw keys or exponents; the 7d change comes from the history.
+sqlite3 "$AIMAP_DB" "INSERT INTO metrics(project, source, metric, value, observed_at) VALUES('akash','coingecko','coingecko.market_cap_usd',8e8,1000 - 7*86400)"
+try aimap show akash
+assert_status 0
+assert_out_contains "Market cap"
+assert_out_contains '$1.00B'
+assert_out_contains "Change 7d"
+assert_out_contains "+25.0%"
+assert_out_contains "1970-01-01"
+assert_out_lacks "coingecko.market_cap_usd"
+assert_out_lacks "e+09"
 # Issue 16: the filters on chains, tokens and market cap, taxonomy values
 # in any case, and the shared parser's errors.
 try aimap list --min-mcap 500M --format json
