@@ -73,6 +73,13 @@ struct table {
 	const char *head[TABLE_MAXCOLS];
 	int right[TABLE_MAXCOLS];     /* right-aligned (numbers) */
 	int shrink[TABLE_MAXCOLS];    /* may be cut to fit the width */
+	/* When the table is too wide: columns of prio 0 are always shown,
+	 * the others are taken by ascending prio while they fit (the
+	 * dashboard's rule); a shrinkable column first gets at most want
+	 * columns (0: its full width), then what is left over. */
+	int prio[TABLE_MAXCOLS];
+	int want[TABLE_MAXCOLS];
+	int hidden[TABLE_MAXCOLS];    /* set by table_print: left out */
 	char **cells;                 /* nrows * ncols, owned */
 	size_t nrows, cap;
 };
@@ -80,10 +87,10 @@ struct table {
 void table_init(struct table *t, int ncols, const char *const *head);
 /* Adds a row of ncols cells (copied; NULL prints as "-"). */
 void table_add(struct table *t, const char *const *cells);
-/* Prints the table: cells sanitized for the terminal, columns cut to fit
- * width (0: no limit), a bold header when bold is set. */
-void table_print(const struct table *t, FILE *out, int width, int bold,
-		 int utf8);
+/* Prints the table: cells sanitized for the terminal, columns left out or
+ * cut to fit width (0: no limit; see prio), a bold header when bold is
+ * set. Sets t->hidden. */
+void table_print(struct table *t, FILE *out, int width, int bold, int utf8);
 void table_free(struct table *t);
 
 /* ---- options ------------------------------------------------------ */

@@ -47,6 +47,12 @@ const char cmd_list_usage[] =
 	 "usage: aimap list [options]\n"
 	 "\n"
 	 FILTER_HELP
+	 "  --columns LIST     the figures to show, comma-separated: market_cap\n"
+	 "                     (or mcap), tvl, stars, price, change_24h,\n"
+	 "                     change_7d, change_30d, volume, fdv, rank,\n"
+	 "                     confidence; all; or none (default: market_cap,\n"
+	 "                     tvl and stars when any project has them; the\n"
+	 "                     --sort figure is always shown)\n"
 	 "  --format F         table (default), csv or json\n";
 
 const char cmd_show_usage[] =
@@ -70,7 +76,7 @@ const char cmd_export_usage[] =
 /* ---- shared --------------------------------------------------------- */
 
 enum {
-	K_FORMAT = 1, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN,
+	K_FORMAT = 1, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_COLUMNS,
 };
 
 #define FILTER_OPTS CLI_FILTER_OPTS, CLI_SORT_OPTS
@@ -241,63 +247,208 @@ parse_format(const char *cmd, const char *val, const char *const *allowed,
 	return -1;
 }
 
+/* The figures list can show, by their sort field names (the names
+ * --sort and --columns take). */
+static const struct figure_col {
+	int sort;              /* enum cat_sort */
+	const char *head;
+	int metric;            /* enum cat_metric for the format, -1: a
+				  percent change or a confidence */
+} figure_cols[] = {
+	{CAT_SORT_MCAP, "MCAP", CAT_M_MCAP},
+	{CAT_SORT_TVL, "TVL", CAT_M_TVL},
+	{CAT_SORT_STARS, "STARS", CAT_M_STARS},
+	{CAT_SORT_PRICE, "PRICE", CAT_M_PRICE},
+	{CAT_SORT_CHANGE, "24H", CAT_M_CHANGE_24H},
+	{CAT_SORT_CHANGE_7D, "7D", -1},
+	{CAT_SORT_CHANGE_30D, "30D", -1},
+	{CAT_SORT_VOLUME, "VOLUME", CAT_M_VOLUME},
+	{CAT_SORT_FDV, "FDV", CAT_M_FDV},
+	{CAT_SORT_RANK, "RANK", CAT_M_RANK},
+	{CAT_SORT_CONFIDENCE, "CONF", -1},
+};
+#define NFIGURES (int)(sizeof figure_cols / sizeof *figure_cols)
+
+static const struct figure_col *
+figure_col(int sort)
+{
+	for (int i = 0; i < NFIGURES; i++)
+		if (figure_cols[i].sort == sort)
+			return &figure_cols[i];
+	return NULL;
+}
+
+static double
+figure_value(const struct cat_project *p, int sort)
+{
+	switch (sort) {
+	case CAT_SORT_CHANGE_7D: return p->change_7d;
+	case CAT_SORT_CHANGE_30D: return p->change_30d;
+	case CAT_SORT_CONFIDENCE: return p->pred_score;
+	}
+	const struct figure_col *f = figure_col(sort);
+	return f ? p->metric[f->metric] : NAN;
+}
+
+static void
+figure_format(const struct cat_project *p, int sort, char *out, size_t len)
+{
+	const struct figure_col *f = figure_col(sort);
+	double v = figure_value(p, sort);
+
+	if (sort == CAT_SORT_CONFIDENCE)
+		snprintf(out, len, isnan(v) ? "-" : "%.0f%%", v * 100);
+	else if (f->metric < 0)
+		fmt_pct(v, out, len);
+	else
+		cli_fmt_metric(f->metric, v, out, len);
+}
+
 static int
-any_metric(const struct cli_selected *s, int m)
+any_figure(const struct cli_selected *s, int sort)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!isnan(s->rows[i]->metric[m]))
+		if (!isnan(figure_value(s->rows[i], sort)))
 			return 1;
 	return 0;
 }
 
+/* --columns: a comma-separated list of figure names into cols (sort
+ * keys), "none" for no figures. 0, or EX_USAGE after a message. */
+static int
+parse_columns(const char *val, int *cols, int *n)
+{
+	const char *s = val;
+
+	*n = 0;
+	if (strcmp(val, "none") == 0)
+		return 0;
+	if (strcmp(val, "all") == 0) {
+		for (int i = 0; i < NFIGURES; i++)
+			cols[(*n)++] = figure_cols[i].sort;
+		return 0;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		char name[32];
+		int k = -1;
+		snprintf(name, sizeof name, "%.*s", (int)len, s);
+		if (strcmp(name, "mcap") == 0)
+			k = CAT_SORT_MCAP;
+		else if (len < sizeof name - 1)
+			k = cat_sort_index(name);
+		if (k < 0 || !figure_col(k)) {
+			struct buf b;
+			buf_init(&b, 0);
+			for (int i = 0; i < NFIGURES; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "",
+					   cat_sort_names[figure_cols[i].sort]);
+			cli_usage("list", "--columns: unknown figure '%s' (%s, "
+				  "all or none)", name, b.data);
+			buf_free(&b);
+			return EX_USAGE;
+		}
+		int dup = 0;
+		for (int i = 0; i < *n; i++)
+			dup |= cols[i] == k;
+		if (!dup && *n < NFIGURES)
+			cols[(*n)++] = k;
+		s += len + (s[len] == ',');
+	}
+	return 0;
+}
+
+/* The table: name and category first, then the figures (the sorted one
+ * always), the id, the layer and the stages, left out in that order from
+ * the end when the terminal is narrow (as the dashboard lays out its
+ * columns), so that names are never cut short to keep the stages. */
 static void
-list_table(struct cli *c, const struct cli_selected *s)
+list_table(struct cli *c, const struct cli_selected *s, const int *cols,
+	   int ncols)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
-	const char *head[8] = {"ID", "NAME", "LAYER", "CATEGORY", "STAGES"};
-	int nc = 5, has_mcap = any_metric(s, CAT_M_MCAP),
-	    has_tvl = any_metric(s, CAT_M_TVL),
-	    has_stars = any_metric(s, CAT_M_STARS);
+	const char *head[TABLE_MAXCOLS] = {"NAME", "CATEGORY"};
+	int fig[NFIGURES + 1], nfig = 0, nc = 2, sorted_fig = -1;
 	struct table tb;
 
-	if (has_mcap)
-		head[nc++] = "MCAP";
-	if (has_tvl)
-		head[nc++] = "TVL";
-	if (has_stars)
-		head[nc++] = "STARS";
+	if (ncols < 0) {
+		/* The default: the usual figures, when anybody has them. */
+		static const int usual[] = {CAT_SORT_MCAP, CAT_SORT_TVL,
+					    CAT_SORT_STARS};
+		for (int i = 0; i < 3; i++)
+			if (any_figure(s, usual[i]))
+				fig[nfig++] = usual[i];
+	} else {
+		for (int i = 0; i < ncols; i++)
+			fig[nfig++] = cols[i];
+	}
+	if (figure_col(s->sort)) {
+		for (int i = 0; i < nfig; i++)
+			if (fig[i] == s->sort)
+				sorted_fig = i;
+		if (sorted_fig < 0) {
+			/* The sorted figure goes first: it is what was
+			 * asked for. */
+			memmove(fig + 1, fig, (size_t)nfig * sizeof *fig);
+			fig[0] = s->sort;
+			nfig++;
+			sorted_fig = 0;
+		}
+	}
+	for (int i = 0; i < nfig; i++)
+		head[nc++] = figure_col(fig[i])->head;
+	head[nc++] = "ID";
+	head[nc++] = "LAYER";
+	head[nc++] = "STAGES";
 	table_init(&tb, nc, head);
-	tb.shrink[0] = tb.shrink[1] = tb.shrink[4] = 1;
-	for (int i = 5; i < nc; i++)
-		tb.right[i] = 1;
+	tb.shrink[0] = tb.shrink[1] = 1;
+	tb.want[0] = 24;
+	tb.want[1] = 16;
+	tb.prio[1] = 1;
+	for (int i = 0; i < nfig; i++) {
+		tb.right[2 + i] = 1;
+		tb.prio[2 + i] = i == sorted_fig ? 0 : 2 + i;
+	}
+	tb.prio[nc - 3] = 3 + nfig;             /* id */
+	tb.prio[nc - 2] = 4 + nfig;             /* layer */
+	tb.prio[nc - 1] = 5 + nfig;             /* stages */
+	tb.shrink[nc - 3] = tb.shrink[nc - 1] = 1;
+	tb.want[nc - 1] = 16;
 	for (size_t r = 0; r < s->n; r++) {
 		const struct cat_project *p = s->rows[r];
 		char *stages = cat_stages_join(t, p->stages, ",");
-		char m1[32], m2[32], m3[32], name[CAT_LABEL_LEN];
+		char v[NFIGURES + 1][FMT_LEN], name[CAT_LABEL_LEN];
+		const char *cells[TABLE_MAXCOLS];
+		int k = 0;
 		cat_project_label(p, name, sizeof name);
-		const char *cells[8] = {p->id, name,
-					t->layers[p->layer].id,
-					t->categories[p->category].id, stages};
-		int k = 5;
-
-		fmt_money(p->metric[CAT_M_MCAP], m1, sizeof m1);
-		fmt_money(p->metric[CAT_M_TVL], m2, sizeof m2);
-		fmt_count(p->metric[CAT_M_STARS], m3, sizeof m3);
-		if (has_mcap)
-			cells[k++] = m1;
-		if (has_tvl)
-			cells[k++] = m2;
-		if (has_stars)
-			cells[k++] = m3;
+		cells[k++] = name;
+		cells[k++] = t->categories[p->category].id;
+		for (int i = 0; i < nfig; i++) {
+			figure_format(p, fig[i], v[i], sizeof v[i]);
+			cells[k++] = v[i];
+		}
+		cells[k++] = p->id;
+		cells[k++] = t->layers[p->layer].id;
+		cells[k++] = stages;
 		table_add(&tb, cells);
 		free(stages);
 	}
 	int width = cli_term_width();
 	table_print(&tb, stdout, width,
 		    width > 0 && !getenv("NO_COLOR"), c->utf8);
+	if (width > 0) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (int i = 0; i < nc; i++)
+			if (tb.hidden[i])
+				buf_printf(&b, "%s%s", b.len ? ", " : "",
+					   head[i]);
+		printf("%zu of %zu projects%s%s%s\n", s->n, s->nall,
+		       b.len ? " (left out to fit: " : "",
+		       b.len ? b.data : "", b.len ? ")" : "");
+		buf_free(&b);
+	}
 	table_free(&tb);
-	if (width > 0)
-		printf("%zu of %zu projects\n", s->n, s->nall);
 }
 
 static void
@@ -314,12 +465,13 @@ int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		FILTER_OPTS, {"format", 0, 1, K_FORMAT}, {0}};
+		FILTER_OPTS, {"format", 0, 1, K_FORMAT},
+		{"columns", 0, 1, K_COLUMNS}, {0}};
 	static const char *const formats[] = {"table", "csv", "json", NULL};
 	struct cli_filter s;
 	struct cli_selected sel;
 	const char *val;
-	int i = 1, k, fmt = 0, rc;
+	int i = 1, k, fmt = 0, rc, cols[NFIGURES], ncols = -1;
 
 	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "list", argc, argv, &i, opts, &val)) !=
@@ -336,13 +488,35 @@ cmd_list(struct cli *c, int argc, char **argv)
 				return EX_USAGE;
 			continue;
 		}
+		if (k == K_COLUMNS) {
+			if (parse_columns(val, cols, &ncols))
+				return EX_USAGE;
+			continue;
+		}
 		if (cli_filter_opt("list", &s, k, val) < 0)
 			return EX_USAGE;
 	}
+	/* The 7d and 30d changes are read when shown: in every JSON and
+	 * CSV row, in a table that has their columns. */
+	s.changes = fmt != 0;
+	for (int j = 0; j < ncols; j++)
+		s.changes |= cols[j] == CAT_SORT_CHANGE_7D ||
+			     cols[j] == CAT_SORT_CHANGE_30D;
 	if ((rc = cli_select(c, "list", &s, &sel)))
 		return rc;
+	if (sel.n && figure_col(sel.sort) && !any_figure(&sel, sel.sort)) {
+		fflush(stdout);
+		fprintf(stderr, "aimap: no project here has a figure for '%s' "
+			"yet (`aimap fetch` gets them): sorted by name\n",
+			cat_sort_names[sel.sort]);
+	}
+	if (sel.n == 0) {
+		fflush(stdout);
+		fprintf(stderr, "aimap: no project matches (%zu in the "
+			"catalog)\n", sel.nall);
+	}
 	if (fmt == 0) {
-		list_table(c, &sel);
+		list_table(c, &sel, cols, ncols);
 	} else if (fmt == 1) {
 		if (cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n, 0, 0,
 				  stdout) < 0)

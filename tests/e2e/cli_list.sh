@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# cli_list.sh: list's columns, its sort figure, the layout at 80 columns
+# and the figures like CoinGecko's (issue 16 items 3, 9, 11 and the
+# analysts' expectations).
+. "$(dirname "$0")/../lib/e2e.sh"
+
+try aimap init
+assert_status 0
+# Figures for two projects: akash with a market cap history of 40 days,
+# bittensor with a price, a volume, an FDV and a rank.
+python3 - "$AIMAP_DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+now, day = 1800000000, 86400
+def put(p, m, v, t, latest=False):
+    db.execute("INSERT INTO metrics(project, source, metric, value, observed_at) VALUES(?,?,?,?,?)", (p, m.split('.')[0], m, v, t))
+    if latest:
+        db.execute("INSERT OR REPLACE INTO metrics_latest(project, metric, source, value, observed_at) VALUES(?,?,?,?,?)", (p, m, m.split('.')[0], v, t))
+for d in range(40, 0, -1):
+    put('akash', 'coingecko.market_cap_usd', 1e9 - d * 1e7, now - d * day)
+put('akash', 'coingecko.market_cap_usd', 1e9, now, True)
+for m, v in [('coingecko.price_usd', 3.5), ('coingecko.volume_24h_usd', 2.5e7),
+             ('coingecko.fdv_usd', 4.2e9), ('coingecko.rank', 42),
+             ('coingecko.market_cap_usd', 3.1e9)]:
+    put('bittensor', m, v, now, True)
+db.commit()
+PY
+
+# ---- item 3: the sort figure is shown; a figure nobody has is said
+try aimap list --sort volume --desc --limit 3
+assert_status 0
+assert_out_contains "VOLUME"
+assert_out_contains '$25.0M'
+try aimap list --sort confidence --limit 3
+assert_status 0
+assert_out_contains "CONF"
+assert_err_contains "no project here has a figure for 'confidence'"
+assert_err_contains "sorted by name"
+try aimap list --sort price --desc --limit 1 --format json
+assert_true "a figure some have: no note" test ! -s "$ERR"
+
+# ---- the figures like CoinGecko's: optional columns and 7d/30d changes
+try aimap list --columns volume,fdv,rank,change_7d,change_30d --search akash
+assert_status 0
+for h in VOLUME FDV RANK 7D 30D; do assert_out_contains "$h"; done
+assert_out_contains "+7.5%"    # 930M 7 days before 1.00B
+assert_out_contains "+42.9%"   # 700M 30 days before
+try aimap list --columns mcap --search bittensor
+assert_out_contains '$3.10B'
+assert_out_lacks "STARS"
+try aimap list --columns weight
+assert_status 64
+assert_err_contains "unknown figure 'weight'"
+try aimap list --sort change_7d --desc --limit 1 --format json
+assert_true "sort by the 7d change puts akash first" python3 -c "import json; d=json.load(open('$OUT')); assert d[0]['id']=='akash', d[0]['id']"
+
+# ---- an empty result says so
+try aimap list --search "no such thing at all"
+assert_status 0
+assert_err_contains "no project matches"
+
+# ---- item 11: at 80 columns, columns are left out before names are cut
+if command -v script >/dev/null; then
+	E2E_NAME="list at 80 columns"
+	script -qec "stty cols 80; $AIMAP_BIN list --sort market_cap --desc" /dev/null >"$T/tty.out" 2>&1
+	python3 - "$T/tty.out" "$TOP/data/catalog.json" <<'PY' && _ok || _bad "$(head -5 "$T/tty.out")"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().replace("\r", "").splitlines()
+names = {p["name"] for p in json.load(open(sys.argv[2]))}
+assert all(len(l) <= 80 for l in lines), max(len(l) for l in lines)
+assert "left out to fit" in lines[-1], lines[-1]
+# every name of up to 20 characters is shown whole
+shown = [l for l in lines[1:-1]]
+short = [n for n in names if len(n) <= 20]
+missing = [n for n in short if not any(l.startswith(n + " ") for l in shown)]
+assert not missing, missing[:5]
+assert lines[0].split()[:3] == ["NAME", "CATEGORY", "MCAP"], lines[0]
+PY
+fi
+
+finish
