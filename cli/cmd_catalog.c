@@ -843,6 +843,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (strcmp(what, "csv") != 0)
 		return cli_usage("export", "unknown export format '%s' (csv)",
 				 what);
+	s.changes = 1;
 	if ((rc = cli_select(c, "export", &s, &sel)))
 		return rc;
 	if ((rc = cli_out_open(&o, out)) == 0) {

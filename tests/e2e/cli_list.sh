@@ -54,6 +54,35 @@ assert_err_contains "unknown figure 'weight'"
 try aimap list --sort change_7d --desc --limit 1 --format json
 assert_true "sort by the 7d change puts akash first" python3 -c "import json; d=json.load(open('$OUT')); assert d[0]['id']=='akash', d[0]['id']"
 
+# ---- item 9: every key in every JSON object; the CSV's observed_at
+KEYS="id name layer category stages description description_zh tagline tagline_zh status status_note website twitter github coingecko_id defillama_slug token chains chains_known source reviewed metrics change_7d_pct change_30d_pct prediction homepage_text"
+try aimap list --format json
+assert_status 0
+assert_true "every object has every key, chains never null" python3 -c "
+import json, sys
+d = json.load(open('$OUT'))
+want = set('$KEYS'.split())
+bad = [p['id'] for p in d if set(p) != want]
+assert not bad, (bad[:3], set(d[0]) ^ want)
+assert all(isinstance(p['chains'], list) for p in d)
+assert all(len(p['metrics']) == 13 for p in d)
+a = [p for p in d if p['id'] == 'akash'][0]
+assert abs(a['change_7d_pct'] - 7.5268817) < 1e-4, a['change_7d_pct']
+assert a['metrics']['coingecko.market_cap_usd']['observed_at'] == '2027-01-15T08:00:00Z'
+assert a['metrics']['github.stars'] is None
+"
+try aimap show akash --format json
+assert_true "show json: the same keys" python3 -c "
+import json; assert set(json.load(open('$OUT'))) == set('$KEYS'.split())"
+try aimap list --search akash --format csv
+assert_true "csv: observed_at per figure, the changes" python3 -c "
+import csv
+r = list(csv.DictReader(open('$OUT', newline='', encoding='utf-8')))
+assert r[0]['market_cap_observed_at'] == '2027-01-15T08:00:00Z', r[0]
+assert r[0]['tvl_observed_at'] == '' and r[0]['tvl_usd'] == ''
+assert r[0]['change_7d_pct'].startswith('7.52'), r[0]['change_7d_pct']
+"
+
 # ---- an empty result says so
 try aimap list --search "no such thing at all"
 assert_status 0
