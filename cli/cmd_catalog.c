@@ -707,6 +707,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	struct cli_selected sel;
 	const struct cat_taxonomy *t;
 	size_t *lay, *cat, *stg, *map;
+	double *tot;
 	const char *val;
 	int i = 1, k, fmt = 0, rc;
 
@@ -730,10 +731,22 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	cat = xcalloc(t->ncategories, sizeof *cat);
 	stg = xcalloc(t->nstages, sizeof *stg);
 	map = xcalloc(t->nstages * t->nlayers, sizeof *map);
+	/* Per category: the sums of market cap, TVL and volume over the
+	 * projects that have them, and how many have a market cap. */
+	tot = xcalloc(t->ncategories * 4, sizeof *tot);
 	for (size_t r = 0; r < sel.n; r++) {
 		const struct cat_project *p = sel.rows[r];
+		double *ct = tot + (size_t)p->category * 4;
 		lay[p->layer]++;
 		cat[p->category]++;
+		if (!isnan(p->metric[CAT_M_MCAP])) {
+			ct[0] += p->metric[CAT_M_MCAP];
+			ct[3]++;
+		}
+		if (!isnan(p->metric[CAT_M_TVL]))
+			ct[1] += p->metric[CAT_M_TVL];
+		if (!isnan(p->metric[CAT_M_VOLUME]))
+			ct[2] += p->metric[CAT_M_VOLUME];
 		for (size_t j = 0; j < t->nstages; j++)
 			if (p->stages & (1ULL << j)) {
 				stg[j]++;
@@ -751,6 +764,17 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		for (size_t j = 0; j < t->ncategories; j++)
 			cJSON_AddNumberToObject(x, t->categories[j].id,
 						(double)cat[j]);
+		x = cJSON_AddObjectToObject(o, "category_totals");
+		for (size_t j = 0; j < t->ncategories; j++) {
+			cJSON *y = cJSON_AddObjectToObject(x,
+							   t->categories[j].id);
+			const double *ct = tot + j * 4;
+			cJSON_AddNumberToObject(y, "projects", (double)cat[j]);
+			cJSON_AddNumberToObject(y, "with_market_cap", ct[3]);
+			cJSON_AddNumberToObject(y, "market_cap_usd", ct[0]);
+			cJSON_AddNumberToObject(y, "tvl_usd", ct[1]);
+			cJSON_AddNumberToObject(y, "volume_24h_usd", ct[2]);
+		}
 		x = cJSON_AddObjectToObject(o, "stages");
 		for (size_t j = 0; j < t->nstages; j++)
 			cJSON_AddNumberToObject(x, t->stages[j].id,
@@ -770,10 +794,23 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	for (size_t j = 0; j < t->nlayers; j++)
 		printf("  %-20s %-28s %5zu\n", t->layers[j].id,
 		       t->layers[j].name, lay[j]);
-	printf("\nBy category\n");
-	for (size_t j = 0; j < t->ncategories; j++)
-		printf("  %-20s %-12s %5zu\n", t->categories[j].id,
-		       t->layers[t->categories[j].layer].id, cat[j]);
+	printf("\nBy category%*s%s\n", 36 - 11, "",
+	       "projects    mkt cap        TVL  vol 24h");
+	for (size_t j = 0; j < t->ncategories; j++) {
+		const double *ct = tot + j * 4;
+		char m[FMT_LEN] = "-", tv[FMT_LEN] = "-", vo[FMT_LEN] = "-";
+		/* A sum over nobody is unknown, not $0. */
+		if (ct[3] > 0)
+			fmt_money(ct[0], m, sizeof m);
+		if (ct[1] > 0)
+			fmt_money(ct[1], tv, sizeof tv);
+		if (ct[2] > 0)
+			fmt_money(ct[2], vo, sizeof vo);
+		printf("  %-20s %-12s %8zu %10s %10s %8s\n",
+		       t->categories[j].id,
+		       t->layers[t->categories[j].layer].id, cat[j], m, tv,
+		       vo);
+	}
 	printf("\nBy pipeline stage\n");
 	for (size_t j = 0; j < t->nstages; j++)
 		printf("  %-20s %5zu\n", t->stages[j].id, stg[j]);
@@ -794,6 +831,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		printf("\n");
 	}
 out:
+	free(tot);
 	free(lay);
 	free(cat);
 	free(stg);

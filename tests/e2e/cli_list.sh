@@ -83,6 +83,22 @@ assert r[0]['tvl_observed_at'] == '' and r[0]['tvl_usd'] == ''
 assert r[0]['change_7d_pct'].startswith('7.52'), r[0]['change_7d_pct']
 "
 
+# ---- category totals in stats
+try aimap stats --format json
+assert_status 0
+assert_true "stats json: category totals" python3 -c "
+import json
+d = json.load(open('$OUT'))['category_totals']
+a = d['compute-general']
+assert a['market_cap_usd'] == 1e9 and a['with_market_cap'] == 1, a
+assert d['model-network']['market_cap_usd'] == 3.1e9, d['model-network']
+assert d['model-network']['volume_24h_usd'] == 2.5e7
+assert sum(c['projects'] for c in d.values()) > 100
+"
+try aimap stats
+assert_out_contains "mkt cap"
+assert_out_contains '$3.10B'
+
 # ---- an empty result says so
 try aimap list --search "no such thing at all"
 assert_status 0
