@@ -221,10 +221,39 @@ struct cat_filter {
 	double min_mcap, max_mcap;    /* NaN: no bound; with a bound, a
 					 project without a market cap is
 					 left out */
+	/* Non-NULL: search is a cat_search_fold()ed text, matched by
+	 * cat_search_rank() (tokens, categories and stages too, hyphens
+	 * as spaces). NULL: the plain search above (the dashboard's until
+	 * it moves to cat_search_rank). */
+	const struct cat_taxonomy *tax;
 };
 
 void cat_filter_init(struct cat_filter *f);
 int cat_match(const struct cat_project *p, const struct cat_filter *f);
+
+/* ---- Search (pure) ---------------------------------------------------- */
+
+/* The search text as cat_search_rank wants it (the caller frees it):
+ * ASCII letters lowercased, '-', '_' and white space as one space, runs
+ * of them as one, none at either end. "Zero-Knowledge " gives
+ * "zero knowledge". */
+char *cat_search_fold(const char *text);
+
+/* How well p matches a folded search, best first: */
+enum {
+	CAT_HIT_NONE,          /* no match */
+	CAT_HIT_TEXT,          /* in a description, tagline, category or
+				  stage (ids and names, English or
+				  Chinese) */
+	CAT_HIT_NAME,          /* inside the name, id or token */
+	CAT_HIT_PREFIX,        /* the name, id or token starts with it */
+	CAT_HIT_EXACT          /* the name, id or token is the search */
+};
+/* Everything is compared folded as cat_search_fold folds it, so "zero
+ * knowledge" finds "zero-knowledge" and "TAO" finds the token "tao".
+ * t may be NULL (then categories and stages are not searched). */
+int cat_search_rank(const struct cat_project *p, const struct cat_taxonomy *t,
+		    const char *folded);
 
 enum cat_sort {
 	CAT_SORT_ID, CAT_SORT_NAME, CAT_SORT_LAYER, CAT_SORT_CATEGORY,

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/utf8.h"
 
 void
@@ -21,6 +22,7 @@ cat_filter_init(struct cat_filter *f)
 	f->chain = NULL;
 	f->has_token = -1;
 	f->min_mcap = f->max_mcap = NAN;
+	f->tax = NULL;
 }
 
 static int
@@ -55,6 +57,8 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 		    (!isnan(f->max_mcap) && m > f->max_mcap))
 			return 0;
 	}
+	if (f->search && *f->search && f->tax)
+		return cat_search_rank(p, f->tax, f->search) != CAT_HIT_NONE;
 	if (f->search && *f->search) {
 		/* The needle is lowercased by the caller once, not per row. */
 		const char *q = f->search;
@@ -68,6 +72,112 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 			return 0;
 	}
 	return 1;
+}
+
+/* ---- search ------------------------------------------------------------ */
+
+/* One byte as the search sees it: ASCII letters lowercased, separators
+ * one space. Other bytes (UTF-8 included) are themselves. */
+static unsigned char
+fold(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (unsigned char)(c + 32);
+	if (c == '-' || c == '_' || c == ' ' || c == '\t' || c == '\n' ||
+	    c == '\r')
+		return ' ';
+	return c;
+}
+
+char *
+cat_search_fold(const char *text)
+{
+	char *out = xmalloc(strlen(text) + 1), *o = out;
+
+	for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+		unsigned char c = fold(*s);
+		if (c == ' ' && (o == out || o[-1] == ' '))
+			continue;
+		*o++ = (char)c;
+	}
+	if (o > out && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* 0: hay does not hold the folded needle; 1: it does; 2: it starts with
+ * it; 3: it is it. A run of separators in hay matches one space. */
+static int
+find_folded(const char *hay, const char *needle)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *n = (const unsigned char *)needle;
+
+	if (!hay || !*n)
+		return 0;
+	for (const unsigned char *at = h; *at; at++) {
+		const unsigned char *x = at, *y = n;
+		if (fold(*at) != *n)
+			continue;
+		while (*y && *x) {
+			unsigned char c = fold(*x);
+			if (c != *y)
+				break;
+			x++;
+			y++;
+			if (c == ' ')
+				while (*x && fold(*x) == ' ')
+					x++;
+		}
+		if (*y)
+			continue;
+		if (at == h)
+			return *x ? 2 : 3;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cat_search_rank(const struct cat_project *p, const struct cat_taxonomy *t,
+		const char *folded)
+{
+	const char *own[] = {p->name, p->id, p->token};
+	const char *text[] = {p->description, p->description_zh, p->tagline,
+			      p->tagline_zh};
+	int best = 0;
+
+	if (!folded || !*folded)
+		return CAT_HIT_EXACT;
+	for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+		int k = find_folded(own[i], folded);
+		if (k > best)
+			best = k;
+	}
+	if (best)
+		return best == 3 ? CAT_HIT_EXACT : best == 2 ? CAT_HIT_PREFIX :
+		       CAT_HIT_NAME;
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		if (find_folded(text[i], folded))
+			return CAT_HIT_TEXT;
+	if (!t)
+		return CAT_HIT_NONE;
+	if (p->category >= 0 && (size_t)p->category < t->ncategories) {
+		const struct cat_term *c = &t->categories[p->category];
+		if (find_folded(c->id, folded) || find_folded(c->name, folded) ||
+		    find_folded(c->name_zh, folded))
+			return CAT_HIT_TEXT;
+	}
+	for (size_t i = 0; i < t->nstages && i < CAT_MAX_STAGES; i++) {
+		const struct cat_term *st = &t->stages[i];
+		if ((p->stages & (1ULL << i)) &&
+		    (find_folded(st->id, folded) ||
+		     find_folded(st->name, folded) ||
+		     find_folded(st->name_zh, folded)))
+			return CAT_HIT_TEXT;
+	}
+	return CAT_HIT_NONE;
 }
 
 const char *const cat_sort_names[CAT_SORT_COUNT] = {

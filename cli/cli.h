@@ -61,6 +61,10 @@ int cli_term_width(void);
  * as #12; "-" when missing. out holds len bytes (FMT_LEN is enough). */
 void cli_fmt_metric(int metric, double v, char *out, size_t len);
 
+/* Appends s to b quoted for a POSIX shell when it needs it ('The Grap',
+ * 'it'\''s'), as is when it is plain (list, zama-1). */
+void cli_shell_quote(struct buf *b, const char *s);
+
 /* Parses a non-negative integer option value; -1 when invalid. */
 long cli_parse_count(const char *s);
 

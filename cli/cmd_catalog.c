@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -644,6 +645,67 @@ show_text(struct cli *c, const struct cat_project *p)
 		       t->categories[p->pred_category].id, p->pred_score * 100);
 }
 
+/* Neither an id nor a name: a token ("tao"), any case, when exactly one
+ * project has it. 0 with *out filled, 1 when none or several (these are
+ * named), or an exit code. */
+static int
+find_by_token(struct cli *c, const char *key, struct cat_project *out)
+{
+	struct cat_project *v;
+	size_t n, hit = 0, first = 0;
+	char err[CAT_ERRLEN];
+	int rc;
+
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+		cli_err("%s", err);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].token && strcasecmp(v[i].token, key) == 0 &&
+		    !hit++)
+			first = i;
+	if (hit > 1) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].token && strcasecmp(v[i].token, key) == 0)
+				buf_printf(&b, "%s%s", b.len ? ", " : "",
+					   v[i].id);
+		char *safe = utf8_sanitize(b.data, 1);
+		cli_err("%zu projects have the token '%s': %s", hit,
+			v[first].token, safe);
+		free(safe);
+		buf_free(&b);
+		cat_projects_free(v, n);
+		return EX_USAGE;
+	}
+	rc = 1;
+	if (hit == 1) {
+		rc = cat_find(c->cat, v[first].id, out, err, sizeof err);
+		if (rc > 1)
+			cli_err("%s", err);
+	}
+	cat_projects_free(v, n);
+	return rc;
+}
+
+/* No such project: says so, with the nearest names and a search to run
+ * (quoted for the shell, so that it runs as printed). Returns 1. */
+static int
+not_found(struct cli *c, const char *key)
+{
+	char *safe = utf8_sanitize(key, 1);
+	struct buf q;
+
+	(void)c;
+	buf_init(&q, 0);
+	cli_shell_quote(&q, safe);
+	cli_err("no project '%s' (try: aimap list --search %s)", safe, q.data);
+	buf_free(&q);
+	free(safe);
+	return 1;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -674,13 +736,10 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)))
 		return rc;
 	rc = cat_find(c->cat, key, &p, err, sizeof err);
-	if (rc == 1) {
-		char *safe = utf8_sanitize(key, 1);
-		cli_err("no project '%s' (try `aimap list --search %s`)", safe,
-			safe);
-		free(safe);
-		return 1;
-	}
+	if (rc == 1)
+		rc = find_by_token(c, key, &p);
+	if (rc == 1)
+		return not_found(c, key);
 	if (rc) {
 		cli_err("%s", err);
 		return rc;

@@ -125,6 +125,24 @@ cli_fmt_metric(int metric, double v, char *out, size_t len)
 	}
 }
 
+void
+cli_shell_quote(struct buf *b, const char *s)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.,/+:=@%") == strlen(s)) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_puts(b, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_putc(b, *s);
+	}
+	buf_puts(b, "'");
+}
+
 long
 cli_parse_count(const char *s)
 {
@@ -356,10 +374,33 @@ cli_filter_resolve(const char *cmd, const struct cli_filter *s,
 	if (s->search) {
 		if (!utf8_valid(s->search, strlen(s->search), NULL))
 			return cli_usage(cmd, "--search: invalid UTF-8");
-		*needle = utf8_ascii_lower(xstrdup(s->search));
+		*needle = cat_search_fold(s->search);
 		f->search = *needle;
+		f->tax = t;
 	}
 	return 0;
+}
+
+/* A search without --sort: the best hits first (exact names, ids and
+ * tokens, then those they start with, ...), each group in the order it
+ * had. */
+static void
+by_hit(const struct cat_project **v, size_t n, const struct cat_taxonomy *t,
+       const char *needle)
+{
+	const struct cat_project **tmp = xcalloc(n + 1, sizeof *tmp);
+	unsigned char *rank = xcalloc(n + 1, 1);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rank[i] = (unsigned char)cat_search_rank(v[i], t, needle);
+	for (int r = CAT_HIT_EXACT; r >= CAT_HIT_NONE; r--)
+		for (size_t i = 0; i < n; i++)
+			if (rank[i] == r)
+				tmp[k++] = v[i];
+	memcpy(v, tmp, n * sizeof *v);
+	free(tmp);
+	free(rank);
 }
 
 int
@@ -394,8 +435,10 @@ cli_select(struct cli *c, const char *cmd, const struct cli_filter *s,
 	for (size_t i = 0; i < out->nall; i++)
 		if (cat_match(&out->all[i], &f))
 			out->rows[out->n++] = &out->all[i];
-	free(needle);
 	cat_sort_ptrs(out->rows, out->n, out->sort, s->desc);
+	if (needle && *needle && !s->sort)
+		by_hit(out->rows, out->n, cat_taxonomy(c->cat), needle);
+	free(needle);
 	if (s->limit >= 0 && (size_t)s->limit < out->n)
 		out->n = (size_t)s->limit;
 	return 0;

@@ -99,6 +99,36 @@ try aimap stats
 assert_out_contains "mkt cap"
 assert_out_contains '$3.10B'
 
+# ---- search that finds (issue 16, what analysts expect)
+n1=$(aimap list --search "zero knowledge" --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+n2=$(aimap list --search "Zero-Knowledge" --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+assert_true "zero knowledge finds zero-knowledge ($n1, $n2)" test "$n1" -ge 5 -a "$n1" = "$n2"
+try aimap list --search privacy --format json
+assert_true "privacy finds every project of the privacy category" python3 -c "
+import json
+got = {p['id'] for p in json.load(open('$OUT'))}
+want = {p['id'] for p in json.load(open('$TOP/data/catalog.json')) if p['category'] == 'privacy'}
+assert want <= got, want - got"
+try aimap list --search TAO --format json
+assert_true "the exact token hit first" python3 -c "import json; assert json.load(open('$OUT'))[0]['id'] == 'bittensor'"
+try aimap list --search inference --format json
+assert_true "a stage id finds its projects" python3 -c "
+import json
+got = {p['id'] for p in json.load(open('$OUT'))}
+want = {p['id'] for p in json.load(open('$TOP/data/catalog.json')) if 'inference' in p['stages']}
+assert want <= got, list(want - got)[:5]"
+try aimap show tao
+assert_status 0
+assert_out_contains "Bittensor (bittensor)"
+try aimap show "The Grap"
+assert_status 1
+assert_err_contains "aimap list --search 'The Grap'"
+# The suggested command runs as printed.
+cmd=$(sed -n "s/.*(try: aimap \(.*\))$/\1/p" "$ERR")
+eval "try aimap $cmd"
+assert_status 0
+assert_out_contains "The Graph"
+
 # ---- an empty result says so
 try aimap list --search "no such thing at all"
 assert_status 0

@@ -415,6 +415,76 @@ test_filter_fields(struct cat *c)
 	cat_projects_free(all, n);
 }
 
+/* The search: folded, over tokens, categories and stages too, ranked. */
+static void
+test_search(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *all, one;
+	size_t n;
+	char err[CAT_ERRLEN], *q;
+
+	q = cat_search_fold("  Zero-Knowledge__proofs ");
+	T_STR(q, "zero knowledge proofs");
+	free(q);
+	T_EQ_INT(cat_find(c, "bittensor", &one, err, sizeof err), 0);
+	static const struct { const char *q; int want; } cases[] = {
+		{"bittensor", CAT_HIT_EXACT}, {"TAO", CAT_HIT_EXACT},
+		{"bitt", CAT_HIT_PREFIX}, {"tensor", CAT_HIT_NAME},
+		{"model network", CAT_HIT_TEXT},   /* its category's id */
+		{"pre-training", CAT_HIT_TEXT},    /* a stage, hyphenated */
+		{"no such words", CAT_HIT_NONE},
+	};
+	size_t wrong = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		q = cat_search_fold(cases[i].q);
+		int r = cat_search_rank(&one, t, q);
+		if (r != cases[i].want) {
+			fprintf(stderr, "  '%s': %d, expected %d\n", cases[i].q,
+				r, cases[i].want);
+			wrong++;
+		}
+		free(q);
+	}
+	T_NONE(wrong, "bittensor's rank for each search");
+	cat_project_free(&one);
+
+	/* "zero knowledge" finds what "zero-knowledge" finds, and every
+	 * project of the privacy category is found by "privacy". */
+	T_EQ_INT(cat_load(c, &all, &n, err, sizeof err), 0);
+	char *a = cat_search_fold("zero knowledge"),
+	     *b = cat_search_fold("zero-knowledge"),
+	     *pv = cat_search_fold("Privacy");
+	size_t na = 0, differ = 0, privacy = 0, missed = 0;
+	int cat_privacy = cat_category_index(t, "privacy");
+	for (size_t i = 0; i < n; i++) {
+		int x = cat_search_rank(&all[i], t, a) != CAT_HIT_NONE;
+		na += x;
+		differ += x != (cat_search_rank(&all[i], t, b) != CAT_HIT_NONE);
+		if (all[i].category == cat_privacy) {
+			privacy++;
+			missed += cat_search_rank(&all[i], t, pv) == CAT_HIT_NONE;
+		}
+	}
+	T_OK(na >= 5);
+	T_NONE(differ, "zero knowledge and zero-knowledge find the same");
+	T_OK(privacy >= 5);
+	T_NONE(missed, "privacy finds the privacy category's projects");
+	/* cat_match with a taxonomy is the ranked search. */
+	struct cat_filter f;
+	cat_filter_init(&f);
+	f.search = a;
+	f.tax = t;
+	size_t nm = 0;
+	for (size_t i = 0; i < n; i++)
+		nm += cat_match(&all[i], &f);
+	T_EQ_INT(nm, na);
+	free(a);
+	free(b);
+	free(pv);
+	cat_projects_free(all, n);
+}
+
 static void
 test_state_hash(struct cat *c)
 {
@@ -738,6 +808,7 @@ main(void)
 		t_current = "test_filter_sort"; test_filter_sort(c);
 		t_current = "test_state_hash"; test_state_hash(c);
 		t_current = "test_changes"; test_changes(c);
+		t_current = "test_search"; test_search(c);
 		t_current = "test_filter_fields"; test_filter_fields(c);
 		t_current = "test_load_fields"; test_load_fields(c);
 		t_current = "test_load_large"; test_load_large(c);
