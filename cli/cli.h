@@ -176,6 +176,12 @@ struct cli_filter {
 };
 
 void cli_filter_init(struct cli_filter *f);
+/* "unknown WHAT 'val'; did you mean 'x'? (one of: ...)": a usage error
+ * naming the nearest of ids[0..n) (or the id of the nearest of names,
+ * which may be NULL). Returns EX_USAGE. */
+int cli_unknown_value(const char *cmd, const char *what, const char *val,
+		      const char *const *ids, size_t n,
+		      const char *const *names);
 /* Takes one option: 1 when key was a filter or sort option, 0 when it is
  * not one (the command handles it), -1 after a usage message (a bad
  * value). */

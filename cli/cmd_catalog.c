@@ -13,6 +13,7 @@
 #include "util/fmt.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/strdist.h"
 #include "util/utf8.h"
 
 #define IMPORT_LIMIT (256u << 20)
@@ -244,7 +245,10 @@ parse_format(const char *cmd, const char *val, const char *const *allowed,
 			*out = i;
 			return 0;
 		}
-	cli_usage(cmd, "unknown format '%s'", val);
+	size_t n = 0;
+	while (allowed[n])
+		n++;
+	cli_unknown_value(cmd, "format", val, allowed, n, NULL);
 	return -1;
 }
 
@@ -339,15 +343,11 @@ parse_columns(const char *val, int *cols, int *n)
 		else if (len < sizeof name - 1)
 			k = cat_sort_index(name);
 		if (k < 0 || !figure_col(k)) {
-			struct buf b;
-			buf_init(&b, 0);
+			const char *ids[NFIGURES];
 			for (int i = 0; i < NFIGURES; i++)
-				buf_printf(&b, "%s%s", i ? ", " : "",
-					   cat_sort_names[figure_cols[i].sort]);
-			cli_usage("list", "--columns: unknown figure '%s' (%s, "
-				  "all or none)", name, b.data);
-			buf_free(&b);
-			return EX_USAGE;
+				ids[i] = cat_sort_names[figure_cols[i].sort];
+			return cli_unknown_value("list", "figure", name, ids,
+						 NFIGURES, NULL);
 		}
 		int dup = 0;
 		for (int i = 0; i < *n; i++)
@@ -689,19 +689,45 @@ find_by_token(struct cli *c, const char *key, struct cat_project *out)
 	return rc;
 }
 
-/* No such project: says so, with the nearest names and a search to run
- * (quoted for the shell, so that it runs as printed). Returns 1. */
+/* No such project: says so, with the nearest name or id when one is
+ * close, and a search to run; both commands are quoted for the shell, so
+ * that they run as printed. Returns 1. */
 static int
 not_found(struct cli *c, const char *key)
 {
-	char *safe = utf8_sanitize(key, 1);
-	struct buf q;
+	char *safe = utf8_sanitize(key, 1), err[CAT_ERRLEN];
+	struct cat_project *v = NULL;
+	const char **cand = NULL, *near = NULL;
+	size_t n = 0, at = 0;
+	struct buf q, s;
 
-	(void)c;
 	buf_init(&q, 0);
-	cli_shell_quote(&q, safe);
-	cli_err("no project '%s' (try: aimap list --search %s)", safe, q.data);
+	buf_init(&s, 0);
+	if (cat_load(c->cat, &v, &n, err, sizeof err) == 0 && n) {
+		cand = xcalloc(2 * n, sizeof *cand);
+		for (size_t i = 0; i < n; i++) {
+			cand[2 * i] = v[i].name;
+			cand[2 * i + 1] = v[i].id;
+		}
+		near = strdist_nearest(key, cand, 2 * n);
+		while (near && cand[at] != near)
+			at++;
+	}
+	cli_shell_quote(&s, safe);
+	if (near) {
+		char *name = utf8_sanitize(v[at / 2].name, 1);
+		cli_shell_quote(&q, v[at / 2].id);
+		cli_err("no project '%s'; did you mean %s? (aimap show %s; or "
+			"aimap list --search %s)", safe, name, q.data, s.data);
+		free(name);
+	} else {
+		cli_err("no project '%s' (try: aimap list --search %s)", safe,
+			s.data);
+	}
 	buf_free(&q);
+	buf_free(&s);
+	free(cand);
+	cat_projects_free(v, n);
 	free(safe);
 	return 1;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/mem.h"
+#include "util/strdist.h"
 
 const struct cli_command cli_commands[] = {
 	{"init", cmd_init, "create the database, or update it from data/", cmd_init_usage},
@@ -107,6 +108,34 @@ cli_help(const char *cmd)
 	fputs(c->usage, stdout);
 	fputs("\nCommon options: --db PATH (the database), --help\n", stdout);
 	return 0;
+}
+
+/* aimap help [COMMAND]: the command's help, as COMMAND --help. */
+static int
+help_command(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return cli_usage(NULL, "help: one command at a time");
+	if (strcmp(argv[1], "help") == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (!find_command(argv[1])) {
+		const char *names[64];
+		size_t n = 0;
+		for (const struct cli_command *k = cli_commands;
+		     k->name && n < 64; k++)
+			names[n++] = k->name;
+		const char *near = strdist_nearest(argv[1], names, n);
+		return cli_usage(NULL, "help: no command '%s'%s%s%s", argv[1],
+				 near ? "; did you mean '" : "",
+				 near ? near : "", near ? "'?" : "");
+	}
+	return cli_help(argv[1]);
 }
 
 /* The data directory: $AIMAP_DATA, else next to the binary (installed:
@@ -221,9 +250,23 @@ main(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (strcmp(argv[i], "help") == 0) {
+		rc = help_command(argc - i, argv + i);
+		goto out;
+	}
 	cmd = find_command(argv[i]);
 	if (!cmd) {
-		rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
+		const char *names[64];
+		size_t n = 0;
+		for (const struct cli_command *k = cli_commands;
+		     k->name && n < 64; k++)
+			names[n++] = k->name;
+		const char *near = strdist_nearest(argv[i], names, n);
+		if (near)
+			rc = cli_usage(NULL, "unknown command '%s'; did you "
+				       "mean '%s'?", argv[i], near);
+		else
+			rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
 		goto out;
 	}
 	rc = cmd->run(&c, argc - i, argv + i);

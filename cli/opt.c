@@ -17,6 +17,7 @@
 
 #include "util/fmt.h"
 #include "util/mem.h"
+#include "util/strdist.h"
 #include "util/utf8.h"
 
 int
@@ -96,7 +97,24 @@ cli_next_opt(struct cli *c, const char *cmd, int argc, char **argv, int *i,
 		}
 		return o->key;
 	}
-	cli_usage(cmd, "unknown option '%.*s'", (int)(len + 2), a);
+	{
+		/* The nearest long option, when one is close. */
+		const char *names[128];
+		char word[STRDIST_MAXLEN + 1];
+		size_t n = 0;
+		for (const struct cli_opt *o = opts; o && o->name && n < 127;
+		     o++)
+			names[n++] = o->name;
+		names[n++] = "help";
+		snprintf(word, sizeof word, "%.*s", (int)len, a + 2);
+		const char *near = strdist_nearest(word, names, n);
+		if (near)
+			cli_usage(cmd, "unknown option '%.*s'; did you mean "
+				  "'--%s'?", (int)(len + 2), a, near);
+		else
+			cli_usage(cmd, "unknown option '%.*s'", (int)(len + 2),
+				  a);
+	}
 	return OPT_ERROR;
 }
 
@@ -309,18 +327,49 @@ term_find(const struct cat_term *v, size_t n, const char *s)
 	return -1;
 }
 
+int
+cli_unknown_value(const char *cmd, const char *what, const char *val,
+		  const char *const *ids, size_t n, const char *const *names)
+{
+	const char *near = strdist_nearest(val, ids, n);
+	struct buf b;
+	char *safe = utf8_sanitize(val, 1);
+	int rc;
+
+	/* A name near the value suggests its id. */
+	for (size_t i = 0; !near && names && i < n; i++)
+		if (names[i] && strdist(val, names[i], strdist_close(val)) <=
+		    strdist_close(val))
+			near = ids[i];
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", ids[i]);
+	if (near)
+		rc = cli_usage(cmd, "unknown %s '%s'; did you mean '%s'? (one "
+			       "of: %s)", what, safe, near, b.data);
+	else
+		rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, safe,
+			       b.data);
+	buf_free(&b);
+	free(safe);
+	return rc;
+}
+
 static int
 unknown_term(const char *cmd, const char *what, const char *val,
 	     const struct cat_term *v, size_t n)
 {
-	struct buf b;
+	const char **ids = xcalloc(n + 1, sizeof *ids);
+	const char **names = xcalloc(n + 1, sizeof *names);
 	int rc;
 
-	buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
-	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
-	buf_free(&b);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = v[i].id;
+		names[i] = v[i].name;
+	}
+	rc = cli_unknown_value(cmd, what, val, ids, n, names);
+	free(ids);
+	free(names);
 	return rc;
 }
 
@@ -345,23 +394,18 @@ cli_filter_resolve(const char *cmd, const struct cli_filter *s,
 		return unknown_term(cmd, "stage", s->stage, t->stages,
 				    t->nstages);
 	if (s->status && (f->status = cat_status_index(s->status)) < 0)
-		return cli_usage(cmd, "unknown status '%s' (one of: active, "
-				 "sunset, acquired, merged, renamed)",
-				 s->status);
+		return cli_unknown_value(cmd, "status", s->status,
+					 cat_status_names, CAT_STATUS_COUNT,
+					 NULL);
 	if (sort) {
 		*sort = CAT_SORT_NAME;
-		if (s->sort && (*sort = cat_sort_index(s->sort)) < 0) {
-			struct buf b;
-			int rc;
-			buf_init(&b, 0);
-			for (int i = 0; i < CAT_SORT_COUNT; i++)
-				buf_printf(&b, "%s%s", i ? ", " : "",
-					   cat_sort_names[i]);
-			rc = cli_usage(cmd, "unknown sort field '%s' (one of: "
-				       "%s)", s->sort, b.data);
-			buf_free(&b);
-			return rc;
-		}
+		/* mcap: what --columns and people call it. */
+		if (s->sort && strcmp(s->sort, "mcap") == 0)
+			*sort = CAT_SORT_MCAP;
+		else if (s->sort && (*sort = cat_sort_index(s->sort)) < 0)
+			return cli_unknown_value(cmd, "sort field", s->sort,
+						 cat_sort_names,
+						 CAT_SORT_COUNT, NULL);
 	}
 	if (!isnan(s->min_mcap) && !isnan(s->max_mcap) &&
 	    s->min_mcap > s->max_mcap)

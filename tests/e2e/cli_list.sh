@@ -124,10 +124,33 @@ try aimap show "The Grap"
 assert_status 1
 assert_err_contains "aimap list --search 'The Grap'"
 # The suggested command runs as printed.
-cmd=$(sed -n "s/.*(try: aimap \(.*\))$/\1/p" "$ERR")
+cmd=$(sed -n "s/.* aimap \(list --search .*\))$/\1/p" "$ERR")
 eval "try aimap $cmd"
 assert_status 0
 assert_out_contains "The Graph"
+
+# ---- item 6: did you mean, for names, commands, values, ids and options
+try aimap show bitensor
+assert_status 1
+assert_err_contains "did you mean Bittensor? (aimap show bittensor"
+try aimap show "The Grap"
+assert_err_contains "aimap show the-graph"
+try aimap lsit
+assert_status 64
+assert_err_contains "unknown command 'lsit'; did you mean 'list'?"
+try aimap list --layer midleware
+assert_status 64
+assert_err_contains "did you mean 'middleware'?"
+try aimap list --category verificaton
+assert_err_contains "did you mean 'verification'?"
+try aimap list --stage infrence
+assert_err_contains "did you mean 'inference'?"
+try aimap list --sortt name
+assert_err_contains "did you mean '--sort'?"
+try aimap list --status sunet
+assert_err_contains "did you mean 'sunset'?"
+try aimap list --category "Agent Market" --format json
+assert_true "a category by its name, any case" python3 -c "import json; d=json.load(open('$OUT')); assert d and all(p['category']=='agent-market' for p in d)"
 
 # ---- an empty result says so
 try aimap list --search "no such thing at all"
