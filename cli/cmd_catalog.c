@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog/catjson.h"
@@ -70,7 +71,10 @@ const char cmd_export_usage[] =
 	 "stages and chains joined by ';'). Text cells that a spreadsheet would\n"
 	 "run as a formula (starting with = + - @, tab or CR) get a leading '.\n"
 	 "\n"
-	 "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	 "  -o, --output FILE  write to FILE (atomically) instead of stdout; an\n"
+	 "                     existing file is replaced only with --force\n"
+	 "                     (on a terminal, export asks)\n"
+	 "  -f, --force        replace an existing FILE\n"
 	 "  --bom              start with a UTF-8 byte order mark (for Excel)\n"
 	 "  --raw              do not neutralise formula-like cells\n"
 	 FILTER_HELP;
@@ -927,17 +931,47 @@ out:
 
 /* ---- export ----------------------------------------------------------- */
 
+/* An existing file is replaced only when asked: --force, or a yes on a
+ * terminal (the dashboard's export asks the same). Devices, FIFOs and
+ * /dev/fd/N are not files to lose and are written as they are. 0 to go
+ * on, or an exit code after the reason. */
+static int
+may_replace(const char *path)
+{
+	struct stat st;
+	char answer[16] = "";
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	char *safe = utf8_sanitize(path, 1);
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "aimap: %s exists; replace it? [y/N] ", safe);
+		fflush(stderr);
+		if (fgets(answer, sizeof answer, stdin) &&
+		    (answer[0] == 'y' || answer[0] == 'Y')) {
+			free(safe);
+			return 0;
+		}
+		cli_err("%s kept as it was", safe);
+	} else {
+		cli_err("%s exists (--force replaces it)", safe);
+	}
+	free(safe);
+	return EX_CANTCREAT;
+}
+
 int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"output", 'o', 1, K_OUTPUT}, {"bom", 0, 0, K_BOM},
-		{"raw", 0, 0, K_RAW}, {0}};
+		{"raw", 0, 0, K_RAW}, {"force", 'f', 0, K_FORCE}, {0}};
 	struct cli_filter s;
 	struct cli_selected sel;
 	struct cli_out o;
 	const char *val, *what = NULL, *out = NULL;
-	int i = 1, k, bom = 0, raw = 0, rc;
+	int i = 1, k, bom = 0, raw = 0, force = 0, rc;
 
 	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "export", argc, argv, &i, opts, &val)) !=
@@ -957,6 +991,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			bom = 1;
 		} else if (k == K_RAW) {
 			raw = 1;
+		} else if (k == K_FORCE) {
+			force = 1;
 		} else if (cli_filter_opt("export", &s, k, val) < 0) {
 			return EX_USAGE;
 		}
@@ -967,6 +1003,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 		return cli_usage("export", "unknown export format '%s' (csv)",
 				 what);
 	s.changes = 1;
+	if (out && !force && (rc = may_replace(out)))
+		return rc;
 	if ((rc = cli_select(c, "export", &s, &sel)))
 		return rc;
 	if ((rc = cli_out_open(&o, out)) == 0) {

@@ -152,6 +152,28 @@ assert_err_contains "did you mean 'sunset'?"
 try aimap list --category "Agent Market" --format json
 assert_true "a category by its name, any case" python3 -c "import json; d=json.load(open('$OUT')); assert d and all(p['category']=='agent-market' for p in d)"
 
+# ---- item 12: classify names misspelt keys; export keeps existing files
+printf '[{"name": "Foo",\n  "description": "A GPU marketplace for AI training",\n  "descripton_zh": "x"}]\n' >"$T/in.json"
+try aimap classify "$T/in.json"
+assert_status 0
+assert_err_contains "$T/in.json:3:3: entry 0: unknown key \"descripton_zh\" (ignored); did you mean \"description_zh\"?"
+assert_out_contains "Foo"
+echo keep >"$T/old.csv"
+try aimap export csv -o "$T/old.csv"
+assert_status 73
+assert_err_contains "exists (--force replaces it)"
+assert_eq "the file is kept" "$(cat "$T/old.csv")" "keep"
+try aimap export csv -f -o "$T/old.csv"
+assert_status 0
+assert_true "--force replaced it" grep -q '^id,name' "$T/old.csv"
+if command -v script >/dev/null; then
+	echo keep >"$T/old.csv"
+	E2E_NAME="export on a terminal asks"
+	echo n | script -qec "$AIMAP_BIN export csv -o '$T/old.csv'" /dev/null >"$T/tty.out" 2>&1
+	grep -q "replace it? \[y/N\]" "$T/tty.out" && _ok || _bad "no question: $(cat "$T/tty.out")"
+	assert_eq "a no keeps it" "$(cat "$T/old.csv")" "keep"
+fi
+
 # ---- an empty result says so
 try aimap list --search "no such thing at all"
 assert_status 0
