@@ -72,14 +72,14 @@ assert_eq "aimap --db X show bittens<TAB>" \
 
 # ---- make install puts both in place, under DESTDIR and PREFIX
 E2E_NAME="make install DESTDIR PREFIX"
-make -s -C "$TOP" -o "$AIMAP_BIN" BIN="$AIMAP_BIN" DESTDIR="$T/root" \
+make -s -C "$TOP" -o "$AIMAP_BIN" BIN="$AIMAP_BIN" DESTDIR="$T/dest" \
 	PREFIX=/opt/am install >"$T/inst" 2>&1 || _bad "$(cat "$T/inst")"
 for f in bin/aimap share/aimap/taxonomy.json share/man/man1/aimap.1 \
 	 share/bash-completion/completions/aimap; do
-	[ -f "$T/root/opt/am/$f" ] && _ok || _bad "$f not installed"
+	[ -f "$T/dest/opt/am/$f" ] && _ok || _bad "$f not installed"
 done
-make -s -C "$TOP" -o "$AIMAP_BIN" BIN="$AIMAP_BIN" DESTDIR="$T/root" \
+make -s -C "$TOP" -o "$AIMAP_BIN" BIN="$AIMAP_BIN" DESTDIR="$T/dest" \
 	PREFIX=/opt/am uninstall >/dev/null 2>&1
-assert_true "uninstall removes them" test ! -e "$T/root/opt/am/share/man/man1/aimap.1" -a ! -e "$T/root/opt/am/share/bash-completion/completions/aimap"
+assert_true "uninstall removes them" test ! -e "$T/dest/opt/am/share/man/man1/aimap.1" -a ! -e "$T/dest/opt/am/share/bash-completion/completions/aimap"
 
 finish
