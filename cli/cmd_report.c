@@ -6,8 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/report.h"
 
@@ -30,6 +33,8 @@ const char cmd_report_usage[] =
 	"                     (the category table, quoted as `export csv`\n"
 	"                     quotes). Without --format, the extension of\n"
 	"                     FILE decides (.md, .html or .htm, .csv).\n"
+	"                     HTML goes to a file or a pipe, never to a\n"
+	"                     terminal.\n"
 	"\n"
 	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
 	"the same database gives the same bytes.\n";
@@ -45,7 +50,11 @@ const char cmd_map_usage[] =
 	"tooltip). When the catalog is too large for one page, each box\n"
 	"shows its leaders and a \"+N more\" tile.\n"
 	"\n"
-	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
+	"                     FILE must end in .svg (the map is SVG only:\n"
+	"                     aimap map | rsvg-convert -f pdf -o map.pdf\n"
+	"                     makes a PDF or, with -f png, a PNG). Without\n"
+	"                     -o, stdout must not be a terminal (pipe it)\n"
 	"  --size-by F        count (the default: tiles alike, in\n"
 	"                     alphabetical order), or market_cap, tvl or\n"
 	"                     stars: tiles ordered by that figure, the\n"
@@ -88,6 +97,39 @@ report_now(int64_t *now)
 	}
 	*now = (int64_t)v;
 	return 0;
+}
+
+/* Markup is for a file or a pipe: on a terminal it is a screenful of
+ * noise, so refuse it there as gzip refuses to write compressed data to
+ * one. out NULL or "-" is standard output. */
+static int
+refuse_terminal(const char *cmd, const char *out, const char *what)
+{
+	if (out && strcmp(out, "-") != 0)
+		return 0;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	return cli_usage(cmd, "%s is not written to a terminal: give -o FILE "
+			 "or pipe it", what);
+}
+
+/* The map is SVG only: a name promising another format (map.png) would
+ * hold SVG. A path that is neither a regular file nor absent (/dev/null,
+ * a FIFO) is not a name for a format and is written as given. */
+static int
+map_name_ok(const char *out)
+{
+	const char *base, *dot;
+	struct stat st;
+
+	if (!out || strcmp(out, "-") == 0)
+		return 1;
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+		return 1;
+	base = strrchr(out, '/');
+	base = base ? base + 1 : out;
+	dot = strrchr(base, '.');
+	return dot && strcasecmp(dot, ".svg") == 0;
 }
 
 static int
@@ -141,6 +183,9 @@ cmd_report(struct cli *c, int argc, char **argv)
 		if (fmt < 0)
 			fmt = FMT_MD;
 	}
+	if (fmt == FMT_HTML && (rc = refuse_terminal("report", out,
+						     "the HTML report")))
+		return rc;
 	if ((rc = report_now(&now)))
 		return rc;
 	if ((rc = cli_open(c)))
@@ -225,6 +270,12 @@ cmd_map(struct cli *c, int argc, char **argv)
 					 val);
 		}
 	}
+	if (!map_name_ok(out))
+		return cli_usage("map", "'%s': the map is an SVG picture; name "
+				 "the file .svg (to get PNG or PDF: aimap map | "
+				 "rsvg-convert -f png -o map.png)", out);
+	if ((rc = refuse_terminal("map", out, "the map (SVG)")))
+		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
 	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {

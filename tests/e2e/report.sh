@@ -36,6 +36,17 @@ assert_status 64
 try env SOURCE_DATE_EPOCH=yesterday "$AIMAP_BIN" report
 assert_status 64
 assert_err_contains "SOURCE_DATE_EPOCH: not a Unix time"
+# HTML is refused on a terminal (script gives it one); Markdown is text.
+script -qec "$AIMAP_BIN report --format html" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report --format html on a terminal"
+assert_status 64
+assert_out_contains "the HTML report is not written to a terminal: give -o FILE or pipe it"
+assert_out_lacks "<html"
+script -qec "$AIMAP_BIN report" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report (Markdown) on a terminal"
+assert_status 0
 
 # ---- Markdown: every figure as expected (reviewed golden file)
 try aimap report
