@@ -57,9 +57,10 @@ const char cmd_map_usage[] =
 	"                     -o, stdout must not be a terminal (pipe it)\n"
 	"  --size-by F        count (the default: tiles alike, in\n"
 	"                     alphabetical order), or market_cap, tvl or\n"
-	"                     stars: tiles ordered by that figure, the\n"
-	"                     largest drawn two or four cells big, those\n"
-	"                     without it dashed\n";
+	"                     stars: each box a treemap, a tile's area\n"
+	"                     following that figure (down to a small tile\n"
+	"                     that still holds a name); projects without\n"
+	"                     it get a small dashed tile\n";
 
 enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
 

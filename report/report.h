@@ -11,7 +11,8 @@
  *   (report_write_md, _html, _csv) only format a struct report.
  *
  * - The map. report_map_layout() places the layers as bands, the
- *   categories as boxes and the projects as tiles on one A4/letter page,
+ *   categories as boxes and the projects as tiles (a treemap when sized
+ *   by a figure) on one A4/letter page,
  *   with every label already shortened to fit its tile; report_map_svg()
  *   writes that layout as SVG 1.1. Keeping the geometry apart from the
  *   writer lets tests check "no text leaves its box" on the numbers.
@@ -177,8 +178,9 @@ int report_write_csv(const struct report *r, int raw, FILE *f);
 /* ---- the market map ------------------------------------------------- */
 
 /* What tiles are ordered and sized by: count keeps every tile one cell
- * (alphabetical); a figure orders tiles by it, largest first, and widens
- * those with a large figure. */
+ * (alphabetical); a figure orders tiles by it, largest first, and makes
+ * each box a squarified treemap, a tile's area following its figure down
+ * to a small floor (projects without the figure get that small tile). */
 enum report_size_by {
 	REPORT_SIZE_COUNT,
 	REPORT_SIZE_MCAP, REPORT_SIZE_TVL, REPORT_SIZE_STARS,
@@ -211,8 +213,9 @@ struct report_tile {
 	struct report_rect r;
 	const struct cat_project *p;  /* NULL for the "+N more" tile */
 	size_t more;              /* projects the "+N more" tile stands for */
-	int span;                 /* 1: one cell; 2: two cells wide; 4: two by
-				     two */
+	int span;                 /* how its labels are set: 1 the name alone;
+				     2 name and figure on one line; 4 name
+				     over figure (large tiles) */
 	int missing;              /* the sizing figure was never fetched */
 	struct report_label label[REPORT_TILE_LABELS]; /* name, figure */
 	size_t nlabels;
