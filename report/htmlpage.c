@@ -172,7 +172,8 @@ segment_cells(struct buf *b, const struct report_segment *s)
 	for (size_t i = 0; i < s->nleaders; i++) {
 		if (i)
 			buf_puts(b, ", ");
-		esc(b, s->leader[i]->name);
+		char nm[CAT_LABEL_LEN];
+		esc(b, report_project_label(s->leader[i], nm, sizeof nm));
 	}
 	buf_puts(b, "</td></tr>\n");
 }
@@ -278,7 +279,9 @@ stages(struct buf *b, const struct report *r, struct report_out *o)
 		for (size_t j = 0; j < k; j++) {
 			if (j)
 				buf_puts(b, ", ");
-			esc(b, s->projects[j]->name);
+			char nm[CAT_LABEL_LEN];
+			esc(b, report_project_label(s->projects[j], nm,
+						    sizeof nm));
 		}
 		if (k < s->count)
 			buf_printf(b, " and %zu more", s->count - k);
@@ -332,7 +335,7 @@ movers(struct buf *b, const struct report *r)
 				double pct = m[i].before != 0
 					     ? d / fabs(m[i].before) : NAN;
 				buf_puts(b, "<tr>");
-				text_cell(b, cat_project_label(m[i].p, nm, sizeof nm));
+				text_cell(b, report_project_label(m[i].p, nm, sizeof nm));
 				text_cell(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -381,7 +384,7 @@ hints(struct buf *b, const struct report *r)
 		const struct report_hint *h = &r->hints[i];
 		char v[16];
 		buf_puts(b, "<tr>");
-		text_cell(b, cat_project_label(h->p, nm, sizeof nm));
+		text_cell(b, report_project_label(h->p, nm, sizeof nm));
 		text_cell(b, r->tax->categories[h->p->category].name);
 		text_cell(b, r->tax->categories[h->category].name);
 		snprintf(v, sizeof v, "%.0f%%", h->score * 100);

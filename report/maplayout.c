@@ -316,16 +316,20 @@ centre_baseline(double top, double h, double s)
 	return top + h / 2 + 0.35 * s;
 }
 
-/* A tile's name as shown: a dagger before a project no longer active
- * (the legend explains it). Returns p->name or out. */
+/* A tile's name as shown: a dagger before a project no longer active, an
+ * asterisk after one the classifier placed and nobody has reviewed (the
+ * legend explains both). Returns p->name or out. */
 static const char *
 tile_name(const struct cat_project *p, char *out, size_t len)
 {
-	if (p->status > CAT_STATUS_ACTIVE && p->status < CAT_STATUS_COUNT) {
-		snprintf(out, len, "\xE2\x80\xA0 %s", p->name);
-		return out;
-	}
-	return p->name;
+	int gone = p->status > CAT_STATUS_ACTIVE &&
+		   p->status < CAT_STATUS_COUNT;
+
+	if (!gone && p->reviewed)
+		return p->name;
+	snprintf(out, len, "%s%s%s", gone ? "\xE2\x80\xA0 " : "", p->name,
+		 p->reviewed ? "" : "*");
+	return out;
 }
 
 static void
@@ -861,7 +865,7 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 {
 	struct buf b;
 	char date[32];
-	size_t inactive = 0;
+	size_t inactive = 0, unreviewed = 0;
 	double x = PAGE_PAD, inner = REPORT_MAP_W - 2 * PAGE_PAD;
 
 	m->head = (struct report_rect){0, 0, REPORT_MAP_W, HEAD_H + PAGE_PAD};
@@ -892,6 +896,11 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 	for (size_t i = 0; i < m->ntiles; i++)
 		if (m->tiles[i].p && m->tiles[i].p->status > CAT_STATUS_ACTIVE)
 			inactive++;
+	for (size_t i = 0; i < m->ntiles; i++)
+		unreviewed += m->tiles[i].p && !m->tiles[i].p->reviewed;
+	if (unreviewed)
+		buf_printf(&b, "* unreviewed: placed by the classifier (%zu). ",
+			   unreviewed);
 	if (inactive)
 		buf_printf(&b, "\xE2\x80\xA0 no longer active (%zu: sunset, "
 			   "acquired, merged or renamed). ", inactive);

@@ -49,7 +49,9 @@ leaders(struct buf *b, const struct report_segment *s)
 	for (size_t i = 0; i < s->nleaders; i++) {
 		if (i)
 			buf_puts(b, ", ");
-		report_esc_md(b, s->leader[i]->name);
+		char nm[CAT_LABEL_LEN];
+		report_esc_md(b, report_project_label(s->leader[i], nm,
+							sizeof nm));
 	}
 	buf_puts(b, " |");
 }
@@ -133,7 +135,7 @@ movers(struct buf *b, const struct report *r)
 			size_t k = dir ? mv->ndown : mv->nup;
 			for (size_t i = 0; i < k; i++) {
 				buf_putc(b, '|');
-				cell_esc(b, cat_project_label(m[i].p, nm, sizeof nm));
+				cell_esc(b, report_project_label(m[i].p, nm, sizeof nm));
 				cell_esc(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -181,7 +183,7 @@ hints(struct buf *b, const struct report *r)
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_hint *h = &r->hints[i];
 		buf_putc(b, '|');
-		cell_esc(b, cat_project_label(h->p, nm, sizeof nm));
+		cell_esc(b, report_project_label(h->p, nm, sizeof nm));
 		cell_esc(b, r->tax->categories[h->p->category].name);
 		cell_esc(b, r->tax->categories[h->category].name);
 		buf_printf(b, " %.0f%% |\n", h->score * 100);
@@ -287,7 +289,9 @@ report_write_md(const struct report *r, FILE *f)
 		for (size_t j = 0; j < k; j++) {
 			if (j)
 				buf_puts(b, ", ");
-			report_esc_md(b, s->projects[j]->name);
+			char nm[CAT_LABEL_LEN];
+			report_esc_md(b, report_project_label(
+						 s->projects[j], nm, sizeof nm));
 		}
 		if (k < s->count)
 			buf_printf(b, " and %zu more", s->count - k);

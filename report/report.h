@@ -112,6 +112,15 @@ struct report_findings {
 	int most_active;          /* most projects active recently */
 };
 
+/* What the findings rank categories by: a figure's total (enum
+ * report_fig), or one of these. */
+enum {
+	REPORT_RANK_COUNT = REPORT_F_COUNT,  /* number of projects */
+	REPORT_RANK_ACTIVE,                  /* projects active recently */
+	REPORT_RANK_MEDIAN_MCAP              /* median market cap (>= 2) */
+};
+double report_rank_value(const struct report_segment *s, int what);
+
 struct report {
 	const struct cat_taxonomy *tax;
 	const struct cat_project *projects;
@@ -151,6 +160,17 @@ void report_free(struct report *r);
  * descending with a missing figure after any known one; then name and id.
  * A qsort comparator over const struct cat_project *. */
 int report_leader_cmp(const void *a, const void *b);
+
+/* The categories tied for the lead by what (a REPORT_RANK_ value or a
+ * figure), the leader first and the rest in taxonomy order: writes up to
+ * tax->ncategories indexes to out and returns how many (0: no leader). */
+size_t report_tied(const struct report *r, int what, int *out);
+
+/* A project's name for the report and the map: cat_project_label's
+ * ("Name [sunset]"), with " [unreviewed]" after a project the classifier
+ * placed and nobody has reviewed. Returns out. */
+char *report_project_label(const struct cat_project *p, char *out,
+			   size_t len);
 
 /* ---- sentences shared by the writers --------------------------------- */
 

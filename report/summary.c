@@ -95,6 +95,19 @@ cat_name(const struct report *r, int i)
 	return r->tax->categories[i].name;
 }
 
+/* The categories tied for a lead, as a sentence would list them: "A",
+ * "A and B", "A, B and C". Returns how many. */
+static size_t
+tied_names(struct buf *b, const struct report *r, int what, int *tie)
+{
+	size_t k = report_tied(r, what, tie);
+
+	for (size_t i = 0; i < k; i++)
+		buf_printf(b, "%s%s", i == 0 ? "" : i + 1 == k ? " and " : ", ",
+			   cat_name(r, tie[i]));
+	return k;
+}
+
 size_t
 report_findings(const struct report *r, char ***out)
 {
@@ -102,14 +115,24 @@ report_findings(const struct report *r, char ***out)
 	struct lines l = {0};
 	struct buf b;
 	char v[64];
+	int *tie = xcalloc(r->tax->ncategories + 1, sizeof *tie);
+	size_t k;
 
 	buf_init(&b, 0);
+	/* A tie names every category that shares the lead: the first in
+	 * taxonomy order is no more the leader than the others. */
 	if (fd->most_projects >= 0) {
 		const struct report_segment *s =
 			&r->categories[fd->most_projects];
-		buf_printf(&b, "Most projects: %s, %zu of %zu (%.1f%% of the "
-			   "catalog).", cat_name(r, fd->most_projects),
-			   s->count, r->n, s->share * 100);
+		buf_puts(&b, "Most projects: ");
+		k = tied_names(&b, r, REPORT_RANK_COUNT, tie);
+		if (k > 1)
+			buf_printf(&b, ", %zu each (%.1f%% of the catalog "
+				   "each).", s->count, s->share * 100);
+		else
+			buf_printf(&b, ", %zu of %zu (%.1f%% of the "
+				   "catalog).", s->count, r->n,
+				   s->share * 100);
 		add(&l, &b);
 	}
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
@@ -118,22 +141,31 @@ report_findings(const struct report *r, char ***out)
 			continue;
 		const struct report_sum *s = &r->categories[c].fig[f];
 		report_fmt_fig(f, s->total, v, sizeof v);
-		buf_printf(&b, "%s %s: %s, %s (%.1f%% of the known total; %zu "
-			   "of its %zu projects have the figure).",
-			   f == REPORT_F_STARS ? "Most" : "Largest",
-			   report_fig_words[f],
-			   cat_name(r, c), v,
-			   s->total / r->all.fig[f].total * 100, s->known,
-			   r->categories[c].count);
+		buf_printf(&b, "%s %s: ", f == REPORT_F_STARS ? "Most"
+			   : "Largest", report_fig_words[f]);
+		k = tied_names(&b, r, f, tie);
+		if (k > 1)
+			buf_printf(&b, ", %s each (%.1f%% of the known total "
+				   "each).", v,
+				   s->total / r->all.fig[f].total * 100);
+		else
+			buf_printf(&b, ", %s (%.1f%% of the known total; %zu "
+				   "of its %zu projects have the figure).", v,
+				   s->total / r->all.fig[f].total * 100,
+				   s->known, r->categories[c].count);
 		add(&l, &b);
 		if (f == REPORT_F_MCAP && fd->top_median_mcap >= 0) {
 			int m = fd->top_median_mcap;
 			const struct report_sum *ms =
 				&r->categories[m].fig[REPORT_F_MCAP];
 			report_fmt_fig(REPORT_F_MCAP, ms->median, v, sizeof v);
-			buf_printf(&b, "Highest median market cap: %s, %s "
-				   "across %zu projects with a market cap.",
-				   cat_name(r, m), v, ms->known);
+			buf_puts(&b, "Highest median market cap: ");
+			k = tied_names(&b, r, REPORT_RANK_MEDIAN_MCAP, tie);
+			if (k > 1)
+				buf_printf(&b, ", %s each.", v);
+			else
+				buf_printf(&b, ", %s across %zu projects with "
+					   "a market cap.", v, ms->known);
 			add(&l, &b);
 		}
 	}
@@ -141,7 +173,7 @@ report_findings(const struct report *r, char ***out)
 		const struct cat_project *p = r->all.leader[0];
 		char nm[CAT_LABEL_LEN];
 		buf_printf(&b, "Largest project: %s (%s)",
-			   cat_project_label(p, nm, sizeof nm),
+			   report_project_label(p, nm, sizeof nm),
 			   cat_name(r, p->category));
 		for (int f = 0; f < REPORT_F_COUNT; f++) {
 			double x = p->metric[report_fig_metric[f]];
@@ -159,10 +191,17 @@ report_findings(const struct report *r, char ***out)
 	if (fd->most_active >= 0) {
 		const struct report_segment *s =
 			&r->categories[fd->most_active];
-		buf_printf(&b, "Most developer activity: %s, %zu of %zu "
-			   "projects with a known repository pushed within %d "
-			   "days of the fetch.", cat_name(r, fd->most_active),
-			   s->active, s->pushed_known, REPORT_ACTIVE_DAYS);
+		buf_puts(&b, "Most developer activity: ");
+		k = tied_names(&b, r, REPORT_RANK_ACTIVE, tie);
+		if (k > 1)
+			buf_printf(&b, ", %zu project%s each pushed within "
+				   "%d days of the fetch.", s->active,
+				   s->active == 1 ? "" : "s", REPORT_ACTIVE_DAYS);
+		else
+			buf_printf(&b, ", %zu of %zu projects with a known "
+				   "repository pushed within %d days of the "
+				   "fetch.", s->active, s->pushed_known,
+				   REPORT_ACTIVE_DAYS);
 		add(&l, &b);
 	}
 	size_t nwhite = 0;
@@ -171,10 +210,10 @@ report_findings(const struct report *r, char ***out)
 	if (nwhite) {
 		buf_printf(&b, "White space (stages served by fewer than %zu "
 			   "projects): ", r->white_below);
-		for (size_t i = 0, k = 0; i < r->tax->nstages; i++) {
+		for (size_t i = 0, w = 0; i < r->tax->nstages; i++) {
 			if (!r->stages[i].white_space)
 				continue;
-			buf_printf(&b, "%s%s (%zu)", k++ ? ", " : "",
+			buf_printf(&b, "%s%s (%zu)", w++ ? ", " : "",
 				   r->tax->stages[i].name, r->stages[i].count);
 		}
 		buf_putc(&b, '.');
@@ -198,6 +237,19 @@ report_findings(const struct report *r, char ***out)
 			   r->nhints, r->predicted, REPORT_HINT_SCORE * 100);
 	add(&l, &b);
 	buf_free(&b);
+	free(tie);
 	*out = l.v;
 	return l.n;
+}
+
+char *
+report_project_label(const struct cat_project *p, char *out, size_t len)
+{
+	size_t n;
+
+	cat_project_label(p, out, len);
+	n = strlen(out);
+	if (!p->reviewed && n < len)
+		snprintf(out + n, len - n, " [unreviewed]");
+	return out;
 }

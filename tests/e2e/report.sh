@@ -194,4 +194,15 @@ assert_status 0
 assert_true "an unfetched catalog has empty figure cells" \
 	python3 -c "import csv; rows=list(csv.DictReader(open('$OUT', newline=''))); assert len(rows)==14 and all(r['market_cap_usd']=='' and r['market_cap_known']=='0' for r in rows)"
 
+# ---- an unreviewed project (as classify --save leaves it) is marked
+cp "$AIMAP_DB" "$T/unrev.db"
+python3 -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE projects SET reviewed = 0 WHERE id = 'alpha'\"); db.commit()" "$T/unrev.db"
+try aimap --db "$T/unrev.db" report
+assert_status 0
+assert_out_contains "Largest project: Alpha Compute \[unreviewed\] (General-purpose compute)"
+try aimap --db "$T/unrev.db" map --size-by market_cap -o "$T/unrev.svg"
+assert_status 0
+assert_true "the map marks the unreviewed tile and says why" \
+	python3 -c "import sys; s=open(sys.argv[1], encoding='utf-8').read(); assert '>Alpha Compute*</text>' in s and 'unreviewed: placed by the classifier (1)' in s" "$T/unrev.svg"
+
 finish

@@ -294,14 +294,66 @@ test_stages_hints(void)
 			hits++;
 		if (strstr(lines[i], "Curation: 2 of 4"))
 			hits++;
+		/* Ties are named, not hidden behind the first. */
+		if (strcmp(lines[i], "Most projects: General-purpose "
+			   "compute and Storage, 2 each (16.7% of the "
+			   "catalog each).") == 0)
+			hits++;
+		if (strcmp(lines[i], "Most developer activity: "
+			   "General-purpose compute and Storage, 1 project "
+			   "each pushed within 30 days of the fetch.") == 0)
+			hits++;
 	}
-	T_EQ_INT(hits, 3);
+	T_EQ_INT(hits, 5);
+	int tie[64];
+	T_EQ_INT(report_tied(&r, REPORT_RANK_COUNT, tie), 2);
+	T_EQ_INT(report_tied(&r, REPORT_F_MCAP, tie), 1);
 	report_lines_free(lines, n);
 	n = report_freshness(&r, &lines);
 	T_OK(n >= 4);
 	T_OK(n >= 1 && strstr(lines[0], "Market cap: 6 of 12 projects, "
 			       "observed on 2025-01-08 (7 days before"));
 	report_lines_free(lines, n);
+	report_free(&r);
+	cat_projects_free(v, NFIX);
+}
+
+/* A project the classifier placed and nobody reviewed is marked wherever
+ * the report names it: the findings, the leaders of every format. */
+static void
+test_unreviewed(void)
+{
+	struct cat_project *v = fixture();
+	struct report r;
+	char **lines, *md = NULL, *csv = NULL, *html = NULL;
+	size_t n, len, marked = 0;
+	FILE *f;
+
+	v[ALPHA].reviewed = 0;
+	build(&r, v);
+	n = report_findings(&r, &lines);
+	for (size_t i = 0; i < n; i++)
+		marked += strstr(lines[i], "Largest project: Alpha Compute "
+				 "[unreviewed]") != NULL;
+	T_EQ_INT(marked, 1);
+	report_lines_free(lines, n);
+	f = open_memstream(&md, &len);
+	T_EQ_INT(report_write_md(&r, f), 0);
+	fclose(f);
+	f = open_memstream(&csv, &len);
+	T_EQ_INT(report_write_csv(&r, 0, f), 0);
+	fclose(f);
+	f = open_memstream(&html, &len);
+	T_EQ_INT(report_write_html(&r, NULL, f), 0);
+	fclose(f);
+	T_OK(strstr(md, "| Alpha Compute \\[unreviewed\\], ") != NULL);
+	T_OK(strstr(csv, "Alpha Compute [unreviewed]") != NULL);
+	T_OK(strstr(html, "Alpha Compute [unreviewed]") != NULL);
+	/* Reviewed projects carry no mark. */
+	T_OK(strstr(md, "Kappa [unreviewed]") == NULL);
+	free(md);
+	free(csv);
+	free(html);
 	report_free(&r);
 	cat_projects_free(v, NFIX);
 }
@@ -742,6 +794,7 @@ main(void)
 	cJSON_Delete(root);
 	T_RUN(test_segments);
 	T_RUN(test_stages_hints);
+	T_RUN(test_unreviewed);
 	T_RUN(test_movers);
 	T_RUN(test_empty);
 	T_RUN(test_text);

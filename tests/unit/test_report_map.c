@@ -136,6 +136,7 @@ proj(struct cat_project *p, const char *id, const char *name, int cat)
 	p->stages = 1;
 	p->description = xstrdup("x");
 	p->source = xstrdup("curated");
+	p->reviewed = 1;
 	p->pred_category = -1;
 	for (int m = 0; m < CAT_M_COUNT; m++)
 		p->metric[m] = NAN;
@@ -261,6 +262,15 @@ test_sizes(void)
 	T_STR(m.tiles[bx->first].p->name, "Alpha Compute");
 	T_STR(m.tiles[bx->first + 1].p->name, "Beta");
 	T_STR(m.tiles[bx->first + 2].p->name, "Delta");
+	report_map_free(&m);
+	/* An unreviewed project's tile is marked, and the legend says so. */
+	v[1].reviewed = 0;
+	T_EQ_INT(report_map_layout(&tax, v, 6, REPORT_SIZE_COUNT, 0, &m, err,
+				   sizeof err), 0);
+	check_map(&m, 6);
+	T_STR(m.tiles[m.boxes[1].first + 1].label[0].text, "Beta*");
+	T_OK(strstr(m.legend[1].text, "* unreviewed: placed by the "
+		    "classifier (1).") != NULL);
 	report_map_free(&m);
 	for (int i = 0; i < 6; i++)
 		cat_project_free(&v[i]);
