@@ -13,9 +13,22 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "util/buf.h"
+#include "util/mem.h"
+#include "util/utf8.h"
+
+/* The filters report and map share with list. */
+#define SCOPE_HELP \
+	"  --layer L          only projects of layer L\n" \
+	"  --category C       only projects of category C\n" \
+	"  --stage S          only projects serving pipeline stage S\n" \
+	"  --status S         only projects of status S: active, sunset,\n" \
+	"                     acquired, merged or renamed\n" \
+	"  --search TEXT      name, id, description or tagline contains\n" \
+	"                     TEXT (case-insensitive)\n"
 
 const char cmd_report_usage[] =
-	"usage: aimap report [-o FILE] [--format md|html|csv]\n"
+	"usage: aimap report [-o FILE] [--format md|html|csv] [FILTERS]\n"
 	"\n"
 	"The analysis of the catalog, for a memo or a slide: per layer and\n"
 	"per category the number of projects, their share, total and median\n"
@@ -35,13 +48,17 @@ const char cmd_report_usage[] =
 	"                     FILE decides (.md, .html or .htm, .csv).\n"
 	"                     HTML goes to a file or a pipe, never to a\n"
 	"                     terminal.\n"
+	SCOPE_HELP
+	"A filtered report covers only the projects selected (shares are of\n"
+	"them) and says so at the top: one sector's memo is\n"
+	"  aimap report --category verification -o verification.html\n"
 	"\n"
 	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
 	"the same database gives the same bytes.\n";
 
 const char cmd_map_usage[] =
 	"usage: aimap map [-o FILE.svg] [--size-by count|market_cap|tvl|stars]"
-	"\n"
+	"\n                 [FILTERS]\n"
 	"\n"
 	"The market map as an SVG 1.1 picture for one A4 or letter page in\n"
 	"landscape: the layers as bands, each category a box sized by its\n"
@@ -60,9 +77,131 @@ const char cmd_map_usage[] =
 	"                     stars: each box a treemap, a tile's area\n"
 	"                     following that figure (down to a small tile\n"
 	"                     that still holds a name); projects without\n"
-	"                     it get a small dashed tile\n";
+	"                     it get a small dashed tile\n"
+	SCOPE_HELP;
 
-enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
+enum {
+	K_OUTPUT = 1, K_FORMAT, K_SIZE_BY,
+	K_LAYER, K_CATEGORY, K_STAGE, K_STATUS, K_SEARCH
+};
+
+#define SCOPE_OPTS \
+	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
+	{"stage", 0, 1, K_STAGE}, {"status", 0, 1, K_STATUS}, \
+	{"search", 0, 1, K_SEARCH}
+
+/* ---- the selection: the same filters as list ---------------------------
+ *
+ * A small copy of list's filter handling until cli/opt.c offers one
+ * parser to every command. */
+
+struct scope {
+	const char *layer, *category, *stage, *status, *search;
+	struct cat_filter f;
+	char *needle;            /* f.search's owned, lowered copy */
+	char *words;             /* what the selection is, for people */
+};
+
+/* Takes a filter option: 1 when key was one, else 0. */
+static int
+scope_take(struct scope *s, int key, const char *val)
+{
+	switch (key) {
+	case K_LAYER: s->layer = val; return 1;
+	case K_CATEGORY: s->category = val; return 1;
+	case K_STAGE: s->stage = val; return 1;
+	case K_STATUS: s->status = val; return 1;
+	case K_SEARCH: s->search = val; return 1;
+	}
+	return 0;
+}
+
+static int
+scope_unknown(const char *cmd, const char *what, const char *val,
+	      const struct cat_term *v, size_t n)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
+	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
+	buf_free(&b);
+	return rc;
+}
+
+/* Resolves the filters against the taxonomy into s->f and s->words
+ * ("category Verification, status active"; NULL when nothing is
+ * filtered). Returns 0 or EX_USAGE (said). */
+static int
+scope_resolve(struct scope *s, const char *cmd, const struct cat_taxonomy *t)
+{
+	struct buf b;
+
+	cat_filter_init(&s->f);
+	if (s->layer && (s->f.layer = cat_layer_index(t, s->layer)) < 0)
+		return scope_unknown(cmd, "layer", s->layer, t->layers,
+				     t->nlayers);
+	if (s->category &&
+	    (s->f.category = cat_category_index(t, s->category)) < 0)
+		return scope_unknown(cmd, "category", s->category,
+				     t->categories, t->ncategories);
+	if (s->stage && (s->f.stage = cat_stage_index(t, s->stage)) < 0)
+		return scope_unknown(cmd, "stage", s->stage, t->stages,
+				     t->nstages);
+	if (s->status && (s->f.status = cat_status_index(s->status)) < 0)
+		return cli_usage(cmd, "unknown status '%s' (one of: active, "
+				 "sunset, acquired, merged, renamed)",
+				 s->status);
+	if (s->search) {
+		if (!utf8_valid(s->search, strlen(s->search), NULL))
+			return cli_usage(cmd, "--search: invalid UTF-8");
+		s->needle = utf8_ascii_lower(xstrdup(s->search));
+		s->f.search = s->needle;
+	}
+	buf_init(&b, 0);
+	if (s->f.layer >= 0)
+		buf_printf(&b, "layer %s", t->layers[s->f.layer].name);
+	if (s->f.category >= 0)
+		buf_printf(&b, "%scategory %s", b.len ? ", " : "",
+			   t->categories[s->f.category].name);
+	if (s->f.stage >= 0)
+		buf_printf(&b, "%sstage %s", b.len ? ", " : "",
+			   t->stages[s->f.stage].name);
+	if (s->f.status >= 0)
+		buf_printf(&b, "%sstatus %s", b.len ? ", " : "",
+			   cat_status_names[s->f.status]);
+	if (s->search)
+		buf_printf(&b, "%smatching \"%s\"", b.len ? ", " : "",
+			   s->search);
+	s->words = b.len ? buf_take(&b) : NULL;
+	buf_free(&b);
+	return 0;
+}
+
+/* Keeps the projects of v[0..*n) the scope selects, in order, and frees
+ * the others: v stays one array for cat_projects_free. */
+static void
+scope_apply(const struct scope *s, struct cat_project *v, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (cat_match(&v[i], &s->f))
+			v[k++] = v[i];
+		else
+			cat_project_free(&v[i]);
+	}
+	*n = k;
+}
+
+static void
+scope_free(struct scope *s)
+{
+	free(s->needle);
+	free(s->words);
+}
 
 enum { FMT_MD, FMT_HTML, FMT_CSV };
 
@@ -146,7 +285,8 @@ int
 cmd_report(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT}, {0}};
+		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT},
+		SCOPE_OPTS, {0}};
 	static const char *const fmt_names[] = {"md", "html", "csv"};
 	int metrics[REPORT_F_COUNT];
 	struct cat_metric_pair *pairs[REPORT_F_COUNT] = {0};
@@ -157,6 +297,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 	struct report r;
 	struct report_map map;
 	struct cli_out o;
+	struct scope sc = {0};
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
 	int i = 1, k, fmt = -1, rc, bad = 0, have_map = 0;
@@ -171,7 +312,9 @@ cmd_report(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("report", "unexpected argument '%s'",
 					 val);
-		if (k == K_OUTPUT) {
+		if (scope_take(&sc, k, val)) {
+			continue;
+		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((fmt = format_from_name(val)) < 0) {
 			return cli_usage("report", "unknown format '%s' (md, "
@@ -191,19 +334,28 @@ cmd_report(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
+	if ((rc = scope_resolve(&sc, "report", cat_taxonomy(c->cat)))) {
+		scope_free(&sc);
+		return rc;
+	}
 	for (int f = 0; f < REPORT_F_COUNT; f++)
 		metrics[f] = report_fig_metric[f];
 	rc = cat_load_snapshot(c->cat, &v, &n, metrics, REPORT_F_COUNT, pairs,
 			       npairs, err, sizeof err);
 	if (rc) {
 		cli_err("%s", err);
+		scope_free(&sc);
 		return rc;
 	}
+	/* History pairs of projects left out find no project and are
+	 * skipped by report_build. */
+	scope_apply(&sc, v, &n);
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
 		hist.pairs[f] = pairs[f];
 		hist.npairs[f] = npairs[f];
 	}
 	report_build(cat_taxonomy(c->cat), v, n, &hist, now, &r);
+	r.scope = sc.words;
 	if (fmt == FMT_HTML) {
 		int size_by = any_figure(v, n, CAT_M_MCAP) ? REPORT_SIZE_MCAP
 							   : REPORT_SIZE_COUNT;
@@ -214,6 +366,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 			goto done;
 		}
 		have_map = 1;
+		report_map_set_scope(&map, sc.words);
 	}
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		if (fmt == FMT_MD)
@@ -236,6 +389,7 @@ done:
 	for (int f = 0; f < REPORT_F_COUNT; f++)
 		cat_metric_pairs_free(pairs[f], npairs[f]);
 	cat_projects_free(v, n);
+	scope_free(&sc);
 	return rc;
 }
 
@@ -244,11 +398,12 @@ cmd_map(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"output", 'o', 1, K_OUTPUT}, {"size-by", 0, 1, K_SIZE_BY},
-		{0}};
+		SCOPE_OPTS, {0}};
 	struct cat_project *v = NULL;
 	size_t n = 0;
 	struct report_map map;
 	struct cli_out o;
+	struct scope sc = {0};
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
 	int i = 1, k, size_by = REPORT_SIZE_COUNT, rc, bad;
@@ -263,7 +418,9 @@ cmd_map(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("map", "unexpected argument '%s'",
 					 val);
-		if (k == K_OUTPUT) {
+		if (scope_take(&sc, k, val)) {
+			continue;
+		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((size_by = report_size_index(val)) < 0) {
 			return cli_usage("map", "unknown --size-by '%s' "
@@ -279,10 +436,16 @@ cmd_map(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
-	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
-		cli_err("%s", err);
+	if ((rc = scope_resolve(&sc, "map", cat_taxonomy(c->cat)))) {
+		scope_free(&sc);
 		return rc;
 	}
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+		cli_err("%s", err);
+		scope_free(&sc);
+		return rc;
+	}
+	scope_apply(&sc, v, &n);
 	for (size_t j = 0; j < n; j++)
 		for (int m = 0; m < CAT_M_COUNT; m++)
 			if (!isnan(v[j].metric[m]) &&
@@ -293,8 +456,10 @@ cmd_map(struct cli *c, int argc, char **argv)
 	if (rc) {
 		cli_err("%s", err);
 		cat_projects_free(v, n);
+		scope_free(&sc);
 		return rc;
 	}
+	report_map_set_scope(&map, sc.words);
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		bad = report_map_svg(&map, 1, o.f) < 0;
 		if (bad && out)
@@ -306,5 +471,6 @@ cmd_map(struct cli *c, int argc, char **argv)
 			"shown) to %s\n", map.nshown, map.nprojects, out);
 	report_map_free(&map);
 	cat_projects_free(v, n);
+	scope_free(&sc);
 	return rc;
 }

@@ -434,13 +434,18 @@ report_write_html(const struct report *r, const struct report_map *map,
 		   "<title>AI+Web3 market report</title>\n<style>\n%s"
 		   "</style>\n</head>\n<body>\n<header>\n"
 		   "<h1>AI+Web3 market report</h1>\n"
-		   "<p class=\"meta\">%zu projects in %zu categories and %zu "
+		   "<p class=\"meta\">%zu project%s in %zu categories and %zu "
 		   "layers, mapped on %zu pipeline stages. Report made %s."
 		   "</p>\n<nav><a href=\"#findings\">Findings</a><a href=\"#map"
 		   "\">Map</a><a href=\"#categories\">Categories</a><a href=\""
 		   "#stages\">Stages</a><a href=\"#movers\">Movers</a><a href="
 		   "\"#hints\">Curation</a></nav>\n</header>\n<main>\n",
-		   css, r->n, t->ncategories, t->nlayers, t->nstages, date);
+		   css, r->n, r->n == 1 ? "" : "s", t->ncategories, t->nlayers, t->nstages, date);
+	if (r->scope) {
+		buf_puts(b, "<p class=\"meta\" id=\"scope\">Scope: ");
+		esc(b, r->scope);
+		buf_puts(b, " (shares are of these projects).</p>\n");
+	}
 	n = report_freshness(r, &lines);
 	list(b, "freshness", "Data freshness", lines, n);
 	report_lines_free(lines, n);

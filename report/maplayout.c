@@ -874,7 +874,8 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 	set_label(&m->title, "AI \xC3\x97 Web3 market map", x,
 		  PAGE_PAD + 20, 20, inner, 1, 0);
 	buf_init(&b, 0);
-	buf_printf(&b, "%zu projects in %zu categories", m->nprojects, ncats);
+	buf_printf(&b, "%zu project%s in %zu categories", m->nprojects,
+		   m->nprojects == 1 ? "" : "s", ncats);
 	if (w->fig >= 0)
 		buf_printf(&b, " \xC2\xB7 tiles sized by %s",
 			   report_fig_words[w->fig]);
@@ -1034,6 +1035,22 @@ out:
 	if (rc)
 		report_map_free(out);
 	return rc;
+}
+
+void
+report_map_set_scope(struct report_map *m, const char *scope)
+{
+	struct buf b;
+
+	if (!scope || !*scope)
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "%s \xC2\xB7 %s", scope, m->subtitle.text);
+	free(m->subtitle.text);
+	set_label(&m->subtitle, b.data, m->subtitle.x, m->subtitle.y,
+		  m->subtitle.size, m->subtitle.maxw, m->subtitle.bold,
+		  m->subtitle.anchor_end);
+	buf_free(&b);
 }
 
 static void

@@ -209,9 +209,14 @@ report_write_md(const struct report *r, FILE *f)
 	report_out_init(&o, f);
 	report_fmt_date(r->now, date, sizeof date);
 	buf_printf(b, "# AI+Web3 market report\n\n"
-		   "%zu projects in %zu categories and %zu layers, mapped on "
+		   "%zu project%s in %zu categories and %zu layers, mapped on "
 		   "%zu pipeline stages. Report made %s.\n\n", r->n,
-		   t->ncategories, t->nlayers, t->nstages, date);
+		   r->n == 1 ? "" : "s", t->ncategories, t->nlayers, t->nstages, date);
+	if (r->scope) {
+		buf_puts(b, "Scope: ");
+		report_esc_md(b, r->scope);
+		buf_puts(b, " (shares are of these projects).\n\n");
+	}
 
 	buf_puts(b, "## Data freshness\n\n");
 	n = report_freshness(r, &lines);

@@ -126,6 +126,10 @@ struct report {
 	const struct cat_project *projects;
 	size_t n;
 	int64_t now;              /* when the report was made (Unix) */
+	const char *scope;        /* the selection, for people ("category
+				     Verification"); NULL: the whole catalog.
+				     Borrowed; set by the caller after
+				     report_build */
 	struct report_segment all;        /* the whole catalog */
 	struct report_segment *layers;    /* tax->nlayers */
 	struct report_segment *categories; /* tax->ncategories */
@@ -283,6 +287,9 @@ int report_map_layout(const struct cat_taxonomy *t,
 		      int64_t data_newest, struct report_map *out, char *err,
 		      size_t errlen);
 void report_map_free(struct report_map *m);
+/* Names the selection the map shows ("category Verification") at the
+ * head of its subtitle; NULL or "" leaves it as it is. */
+void report_map_set_scope(struct report_map *m, const char *scope);
 
 /* Writes the map as an SVG 1.1 document (standalone: the XML declaration
  * and doctype) or as an <svg> element to embed in HTML. */

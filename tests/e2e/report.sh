@@ -194,6 +194,33 @@ assert_status 0
 assert_true "an unfetched catalog has empty figure cells" \
 	python3 -c "import csv; rows=list(csv.DictReader(open('$OUT', newline=''))); assert len(rows)==14 and all(r['market_cap_usd']=='' and r['market_cap_known']=='0' for r in rows)"
 
+# ---- the same filters as list: one sector's memo
+try aimap report --category compute-general
+assert_status 0
+assert_out_contains "2 projects in 14 categories"
+assert_out_contains "Scope: category General-purpose compute (shares are of these projects)."
+assert_out_lacks "德尔塔网络"
+try aimap report --category compute-general --format csv
+assert_status 0
+assert_true "a filtered CSV counts only the selection" \
+	python3 -c "import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=''))); assert sum(int(r['projects']) for r in rows) == 2, rows" "$OUT"
+try aimap report --layer middleware --status active --search iota
+assert_status 0
+assert_out_contains "1 project in 14 categories"
+assert_out_contains 'Scope: layer Middleware, status active, matching "iota"'
+try aimap report --category nope
+assert_status 64
+assert_err_contains "unknown category 'nope' (one of: "
+try aimap report --format html --stage inference -o "$T/inference.html"
+assert_status 0
+assert_true "the HTML memo names its scope" grep -q 'id="scope">Scope: stage Inference' "$T/inference.html"
+try aimap map --layer infra -o "$T/infra.svg"
+assert_status 0
+assert_err_contains "wrote the map (7 of 7 projects shown)"
+assert_true "the map names its scope" grep -q "<desc>layer Infrastructure" "$T/infra.svg"
+try aimap map --stage nope -o "$T/nope.svg"
+assert_status 64
+
 # ---- an unreviewed project (as classify --save leaves it) is marked
 cp "$AIMAP_DB" "$T/unrev.db"
 python3 -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE projects SET reviewed = 0 WHERE id = 'alpha'\"); db.commit()" "$T/unrev.db"
