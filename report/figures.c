@@ -307,6 +307,12 @@ report_build(const struct cat_taxonomy *t, const struct cat_project *v,
 	qsort(order, n, sizeof *order, report_leader_cmp);
 	qsort(byid, n, sizeof *byid, cmp_id);
 
+	/* The top projects: the leader order, those with some figure. */
+	out->top = xcalloc(REPORT_TOP + 1, sizeof *out->top);
+	for (i = 0; i < n && out->ntop < REPORT_TOP; i++)
+		if (has_figure(order[i]))
+			out->top[out->ntop++] = order[i];
+
 	/* Segments: each is a filter over the leader order, so members come
 	 * out already ranked. */
 	segment_fill(&out->all, order, n, n, vals);
@@ -419,5 +425,6 @@ report_free(struct report *r)
 		}
 	free(r->stages);
 	free(r->hints);
+	free(r->top);
 	memset(r, 0, sizeof *r);
 }

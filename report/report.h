@@ -35,6 +35,7 @@
 #include "util/buf.h"
 
 #define REPORT_LEADERS 3          /* leaders named per segment */
+#define REPORT_TOP 10             /* rows of the top-projects table */
 #define REPORT_MOVERS 5           /* risers and fallers per figure */
 #define REPORT_ACTIVE_DAYS 30     /* "recent activity": pushed within */
 #define REPORT_HINT_SCORE 0.8     /* curation hints: classifier score from */
@@ -144,6 +145,9 @@ struct report {
 	struct report_fresh fresh_pushed; /* GitHub's last push */
 	int64_t data_newest;      /* latest observation of any metric */
 	struct report_findings find;
+	const struct cat_project **top;   /* up to REPORT_TOP, leader order,
+					     only projects with some figure */
+	size_t ntop;
 };
 
 /* History for the movers: pairs[f] (npairs[f] of them, any order) hold the
@@ -183,6 +187,19 @@ char *report_project_label(const struct cat_project *p, char *out,
  * sets *out to an array of them; free it with report_lines_free. */
 size_t report_freshness(const struct report *r, char ***out);
 size_t report_findings(const struct report *r, char ***out);
+/* The curation summary for the appendix (one sentence, plain text; the
+ * caller frees it). */
+char *report_curation(const struct report *r);
+/* The sources-and-method paragraph and the disclaimer every format ends
+ * its main part with. */
+extern const char report_sources[];
+extern const char report_not_advice[];
+
+/* The moves the top-projects table shows, as CoinGecko's columns do:
+ * the metric each reads (percent) and its heading. */
+#define REPORT_MOVES 1
+extern const int report_move_metric[REPORT_MOVES];
+extern const char *const report_move_heads[REPORT_MOVES];
 void report_lines_free(char **v, size_t n);
 
 /* ---- writers -------------------------------------------------------- */
@@ -330,6 +347,14 @@ void report_fmt_sum(int fig, const struct report_sum *s, size_t count,
 /* A change: "+$1.20M", "-350", "+12.5%"; NaN gives "". */
 void report_fmt_change(int fig, double delta, char *out, size_t len);
 void report_fmt_pct(double ratio, char *out, size_t len);
+/* Any metric of a project as people read it: money, a count, or a
+ * change in percent ("+7.3%"); NaN gives "". */
+void report_fmt_metric(int metric, double v, char *out, size_t len);
+/* The top-projects table's columns after the project and category: the
+ * metric each shows, its heading. */
+#define REPORT_TOP_COLS 5
+extern const int report_top_metric[REPORT_TOP_COLS];
+extern const char *const report_top_heads[REPORT_TOP_COLS];
 /* "2025-05-03" (UTC); 0 gives "". */
 void report_fmt_date(int64_t t, char *out, size_t len);
 

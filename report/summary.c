@@ -222,6 +222,18 @@ report_findings(const struct report *r, char ***out)
 			   "by at least %zu projects.", r->white_below);
 	}
 	add(&l, &b);
+	buf_free(&b);
+	free(tie);
+	*out = l.v;
+	return l.n;
+}
+
+char *
+report_curation(const struct report *r)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
 	if (r->predicted == 0)
 		buf_printf(&b, "Curation: no classifier predictions are stored "
 			   "for the catalog, so there is nothing to review.");
@@ -233,14 +245,33 @@ report_findings(const struct report *r, char ***out)
 	else
 		buf_printf(&b, "Curation: %zu of %zu predicted projects are "
 			   "placed in another category by the classifier with "
-			   "at least %.0f%% confidence; see the review list.",
+			   "at least %.0f%% confidence.",
 			   r->nhints, r->predicted, REPORT_HINT_SCORE * 100);
-	add(&l, &b);
-	buf_free(&b);
-	free(tie);
-	*out = l.v;
-	return l.n;
+	return buf_take(&b);
 }
+
+const char report_sources[] =
+	"Sources and method: market cap, FDV, 24 h volume and price change "
+	"from CoinGecko; TVL from DefiLlama; stars and last push from "
+	"GitHub; layers, categories and stages from the aimap catalog, "
+	"curated by hand (a project marked [unreviewed] is where the "
+	"classifier put it). Totals and medians count only the projects "
+	"that have a figure; leaders rank by market cap, then TVL, then "
+	"GitHub stars. Each figure is as of its fetch (see Appendix A).";
+
+const char report_not_advice[] =
+	"Not investment advice: this report describes a market from public "
+	"data; it recommends nothing, and its figures can be late or wrong.";
+
+const int report_top_metric[REPORT_TOP_COLS] = {
+	CAT_M_MCAP, CAT_M_FDV, CAT_M_VOLUME, CAT_M_TVL, CAT_M_STARS,
+};
+const char *const report_top_heads[REPORT_TOP_COLS] = {
+	"Market cap", "FDV", "Volume (24 h)", "TVL", "GitHub stars",
+};
+
+const int report_move_metric[REPORT_MOVES] = {CAT_M_CHANGE_24H};
+const char *const report_move_heads[REPORT_MOVES] = {"24 h"};
 
 char *
 report_project_label(const struct cat_project *p, char *out, size_t len)

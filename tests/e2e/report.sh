@@ -161,7 +161,7 @@ else
 		python3 - "$T/page.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = {"layers-table": 3, "categories-table": 14, "stages-table": 11,
+want = {"top-table": 9, "layers-table": 3, "categories-table": 14, "stages-table": 11,
         "movers-market_cap": 3, "movers-tvl": 1, "movers-stars": 1,
         "hints-table": 2}
 assert d["tables"] == want, d["tables"]
