@@ -28,24 +28,30 @@
 	"                     TEXT (case-insensitive)\n"
 
 const char cmd_report_usage[] =
-	"usage: aimap report [-o FILE] [--format md|html|csv] [FILTERS]\n"
+	"usage: aimap report [-o FILE] [--format md|text|html|csv] [FILTERS]\n"
 	"\n"
-	"The analysis of the catalog, for a memo or a slide: per layer and\n"
-	"per category the number of projects, their share, total and median\n"
-	"market cap, total TVL, GitHub stars, recent activity and leaders;\n"
-	"per pipeline stage who serves it, and the white space; the movers\n"
-	"between the two latest fetches; curation hints (projects that the\n"
-	"classifier places in another category with at least 80%\n"
-	"confidence); and how fresh the data is. A figure never fetched is\n"
-	"shown as missing, never as zero.\n"
+	"A memo on the catalog worth forwarding: the key findings first;\n"
+	"the top projects with market cap, FDV, volume, TVL, stars and the\n"
+	"24 h move; where the figures come from and a not-investment-advice\n"
+	"line. Then per layer and per category the number of projects, their\n"
+	"share, total and median market cap, TVL, GitHub stars, recent\n"
+	"activity and leaders; per pipeline stage who serves it, and the\n"
+	"white space; the movers between the two latest fetches. Appendices:\n"
+	"how fresh the data is, and curation hints (projects the classifier\n"
+	"places in another category with at least 80% confidence). A figure\n"
+	"never fetched is shown as missing, never as zero; ties for a lead\n"
+	"are all named; projects the classifier placed and nobody reviewed\n"
+	"are marked [unreviewed].\n"
 	"\n"
 	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
-	"  --format F         md (Markdown, the default); html (one page,\n"
+	"  --format F         md (Markdown, the default); text (plain,\n"
+	"                     wrapped at 78 columns, moves in colour on a\n"
+	"                     terminal unless NO_COLOR is set); html (one page,\n"
 	"                     sortable tables and the map sized by market\n"
 	"                     cap, nothing loaded from the network); csv\n"
 	"                     (the category table, quoted as `export csv`\n"
 	"                     quotes). Without --format, the extension of\n"
-	"                     FILE decides (.md, .html or .htm, .csv).\n"
+	"                     FILE decides (.md, .txt, .html or .htm, .csv).\n"
 	"                     HTML goes to a file or a pipe, never to a\n"
 	"                     terminal.\n"
 	SCOPE_HELP
@@ -203,7 +209,7 @@ scope_free(struct scope *s)
 	free(s->words);
 }
 
-enum { FMT_MD, FMT_HTML, FMT_CSV };
+enum { FMT_MD, FMT_HTML, FMT_CSV, FMT_TEXT };
 
 static int
 format_from_name(const char *s)
@@ -214,6 +220,8 @@ format_from_name(const char *s)
 		return FMT_HTML;
 	if (strcmp(s, "csv") == 0)
 		return FMT_CSV;
+	if (strcmp(s, "text") == 0 || strcmp(s, "txt") == 0)
+		return FMT_TEXT;
 	return -1;
 }
 
@@ -287,7 +295,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 	static const struct cli_opt opts[] = {
 		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT},
 		SCOPE_OPTS, {0}};
-	static const char *const fmt_names[] = {"md", "html", "csv"};
+	static const char *const fmt_names[] = {"md", "html", "csv", "text"};
 	int metrics[REPORT_F_COUNT];
 	struct cat_metric_pair *pairs[REPORT_F_COUNT] = {0};
 	size_t npairs[REPORT_F_COUNT] = {0};
@@ -318,7 +326,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 			out = val;
 		} else if ((fmt = format_from_name(val)) < 0) {
 			return cli_usage("report", "unknown format '%s' (md, "
-					 "html or csv)", val);
+					 "text, html or csv)", val);
 		}
 	}
 	if (fmt < 0) {
@@ -373,6 +381,11 @@ cmd_report(struct cli *c, int argc, char **argv)
 			bad = report_write_md(&r, o.f) < 0;
 		else if (fmt == FMT_HTML)
 			bad = report_write_html(&r, &map, o.f) < 0;
+		else if (fmt == FMT_TEXT)
+			/* Colour only where a person reads it as it comes. */
+			bad = report_write_text(&r, (!out || strcmp(out, "-") == 0)
+						&& isatty(STDOUT_FILENO) &&
+						!getenv("NO_COLOR"), o.f) < 0;
 		else
 			bad = report_write_csv(&r, 0, o.f) < 0;
 		if (bad && out)

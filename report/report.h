@@ -212,6 +212,9 @@ int report_write_md(const struct report *r, FILE *f);
  * map inline when map is not NULL; it loads nothing from anywhere. */
 int report_write_html(const struct report *r, const struct report_map *map,
 		      FILE *f);
+/* Plain text wrapped at 78 columns, for a terminal or an e-mail; with
+ * colour, moves are green or red (ANSI escapes). */
+int report_write_text(const struct report *r, int colour, FILE *f);
 /* The segment table, one row per category, as `export csv` writes CSV
  * (RFC 4180, CRLF, formula-like text neutralised unless raw). */
 int report_write_csv(const struct report *r, int raw, FILE *f);

@@ -24,10 +24,10 @@ PY
 # ---- help and usage errors
 try aimap report --help
 assert_status 0
-assert_out_contains "usage: aimap report [-o FILE] [--format md|html|csv]"
+assert_out_contains "usage: aimap report [-o FILE] [--format md|text|html|csv] [FILTERS]"
 try aimap report --format pdf
 assert_status 64
-assert_err_contains "unknown format 'pdf'"
+assert_err_contains "unknown format 'pdf' (md, text, html or csv)"
 try aimap report extra
 assert_status 64
 assert_err_contains "unexpected argument 'extra'"
@@ -193,6 +193,38 @@ try env AIMAP_DATA="$TOP/data" "$AIMAP_BIN" --db "$T/fresh.db" report --format c
 assert_status 0
 assert_true "an unfetched catalog has empty figure cells" \
 	python3 -c "import csv; rows=list(csv.DictReader(open('$OUT', newline=''))); assert len(rows)==14 and all(r['market_cap_usd']=='' and r['market_cap_known']=='0' for r in rows)"
+
+# ---- plain text: the same memo, wrapped for a terminal
+try aimap report --format text
+assert_status 0
+assert_true "the text report fits 78 columns and keeps the memo's order" \
+	python3 - "$OUT" <<'PY'
+import sys, unicodedata
+s = open(sys.argv[1], encoding="utf-8").read()
+def width(line):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+assert max(width(l) for l in s.splitlines()) <= 78, max(s.splitlines(), key=width)
+order = ["Key findings\n---", "Top projects\n---", "Sources and method: ",
+         "Not investment advice: ", "Categories\n---", "Movers\n---",
+         "Appendix A: data freshness", "Appendix B: curation hints"]
+at = [s.find(x) for x in order]
+assert all(a >= 0 for a in at) and at == sorted(at), list(zip(order, at))
+assert " 1  Alpha Compute            $1.00B  $1.50B  $42.0M       -   5.00K \u25b2 +7.3%\n" in s
+assert "\033[" not in s and "\a" not in s and "<script>alert(1)</scr\u2026" in s
+PY
+try aimap report -o "$T/memo.txt"
+assert_status 0
+assert_true "a .txt file gets the text report" cmp -s "$T/memo.txt" <(aimap report --format text)
+# On a terminal the moves are in colour, unless NO_COLOR.
+env -u NO_COLOR script -qec "$AIMAP_BIN report --format text" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report --format text on a terminal"
+assert_status 0
+assert_out_contains "$(printf '\033[32m')"
+assert_out_contains "$(printf '\033[31m')"
+script -qec "$AIMAP_BIN report --format text" /dev/null >"$OUT" 2>&1 </dev/null
+E2E_NAME="report --format text on a terminal, NO_COLOR"
+assert_out_lacks "$(printf '\033[3')"
 
 # ---- the same filters as list: one sector's memo
 try aimap report --category compute-general
