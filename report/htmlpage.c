@@ -29,7 +29,7 @@ static const char css[] =
 	"\n"
 	"th{background:#edf2f7;text-align:left;cursor:pointer;"
 	"user-select:none;white-space:nowrap}\n"
-	"th.num,td.num{text-align:right}\n"
+	"th.num,td.num{text-align:right}td.num{white-space:nowrap}\n"
 	"th[aria-sort=ascending]::after{content:' \\25B2'}\n"
 	"th[aria-sort=descending]::after{content:' \\25BC'}\n"
 	"td.missing{color:#a0aec0}\n"

@@ -181,6 +181,29 @@ assert set(s["first"][5:]) == set(s["second"][5:]) == \
 PY
 fi
 
+# ---- the memo as a person sees it: a screenshot, kept for review in
+# build/artefacts/report (AIMAP_ARTEFACTS moves it), and checked: a page
+# of the right width, ink on it, the moves in green and red.
+ART=${AIMAP_ARTEFACTS:-$TOP/build/artefacts}/report
+mkdir -p "$ART"
+python3 "$FIX/browser_check.py" shot "$T/report.html" "$ART/report.png" 1280 1600 >"$T/shot.json" 2>>"$T/browser.err"
+rc=$?
+if [ $rc -eq 77 ]; then
+	echo "skipped: the screenshot (no chromium installed)"
+else
+	assert_true "the screenshot shows the memo, moves in colour ($ART/report.png)" \
+		python3 - "$T/shot.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["width"] == 1280 and d["height"] == 1600, d
+assert 0.05 < d["ink"] < 0.6, d["ink"]          # neither blank nor a blot
+assert d["distinct"] > 200, d["distinct"]        # text, tables, the map
+assert d["colours"]["up"] > 20 and d["colours"]["down"] > 20, d["colours"]
+assert d["requests"] == [], d["requests"]
+PY
+	cp "$T/report.html" "$ART/report.html"
+fi
+
 # ---- a catalog never fetched: figures missing, said so, never zero
 try env AIMAP_DATA="$TOP/data" "$AIMAP_BIN" --db "$T/fresh.db" report
 assert_status 0
