@@ -201,6 +201,8 @@ segments(struct buf *b, const struct report *r, struct report_out *o)
 	}
 	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < t->nlayers; i++) {
+		if (r->scope && !r->layers[i].count)
+			continue;   /* a memo on a selection: its segments */
 		buf_puts(b, "<tr>");
 		text_cell(b, t->layers[i].name);
 		segment_cells(b, &r->layers[i]);
@@ -221,6 +223,8 @@ segments(struct buf *b, const struct report *r, struct report_out *o)
 	}
 	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < t->ncategories; i++) {
+		if (r->scope && !r->categories[i].count)
+			continue;
 		buf_puts(b, "<tr>");
 		text_cell(b, t->categories[i].name);
 		text_cell(b, t->layers[t->categories[i].layer].name);

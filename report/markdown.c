@@ -290,6 +290,8 @@ report_write_md(const struct report *r, FILE *f)
 	buf_puts(b, "\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | "
 		 "---: | --- |\n");
 	for (size_t i = 0; i < t->nlayers; i++) {
+		if (r->scope && !r->layers[i].count)
+			continue;   /* a memo on a selection: its segments */
 		buf_putc(b, '|');
 		cell_esc(b, t->layers[i].name);
 		segment_cells(b, &r->layers[i]);
@@ -303,6 +305,8 @@ report_write_md(const struct report *r, FILE *f)
 	buf_puts(b, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
 		 "| ---: | --- |\n");
 	for (size_t i = 0; i < t->ncategories; i++) {
+		if (r->scope && !r->categories[i].count)
+			continue;
 		buf_putc(b, '|');
 		cell_esc(b, t->categories[i].name);
 		cell_esc(b, t->layers[t->categories[i].layer].name);

@@ -168,6 +168,8 @@ categories(struct buf *b, const struct report *r)
 	buf_putc(b, '\n');
 	for (size_t i = 0; i < t->ncategories; i++) {
 		const struct report_segment *s = &r->categories[i];
+		if (r->scope && !s->count)
+			continue;   /* a memo on a selection: its segments */
 		pad_clean(b, t->categories[i].name, NAME_COLS);
 		snprintf(v, sizeof v, "%zu", s->count);
 		pad(b, v, 9, 1);

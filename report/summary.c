@@ -127,12 +127,13 @@ report_findings(const struct report *r, char ***out)
 		buf_puts(&b, "Most projects: ");
 		k = tied_names(&b, r, REPORT_RANK_COUNT, tie);
 		if (k > 1)
-			buf_printf(&b, ", %zu each (%.1f%% of the catalog "
-				   "each).", s->count, s->share * 100);
+			buf_printf(&b, ", %zu each (%.1f%% of the %s "
+				   "each).", s->count, s->share * 100,
+				   r->scope ? "selection" : "catalog");
 		else
-			buf_printf(&b, ", %zu of %zu (%.1f%% of the "
-				   "catalog).", s->count, r->n,
-				   s->share * 100);
+			buf_printf(&b, ", %zu of %zu (%.1f%% of the %s).",
+				   s->count, r->n, s->share * 100,
+				   r->scope ? "selection" : "catalog");
 		add(&l, &b);
 	}
 	for (int f = 0; f < REPORT_F_COUNT; f++) {

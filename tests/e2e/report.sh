@@ -255,6 +255,10 @@ assert_status 0
 assert_out_contains "2 projects in 14 categories"
 assert_out_contains "Scope: category General-purpose compute (shares are of these projects)."
 assert_out_lacks "德尔塔网络"
+assert_out_contains "Most projects: General-purpose compute, 2 of 2 (100.0% of the selection)."
+assert_out_contains "| General-purpose compute | Infrastructure | 2 | 100.0% |"
+assert_out_lacks "| Data labelling | Infrastructure | 0 |"
+assert_out_lacks "| Middleware | 0 |"
 try aimap report --category compute-general --format csv
 assert_status 0
 assert_true "a filtered CSV counts only the selection" \
