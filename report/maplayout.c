@@ -638,7 +638,7 @@ treemap_box(const struct work *w, struct report_tile *tl, size_t n,
 	/* A line at the minimum font, as wide as TILE_ASPECT makes it. */
 	double line = (LINE_EM + 0.1) * REPORT_MAP_MIN_FONT + TILE_GAP;
 
-	treemap_areas(w, tl, n, narrow.w * narrow.h, line * line, a);
+	treemap_areas(w, tl, n, narrow.w * narrow.h, 1.5 * line * line, a);
 	squarify(a, n, narrow, r);
 	for (size_t i = 0; i < n; i++) {
 		r[i].x = grown.x + r[i].x * TILE_ASPECT;
@@ -892,6 +892,19 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 		buf_printf(&b, " In a box, a tile's area follows its %s, "
 			   "down to a small tile; dashed: never fetched.",
 			   report_fig_words[w->fig]);
+	/* A tile left without room for its name is named here. */
+	size_t unnamed = 0;
+	for (size_t i = 0; i < m->ntiles; i++) {
+		const struct report_tile *tl = &m->tiles[i];
+		if (!tl->p || (tl->nlabels && *tl->label[0].text))
+			continue;
+		char *name = report_clean(tl->p->name);
+		buf_printf(&b, "%s%s", unnamed++ ? ", " : " Too small to name: ",
+			   name);
+		free(name);
+	}
+	if (unnamed)
+		buf_putc(&b, '.');
 	set_label(&m->legend[0], b.data, x, m->foot.y + 10, 8, inner, 0, 0);
 	buf_reset(&b);
 	for (size_t i = 0; i < m->ntiles; i++)

@@ -352,6 +352,13 @@ test_catalog_sized(void)
 			}
 		}
 	T_NONE(tiny, "labels at the minimum font or larger");
+	/* A tile without room for its name is named in the legend. */
+	size_t unlisted = 0;
+	for (size_t t = 0; t < m.ntiles; t++)
+		if (m.tiles[t].p && !*m.tiles[t].label[0].text)
+			unlisted += !strstr(m.legend[0].text,
+					    m.tiles[t].p->name);
+	T_NONE(unlisted, "unnamed tiles named in the legend");
 	T_CHECK(named * 10 >= withfig * 9, "%zu of %zu named", named,
 		withfig);
 	report_map_free(&m);
