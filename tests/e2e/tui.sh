@@ -134,11 +134,32 @@ see "below 80x24: too small" "terminal too small: 70x20"
 tm resize-window -t t -x 100 -y 30
 see "back to 100x30" "[1 Projects]"
 
-# ---- ? help, r re-runs the classifier
+# ---- ? help: one screen in two columns at 120x40, pages at 80x24;
+# r re-runs the classifier
+tm resize-window -t t -x 120 -y 40
 typed "?"
 see "? shows the key bindings" "next/previous view"
+see "the help's key column holds its widest keys" \
+	"Esc, h, Left, Backspace  back to the list"
+see "the help's last line is on the first screen at 120x40" \
+	"selects, then opens"
+E2E_NAME="the help fits one screen at 120x40"
+grep -qF "lines " "$OUT" && _bad "the help scrolls at 120x40" || _ok
+E2E_NAME="the help is in two columns at 120x40"
+grep -q "^ Everywhere  .*  Map (2)" "$OUT" && _ok ||
+	_bad "Everywhere and Map (2) are not side by side"
+tm resize-window -t t -x 80 -y 24
+see "at 80x24 the help scrolls, and says so" "lines 1-22 of"
+see "at 80x24 the help is in two columns too" "Map (2)"
+keys NPage
+see "PgDn turns the help's page at 80x24" "lines 23-"
+E2E_NAME="no help line runs into the next column at 80x24"
+screen >"$OUT"
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$OUT" && _ok ||
+	_bad "a line is wider than the screen"
 typed "q"
 see "q closes the help" "[1 Projects]"
+tm resize-window -t t -x 100 -y 30
 typed "r"
 see "r re-runs the classifier" "classifier re-run over"
 see "the confidence column appears" "Conf"
