@@ -5,7 +5,10 @@
  * everything else (what a key does, what a screen shows) is the model's.
  * Keys that arrive together (a paste, an input method committing several
  * characters, a held key) are all handed to the model before one redraw.
- * While no key waits, the model's background work runs in small slices. */
+ * While no key waits, the model's background work runs in small slices,
+ * and once a second the catalog is asked whether another process (a fetch,
+ * an import) changed it: then it is reloaded, the cursor kept on its
+ * project. */
 #include "tui/tui.h"
 
 #include <signal.h>
@@ -21,10 +24,12 @@
 
 #include "tui/model.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/utf8.h"
 
 #define POLL_MS 250           /* how often a blocked read checks signals */
 #define BATCH 512             /* keys taken before a redraw at most */
+#define WATCH_S 1.0           /* how often the catalog is asked for news */
 
 static volatile sig_atomic_t got_signal;
 static int curses_on;
@@ -274,13 +279,63 @@ one_event(struct model *m, int *got)
 	return model_key(m, key);
 }
 
+/* ---- new data from other processes ------------------------------------ */
+
+struct watch {
+	int64_t version;      /* the catalog's data_version last loaded */
+	int known;            /* version holds something */
+	double next;          /* when to ask again (mono_now) */
+};
+
+/* Reads the catalog again into the model: 0, or -1 with the reason on the
+ * status line. */
+static int
+reload(struct cat *c, struct model *m, size_t *n)
+{
+	char err[CAT_ERRLEN];
+	struct cat_project *v;
+
+	if (cat_load(c, &v, n, err, sizeof err) != 0) {
+		model_message(m, 1, "reload: %s", err);
+		return -1;
+	}
+	model_set_projects(m, v, *n);
+	return 0;
+}
+
+/* At most once every WATCH_S: when another process committed a change,
+ * reloads. A reload that fails (the writer still busy) is tried again
+ * next time. Returns MODEL_* flags. */
+static unsigned
+watch_data(struct cat *c, struct model *m, struct watch *w)
+{
+	double now = mono_now();
+	int64_t v;
+	size_t n;
+
+	if (now < w->next)
+		return 0;
+	w->next = now + WATCH_S;
+	if (cat_data_version(c, &v) != 0)
+		return 0;
+	if (!w->known || v == w->version) {
+		w->version = v;
+		w->known = 1;
+		return 0;
+	}
+	if (reload(c, m, &n) != 0)
+		return MODEL_REDRAW;
+	w->version = v;
+	model_message(m, 0, "the catalog changed: reloaded %zu projects", n);
+	return MODEL_REDRAW;
+}
+
 /* ---- the classifier --------------------------------------------------- */
 
 static void
 reclassify(struct cat *c, struct model *m, const struct tui_options *o)
 {
 	char err[CAT_ERRLEN];
-	struct cat_project *v;
 	size_t n;
 	int rc = o->reclassify(c, err, sizeof err);
 
@@ -288,11 +343,8 @@ reclassify(struct cat *c, struct model *m, const struct tui_options *o)
 		model_message(m, 1, "classifier: %s", err);
 		return;
 	}
-	if (cat_load(c, &v, &n, err, sizeof err) != 0) {
-		model_message(m, 1, "%s", err);
+	if (reload(c, m, &n) != 0)
 		return;
-	}
-	model_set_projects(m, v, n);
 	model_message(m, 0, "classifier re-run over %zu projects; "
 		      "predictions reloaded", n);
 }
@@ -309,7 +361,8 @@ apply_start(struct model *m, const struct tui_options *o)
 }
 
 static int
-loop(struct cat *c, struct model *m, const struct tui_options *o)
+loop(struct cat *c, struct model *m, const struct tui_options *o,
+     struct watch *wt)
 {
 	struct model_frame f;
 	unsigned flags = MODEL_REDRAW;
@@ -339,6 +392,9 @@ loop(struct cat *c, struct model *m, const struct tui_options *o)
 		if (!got) {
 			if (idle)
 				idle = model_idle(m);
+			flags = watch_data(c, m, wt);
+			if (flags)
+				idle = 1;
 			continue;
 		}
 		/* Take what else is waiting before drawing. */
@@ -383,6 +439,7 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa, old[3];
 	struct model_options mo = {0};
+	struct watch wt = {0};
 	struct cat_project *v;
 	struct model *m;
 	SCREEN *scr;
@@ -396,6 +453,10 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 			 isatty(STDIN_FILENO) ? "output" : "input");
 		return EX_USAGE;
 	}
+	/* The version before the load: a change in between reloads once
+	 * more rather than never. */
+	wt.known = cat_data_version(c, &wt.version) == 0;
+	wt.next = mono_now() + WATCH_S;
 	if ((rc = cat_load(c, &v, &n, err, errlen)))
 		return rc;
 	mo.ascii = o->ascii || !o->utf8;
@@ -450,7 +511,7 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 		  , NULL);
 	mouseinterval(0);
 	setup_styles(o->color);
-	rc = loop(c, m, o);
+	rc = loop(c, m, o, &wt);
 	restore();
 	delscreen(scr);
 out:

@@ -184,6 +184,28 @@ see "the export is written" "wrote $infra projects"
 assert_true "the export equals aimap export csv --layer infra" \
 	cmp -s "$T/view.csv" "$T/cli.csv"
 
+# ---- new data from another process: reloaded within seconds, the cursor
+# on the same project though a new one now sorts before it
+typed "g"
+typed "jj"
+see "the third row is selected" "row 3/$infra"
+before=$(screen | grep '^>')
+cat >"$T/reload.json" <<'JSON'
+[{"id": "aa-reload-test", "name": "00 Reload Test", "layer": "infra",
+  "category": "compute-general", "stages": ["inference"],
+  "description": "A project added while the dashboard runs."}]
+JSON
+"$AIMAP_BIN" import "$T/reload.json" >/dev/null 2>&1
+see "an import elsewhere is noticed" "the catalog changed: reloaded $((total + 1)) projects"
+keys C-l     # the message gives the status line back at the next key
+see "the reload counts the new project" "$((infra + 1)) of $((total + 1)) projects"
+see "the cursor stays on its project, now one row down" "row 4/$((infra + 1))"
+assert_eq "the selected line is the same project's" "$(screen | grep '^>')" "$before"
+typed "g"
+see "the new project is listed first" "> 00 Reload Test"
+infra=$((infra + 1))
+total=$((total + 1))
+
 # ---- q: exit 0, the terminal restored
 typed "q"
 E2E_NAME="q leaves the dashboard"

@@ -582,6 +582,52 @@ test_set_projects(void)
 	model_free(m);
 }
 
+/* A reload with a new project that sorts first (another process imported
+ * it): the cursor stays on its project, one row down, on the screen too. */
+static void
+test_reload_new_first(void)
+{
+	struct model_options o = {0};
+	struct cat_project *v, *all, first;
+	size_t n, nall, at = 0;
+	struct model *m;
+	char *s, *line;
+	const char *keep;
+
+	v = fx_projects(&n);
+	/* The model starts without the project that sorts first. */
+	for (size_t i = 1; i < n; i++)
+		if (cat_compare(&v[i], &v[at], CAT_SORT_NAME, 0) < 0)
+			at = i;
+	first = v[at];
+	v[at] = v[n - 1];
+	cat_project_free(&first);
+	o.utf8 = 1;
+	m = model_new(&fx_tax, v, n - 1, &o);
+	free(fx_render(m, 80, 24));
+	keys(m, "jj");
+	keep = model_selected(m)->id;
+	s = fx_render(m, 80, 24);
+	line = strstr(s, "\n>");
+	T_OK(line != NULL);
+	char before[256];
+	snprintf(before, sizeof before, "%.*s", (int)strcspn(line + 1, "\n"),
+		 line + 1);
+	free(s);
+	all = fx_projects(&nall);
+	char *id = strdup(keep);
+	model_set_projects(m, all, nall);
+	/* The first draw after the reload shows the new rows. */
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, before));
+	T_OK(contains(s, "row 4/"));
+	T_STR(model_selected(m)->id, id);
+	T_EQ_INT(model_selected_index(m), 3);
+	free(s);
+	free(id);
+	model_free(m);
+}
+
 /* ---- views, keys and the help ----------------------------------------- */
 
 static void
@@ -1330,6 +1376,7 @@ main(void)
 	T_RUN(test_search_keys);
 	T_RUN(test_selection);
 	T_RUN(test_set_projects);
+	T_RUN(test_reload_new_first);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
