@@ -91,6 +91,19 @@ col_right(int col)
 	return col >= COL_MCAP && col <= COL_CONF;
 }
 
+/* A column's heading with the sort mark when it is the sort: "Mkt cap↓",
+ * or in ASCII "Mkt cap v" (a letter run into a word would read as part of
+ * it: "Mkt capv"). */
+static void
+col_heading(const struct model *m, int col, char *out, size_t len)
+{
+	int sorted = col_sort(col) == m->sort;
+
+	snprintf(out, len, "%s%s%s", col_title[col],
+		 sorted && m->g == &model_glyphs_ascii ? " " : "",
+		 sorted ? (m->desc ? m->g->down : m->g->up) : "");
+}
+
 /* Fills m->col_x and m->col_w (0: not shown) for width w. Columns are
  * taken in priority order at a comfortable width while they fit; the
  * layer goes before the stages but after the figures, since the category
@@ -109,7 +122,17 @@ layout_columns(struct model *m, int w)
 		[COL_CHANGE] = 7, [COL_CONF] = 5, [COL_STAGES] = 10,
 	};
 	int avail = w - 2, used = 0, x = 2, extra, grow;
+	const struct model_pen pen = {NULL, m->opt.utf8, m->g->repl, m->g};
+	char head[32];
 
+	/* The sorted column is as wide as its heading with the mark. */
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (col_sort(c) != m->sort)
+			continue;
+		col_heading(m, c, head, sizeof head);
+		int hw = model_text_width(&pen, head);
+		want[c] = want[c] > hw ? want[c] : hw;
+	}
 	memset(m->col_w, 0, sizeof m->col_w);
 	for (size_t i = 0; i < sizeof prio / sizeof *prio; i++) {
 		int c = prio[i], cost = want[c] + (used ? 1 : 0);
@@ -233,9 +256,7 @@ projects_draw(struct model *m, const struct model_pen *p)
 		char title[32];
 		if (!m->col_w[c])
 			continue;
-		snprintf(title, sizeof title, "%s%s", col_title[c],
-			 col_sort(c) == m->sort ?
-				 (m->desc ? p->g->down : p->g->up) : "");
+		col_heading(m, c, title, sizeof title);
 		model_put_fit(p, m->col_x[c], 1, m->col_w[c], title,
 			      MODEL_S_HEAD, col_right(c));
 	}
