@@ -135,7 +135,7 @@ derive(struct model *m)
 		m->cat_w = cap_width(strlen(t->categories[c].id), m->cat_w, 24);
 
 	/* The map: counts per (stage, layer) and the first names of each
-	 * cell in name order. */
+	 * cell in name order (model_map_order puts them in another). */
 	nc = ns * nl;
 	m->map_count = xcalloc(nc ? nc : 1, sizeof *m->map_count);
 	m->map_names = xcalloc((nc ? nc : 1) * MAP_NAMES,
@@ -157,6 +157,8 @@ derive(struct model *m)
 			m->map_count[cell]++;
 		}
 	}
+	m->map_sort = CAT_SORT_NAME;
+	m->map_desc = 0;
 	m->sig = xmalloc(n1 * SIG_WORDS * sizeof *m->sig);
 	m->wide_fields = xmalloc(n1);
 	m->sig_done = 0;
@@ -453,6 +455,10 @@ model_sort_set(struct model *m, int key, int desc)
 	m->sort = key;
 	m->desc = desc;
 	m->dirty = 1;
+	/* A new order starts at its top, as htop's does: the row the
+	 * cursor was on means little in another order. */
+	m->sel = m->top = 0;
+	m->sel_proj = MODEL_NONE;
 	return MODEL_REDRAW;
 }
 

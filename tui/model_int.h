@@ -198,6 +198,7 @@ struct model {
 	/* Map: counts per (stage, layer), first names per cell. */
 	size_t *map_count;      /* nstages x nlayers */
 	uint32_t *map_names;    /* nstages x nlayers x MAP_NAMES */
+	int map_sort, map_desc; /* the order map_names is in */
 	size_t *layer_count;
 	int map_r, map_c;
 	size_t map_top;
@@ -311,6 +312,9 @@ void model_detail_open(struct model *m, size_t proj);
 /* view_map.c: the map's cell under a point: 0 with the stage in *r and
  * the layer in *c, or -1. */
 int model_map_hit(const struct model *m, int x, int y, int *r, int *c);
+/* Puts each cell's first names in the order of the Projects view's sort
+ * (the biggest figure first when sorted by one). */
+void model_map_order(struct model *m);
 
 /* frame.c: a document view's common parts. Scrolls *top for a key
  * table movement (MODEL_ACT_MOVE, PAGE, HOME, END) over h rows: MODEL_*

@@ -524,7 +524,12 @@ test_selection(void)
 	T_STR(model_selected(m)->id, "render");
 	model_set_filter(m, infra, -1, -1);
 	T_STR(model_selected(m)->id, "render");
+	/* Another sort starts at its top. */
 	model_sort_set(m, CAT_SORT_MCAP, 1);
+	T_EQ_INT(model_selected_index(m), 0);
+	T_STR(model_selected(m)->id, model_row(m, 0)->id);
+	while (model_selected(m) && strcmp(model_selected(m)->id, "render"))
+		model_select_move(m, 1);
 	T_STR(model_selected(m)->id, "render");
 	/* A filter that hides it selects the row at the same place. */
 	size_t at = model_selected_index(m);
@@ -625,6 +630,29 @@ test_reload_new_first(void)
 	T_EQ_INT(model_selected_index(m), 3);
 	free(s);
 	free(id);
+	model_free(m);
+}
+
+/* The map's cells list their projects in the Projects view's order: the
+ * biggest market cap first when sorted by it, back to A to Z after. */
+static void
+test_map_order(void)
+{
+	struct model *m = fx_model(0, 1);
+	char *s;
+
+	model_sort_set(m, CAT_SORT_MCAP, 1);
+	keys(m, "2");
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "7 Chainlink, Filecoin, "));
+	T_OK(contains(s, "4 Bittensor, "));
+	T_OK(contains(s, "names by market cap"));
+	free(s);
+	model_sort_set(m, CAT_SORT_NAME, 0);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "4 Akash, Bittensor, Gensyn, io.net"));
+	T_OK(!contains(s, "names by"));
+	free(s);
 	model_free(m);
 }
 
@@ -1377,6 +1405,7 @@ main(void)
 	T_RUN(test_selection);
 	T_RUN(test_set_projects);
 	T_RUN(test_reload_new_first);
+	T_RUN(test_map_order);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
