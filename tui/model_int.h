@@ -214,6 +214,7 @@ struct model {
 
 	char msg[512];
 	int msg_error;
+	char activity[256];     /* see model_activity */
 
 	/* Where things were drawn, for the mouse. */
 	int tab_x[MODEL_VIEW_COUNT][2];

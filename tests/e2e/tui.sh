@@ -89,6 +89,8 @@ typed "$AIMAP_BIN tui"
 keys Enter
 see "start-up shows the table" "[1 Projects]"
 see "start-up status line" "$total of $total projects · sorted by name ↑"
+E2E_NAME="no confidence column before any prediction is stored"
+grep -qF " Conf " "$OUT" && _bad "an empty Conf column" || _ok
 
 # ---- /zama: live filtering, Enter keeps, Enter opens the detail
 typed "/zama"
@@ -220,6 +222,10 @@ shell clear
 typed "$AIMAP_BIN tui --view stats"
 keys Enter
 see "--view stats" "Projects per category"
+typed "1"
+see "the stored predictions fill the confidence column from the start" " Conf "
+typed "3"
+see "back on the stats" "Projects per category"
 keys C-c
 E2E_NAME="Ctrl-C leaves the dashboard"
 wait_gone "Projects per category" && _ok || _bad "still on screen"

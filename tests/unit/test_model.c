@@ -656,6 +656,40 @@ test_map_order(void)
 	model_free(m);
 }
 
+/* F asks the front end for a fetch, whose progress stays on the status
+ * line through keys; o asks it to open the website of the project in
+ * view, and only a web address. */
+static void
+test_live_keys(void)
+{
+	struct model *m = fx_model(0, 1);
+	char *s;
+
+	T_OK(model_key(m, 'F') & MODEL_FETCH);
+	model_activity(m, "fetch: 3/8 done");
+	keys(m, "j");
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, "fetch: 3/8 done · "));
+	free(s);
+	model_activity(m, NULL);
+	s = fx_render(m, 80, 24);
+	T_OK(!contains(s, "fetch:"));
+	free(s);
+	keys(m, "/zama <Enter>");
+	T_OK(model_key(m, 'o') & MODEL_OPEN_URL);
+	T_STR(model_url(m), "https://zama.ai");
+	keys(m, "<Enter>");
+	T_EQ_INT(model_view(m), MODEL_VIEW_DETAIL);
+	T_STR(model_url(m), "https://zama.ai");
+	keys(m, "<Esc> <Esc> /chainlink <Enter>");
+	T_OK(model_url(m) == NULL);
+	T_OK(!(model_key(m, 'o') & MODEL_OPEN_URL));
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, "Chainlink has no website"));
+	free(s);
+	model_free(m);
+}
+
 /* ---- views, keys and the help ----------------------------------------- */
 
 static void
@@ -1406,6 +1440,7 @@ main(void)
 	T_RUN(test_set_projects);
 	T_RUN(test_reload_new_first);
 	T_RUN(test_map_order);
+	T_RUN(test_live_keys);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
