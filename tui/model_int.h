@@ -136,10 +136,10 @@ struct search_entry {
 	unsigned long used;
 };
 
-/* Table columns of the Projects view. */
+/* Table columns of the Projects view, in their order on screen. */
 enum {
-	COL_NAME, COL_LAYER, COL_CATEGORY, COL_MCAP, COL_TVL, COL_STARS,
-	COL_CHANGE, COL_CONF, COL_STAGES,
+	COL_NAME, COL_LAYER, COL_CATEGORY, COL_RANK, COL_MCAP, COL_FDV,
+	COL_VOLUME, COL_TVL, COL_STARS, COL_CHANGE, COL_CONF, COL_STAGES,
 	COL_COUNT
 };
 

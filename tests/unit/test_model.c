@@ -690,6 +690,47 @@ test_live_keys(void)
 	model_free(m);
 }
 
+/* Volume, FDV and rank: columns of their own on a wide screen once any
+ * project has them, never pushing the others out at 80 columns. */
+static void
+test_optional_columns(void)
+{
+	struct model_options o = {0};
+	struct cat_project *v;
+	struct model *m;
+	size_t n;
+	char *s;
+
+	v = fx_projects(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, "chainlink") == 0) {
+			v[i].metric[CAT_M_VOLUME] = 412e6;
+			v[i].metric[CAT_M_FDV] = 17.2e9;
+			v[i].metric[CAT_M_RANK] = 14;
+		}
+	o.utf8 = 1;
+	m = model_new(&fx_tax, v, n, &o);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "Rank  Mkt cap      FDV   Volume      TVL"));
+	T_OK(contains(s, "#14") && contains(s, "$17.2B") &&
+	     contains(s, "$412M"));
+	free(s);
+	s = fx_render(m, 80, 24);
+	T_OK(!contains(s, "Volume") && contains(s, "Mkt cap") &&
+	     contains(s, "24h"));
+	free(s);
+	/* s visits Volume (a sort the catalog has), not FDV or rank. */
+	keys(m, "sss");
+	int key, desc;
+	model_sort(m, &key, &desc);
+	T_EQ_INT(key, CAT_SORT_MCAP);
+	keys(m, "s");
+	model_sort(m, &key, &desc);
+	T_EQ_INT(key, CAT_SORT_VOLUME);
+	T_STR(model_selected(m)->id, "chainlink");
+	model_free(m);
+}
+
 /* ---- views, keys and the help ----------------------------------------- */
 
 static void
@@ -1441,6 +1482,7 @@ main(void)
 	T_RUN(test_reload_new_first);
 	T_RUN(test_map_order);
 	T_RUN(test_live_keys);
+	T_RUN(test_optional_columns);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
