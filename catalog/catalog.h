@@ -174,6 +174,11 @@ int cat_readonly(const struct cat *c, const char **why);
 
 const struct cat_taxonomy *cat_taxonomy(const struct cat *c);
 const char *cat_path(const struct cat *c);
+/* SQLite's data_version of this connection: it changes when another
+ * connection (another process's fetch or import) commits a change, and
+ * not for this one's own writes. A dashboard polls it to notice new data.
+ * Returns 0 with it in *out, or -1 when it cannot be read now. */
+int cat_data_version(struct cat *c, int64_t *out);
 
 /* ---- Reading -------------------------------------------------------- */
 
