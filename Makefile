@@ -167,7 +167,7 @@ DATADIR := $(PREFIX)/share/aimap
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aimap
-	install -m 644 data/taxonomy.json data/catalog.json $(DESTDIR)$(DATADIR)/
+	install -m 644 data/taxonomy.json data/catalog.json data/discovery.json $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/aimap
