@@ -118,5 +118,6 @@ CLI_COMMAND(tui);
 CLI_COMMAND(report);
 CLI_COMMAND(map);
 CLI_COMMAND(doctor);
+CLI_COMMAND(discover);
 
 #endif

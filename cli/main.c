@@ -28,6 +28,7 @@ const struct cli_command cli_commands[] = {
 	{"report", cmd_report, "the analysis report (md, html, csv)", cmd_report_usage},
 	{"map", cmd_map, "the market map as an SVG picture", cmd_map_usage},
 	{"doctor", cmd_doctor, "check the database's health", cmd_doctor_usage},
+	{"discover", cmd_discover, "find projects the catalog does not hold yet", cmd_discover_usage},
 	{NULL, NULL, NULL, NULL},
 };
 
