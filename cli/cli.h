@@ -119,5 +119,8 @@ CLI_COMMAND(report);
 CLI_COMMAND(map);
 CLI_COMMAND(doctor);
 CLI_COMMAND(discover);
+CLI_COMMAND(review);
+CLI_COMMAND(edit);
+CLI_COMMAND(remove);
 
 #endif
