@@ -183,6 +183,9 @@ cat_cand_domain(const char *url, char *out, size_t len)
 	for (size_t i = 0; i < sizeof shared_hosts / sizeof *shared_hosts; i++)
 		if (strcmp(out, shared_hosts[i]) == 0)
 			out[0] = '\0';
+	/* An address, not a name: it says nothing of whose site it is. */
+	if (out[0] == '[' || strspn(out, "0123456789.") == strlen(out))
+		out[0] = '\0';
 	return out;
 }
 

@@ -516,8 +516,8 @@ int cat_project_remove(struct cat *c, const char *id, char *err,
  * kept as they are. Writes at most len bytes to out; returns out. */
 char *cat_cand_norm_name(const char *name, char *out, size_t len);
 /* The host of a website, lowercased, without "www.", port or path
- * ("" when none, and for hosts many projects share: github.com, x.com,
- * medium.com, linktr.ee ...). Returns out. */
+ * ("" when none, for an IP address, and for hosts many projects share:
+ * github.com, x.com, medium.com, linktr.ee ...). Returns out. */
 char *cat_cand_domain(const char *url, char *out, size_t len);
 /* The GitHub owner of "owner/repo" or "owner", lowercased. */
 char *cat_cand_github_org(const char *github, char *out, size_t len);

@@ -128,7 +128,8 @@ struct disc {
 	size_t nout, outcap;
 	size_t pages_done, pages_total;
 	size_t fcap, ncap;
-	int dbrc;
+	struct cat_project *pv;        /* the catalog, for dedup */
+	size_t np;
 };
 
 struct rq {
@@ -398,6 +399,13 @@ on_done(void *ctx, struct fetch_request *req)
 			 d->r->notices[d->r->nnotices - 1]);
 		free(d->r->notices[d->r->nnotices - 1]);
 		d->r->notices[d->r->nnotices - 1] = s;
+	} else if (!req->ok && q->kind == RQ_HOME) {
+		/* A homepage only adds text: its failure is noted, and the
+		 * run goes on as a success. */
+		char line[700];
+		snprintf(line, sizeof line, "homepage not read: %s: %s",
+			 fetch_request_label(req, lb, sizeof lb), req->error);
+		on_notice(d, line);
 	} else if (!req->ok || req->status == 304) {
 		if (!req->ok)
 			failure(d, "%s: %s", fetch_request_label(req, lb,
@@ -448,17 +456,16 @@ static int
 settle(struct disc *d, char *err, size_t errlen)
 {
 	struct disc_result *r = d->r;
-	struct cat_project *pv = NULL;
 	struct cat_cand *kv = NULL;
-	size_t np = 0, nk = 0, *slot = NULL;
+	size_t nk = 0, *slot = NULL;
 	struct cat_cand_index *x = cat_cand_index_new();
 	int rc;
 
-	if ((rc = cat_load(d->cat, &pv, &np, err, errlen)) ||
+	if ((rc = cat_load(d->cat, &d->pv, &d->np, err, errlen)) ||
 	    (rc = cat_cand_load(d->cat, &kv, &nk, err, errlen)))
 		goto out;
-	for (size_t i = 0; i < np; i++)
-		cat_cand_index_project(x, &pv[i], i);
+	for (size_t i = 0; i < d->np; i++)
+		cat_cand_index_project(x, &d->pv[i], i);
 	for (size_t i = 0; i < nk; i++)
 		cat_cand_index_cand(x, &kv[i], i);
 	/* slot[i]: index + 1 in out of known candidate i, 0 if not there */
@@ -527,10 +534,49 @@ settle(struct disc *d, char *err, size_t errlen)
 	}
 out:
 	cat_cand_index_free(x);
-	cat_projects_free(pv, np);
 	cat_cands_free(kv, nk);
 	free(slot);
 	return rc;
+}
+
+/* After the descriptions: the identifiers they gave may show a new
+ * candidate to be a project held, or the same as another one found in
+ * this run (a coin and its repository). Such a one is merged into the
+ * first, or dropped; candidates stored before are never dropped. */
+static void
+settle_again(struct disc *d)
+{
+	struct disc_result *r = d->r;
+	struct cat_cand_index *x = cat_cand_index_new();
+	size_t keep = 0;
+
+	for (size_t i = 0; i < d->np; i++)
+		cat_cand_index_project(x, &d->pv[i], i);
+	for (size_t i = 0; i < d->nout; i++) {
+		struct cat_cand *k = &d->out[i];
+		size_t at;
+		int hit = k->id ? 0 : cat_cand_index_find(x, k, &at, NULL);
+		if (hit == 1) {
+			r->in_catalog++;
+			r->fresh--;
+			cat_cand_free(k);
+			continue;
+		}
+		if (hit == 2) {
+			disc_merge(&d->out[at], k);
+			r->fresh--;
+			cat_cand_free(k);
+			continue;
+		}
+		if (keep != i) {
+			d->out[keep] = *k;
+			cat_cand_init(k);
+		}
+		cat_cand_index_cand(x, &d->out[keep], keep);
+		keep++;
+	}
+	d->nout = keep;
+	cat_cand_index_free(x);
 }
 
 /* Up to --describe new candidates, best first, without text of their
@@ -710,6 +756,7 @@ disc_run(struct cat *c, const struct disc_opts *o, struct disc_result *r,
 			rc = EX_SOFTWARE;
 			goto out;
 		}
+		settle_again(&d);
 	}
 	fetch_http_stats(d.http, st);
 	for (int s = 0; s < FETCH_NSOURCES; s++) {
@@ -723,6 +770,7 @@ disc_run(struct cat *c, const struct disc_opts *o, struct disc_result *r,
 	d.nout = 0;
 out:
 	fetch_http_free(d.http);
+	cat_projects_free(d.pv, d.np);
 	cat_cands_free(d.raw, d.nraw);
 	cat_cands_free(d.out, d.nout);
 	return rc;

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sysexits.h>
 
+#include "fetch/source.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -34,6 +35,18 @@ disc_clean_text(const char *s, size_t max)
 	 * the HTML decoder: entities, controls, whitespace. */
 	buf_init(&b, 0);
 	for (const char *p = s; *p; p++) {
+		/* A terminal's escape sequence goes whole, not just its
+		 * ESC (the decoder drops controls, not what follows). */
+		if (*p == '\033') {
+			if (p[1] == '[') {
+				p += 2;
+				while (*p && !(*p >= 0x40 && *p <= 0x7e))
+					p++;
+				if (!*p)
+					break;
+			}
+			continue;
+		}
 		if (*p == '<' && (p[1] == '/' || p[1] == '!' ||
 				  (p[1] >= 'a' && p[1] <= 'z') ||
 				  (p[1] >= 'A' && p[1] <= 'Z'))) {
@@ -199,6 +212,8 @@ disc_parse_cg_markets(const char *body, size_t len, struct cat_cand **v,
 		if (k->mcap == 0)
 			k->mcap = NAN;   /* CoinGecko's 0: not known */
 		k->rank = num(e, "market_cap_rank");
+		k->url = fetch_join("https://www.coingecko.com", "/en/coins/%s",
+				    cid);
 		free(cid);
 	}
 	cJSON_Delete(root);
@@ -325,6 +340,8 @@ disc_parse_ll_protocols(const char *body, size_t len, char *const *cats,
 		struct cat_cand *k = add(v, n, cap);
 		k->name = name;
 		cat_cand_set_ident(k, CAT_CI_DEFILLAMA, slug, "defillama");
+		k->url = fetch_join("https://defillama.com", "/protocol/%s",
+				    slug);
 		free(slug);
 		cat_cand_add_source(k, "defillama");
 		set_ident(k, CAT_CI_COINGECKO, str(e, "gecko_id"), "defillama");
