@@ -99,6 +99,13 @@ enum { OPT_END = -1, OPT_ERROR = -2, OPT_ARG = 0, OPT_HELP = 1000 };
 int cli_next_opt(struct cli *c, const char *cmd, int argc, char **argv,
 		 int *i, const struct cli_opt *opts, const char **val);
 
+/* Appends discovery's open candidates (new and snoozed) to the projects
+ * *v[0..*n) as projects with id "candidate-N", source "candidate", not
+ * reviewed, placed where the classifier put them (unplaced ones are left
+ * out): `list --candidates` and `export csv --candidates` (cmd_review.c).
+ * 0, or an exit code after a message. */
+int cli_candidate_projects(struct cli *c, struct cat_project **v, size_t *n);
+
 /* Commands: each file cli/cmd_*.c defines cmd_NAME and its help text
  * cmd_NAME_usage (first line "usage: aimap NAME ..."). */
 #define CLI_COMMAND(name) \

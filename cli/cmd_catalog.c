@@ -59,7 +59,9 @@ const char cmd_list_usage[] =
 	 "usage: aimap list [options]\n"
 	 "\n"
 	 FILTER_HELP
-	 "  --format F         table (default), csv or json\n";
+	 "  --format F         table (default), csv or json\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n";
 
 const char cmd_show_usage[] =
 	 "usage: aimap show [--format text|json] ID|NAME\n";
@@ -77,6 +79,8 @@ const char cmd_export_usage[] =
 	 "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	 "  --bom              start with a UTF-8 byte order mark (for Excel)\n"
 	 "  --raw              do not neutralise formula-like cells\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n"
 	 FILTER_HELP;
 
 /* ---- shared: filters and selection ------------------------------------ */
@@ -84,6 +88,7 @@ const char cmd_export_usage[] =
 enum {
 	K_LAYER = 1, K_CATEGORY, K_STAGE, K_SEARCH, K_SORT, K_DESC, K_LIMIT,
 	K_FORMAT, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_STATUS,
+	K_CANDIDATES,
 };
 
 #define FILTER_OPTS \
@@ -98,6 +103,7 @@ struct selection {
 	const char *sort;
 	int desc;
 	long limit;             /* -1: all */
+	int candidates;         /* with discovery's open candidates */
 };
 
 /* Takes a filter option; returns 1 when key was one, -1 on a bad value. */
@@ -112,6 +118,7 @@ take_filter(const char *cmd, struct selection *s, int key, const char *val)
 	case K_STATUS: s->status = val; return 1;
 	case K_SORT: s->sort = val; return 1;
 	case K_DESC: s->desc = 1; return 1;
+	case K_CANDIDATES: s->candidates = 1; return 1;
 	case K_LIMIT:
 		s->limit = cli_parse_count(val);
 		if (s->limit < 0) {
@@ -201,6 +208,12 @@ select_projects(struct cli *c, const char *cmd, const struct selection *s,
 	}
 	if ((rc = cat_load(c->cat, &out->all, &out->nall, err, sizeof err))) {
 		cli_err("%s", err);
+		free(needle);
+		return rc;
+	}
+	if (s->candidates &&
+	    (rc = cli_candidate_projects(c, &out->all, &out->nall))) {
+		selected_free(out);
 		free(needle);
 		return rc;
 	}
@@ -454,7 +467,8 @@ int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		FILTER_OPTS, {"format", 0, 1, K_FORMAT}, {0}};
+		FILTER_OPTS, {"format", 0, 1, K_FORMAT},
+		{"candidates", 0, 0, K_CANDIDATES}, {0}};
 	static const char *const formats[] = {"table", "csv", "json", NULL};
 	struct selection s = {.limit = -1};
 	struct selected sel;
@@ -780,7 +794,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"output", 'o', 1, K_OUTPUT}, {"bom", 0, 0, K_BOM},
-		{"raw", 0, 0, K_RAW}, {0}};
+		{"raw", 0, 0, K_RAW}, {"candidates", 0, 0, K_CANDIDATES},
+		{0}};
 	struct selection s = {.limit = -1};
 	struct selected sel;
 	struct cli_out o;

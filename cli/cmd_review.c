@@ -716,3 +716,53 @@ cmd_review(struct cli *c, int argc, char **argv)
 	return decide(c, pos[1], strcmp(verb, "reject") == 0
 		      ? CAT_CAND_REJECTED : CAT_CAND_SNOOZED, po.reason);
 }
+
+int
+cli_candidate_projects(struct cli *c, struct cat_project **v, size_t *n)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
+	struct cat_cand *kv = NULL;
+	size_t nk = 0, cap = *n;
+	char err[CAT_ERRLEN];
+	int rc;
+
+	if ((rc = cat_cand_load(c->cat, &kv, &nk, err, sizeof err))) {
+		cli_err("%s", err);
+		return rc;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		struct cat_cand *k = &kv[i];
+		char id[48];
+		if ((k->status != CAT_CAND_NEW &&
+		     k->status != CAT_CAND_SNOOZED) || k->category < 0)
+			continue;
+		*v = xgrow(*v, sizeof **v, &cap, *n + 1);
+		struct cat_project *p = &(*v)[(*n)++];
+		memset(p, 0, sizeof *p);
+		snprintf(id, sizeof id, "candidate-%lld", (long long)k->id);
+		p->id = xstrdup(id);
+		p->name = xstrdup(k->name);
+		p->category = k->category;
+		p->layer = t->categories[k->category].layer;
+		p->stages = k->stages;
+		p->description = xstrdup(k->text ? k->text : "");
+		p->coingecko_id = xstrdup_or_null(k->ident[CAT_CI_COINGECKO]);
+		p->github = xstrdup_or_null(k->ident[CAT_CI_GITHUB]);
+		p->defillama_slug = xstrdup_or_null(k->ident[CAT_CI_DEFILLAMA]);
+		p->website = xstrdup_or_null(k->ident[CAT_CI_WEBSITE]);
+		p->twitter = xstrdup_or_null(k->ident[CAT_CI_TWITTER]);
+		p->source = xstrdup("candidate");
+		p->origin = CAT_ORIGIN_PREDICTED;
+		p->reviewed = 0;
+		for (int m = 0; m < CAT_M_COUNT; m++)
+			p->metric[m] = NAN;
+		p->metric[CAT_M_MCAP] = k->mcap;
+		p->metric[CAT_M_RANK] = k->rank;
+		p->metric[CAT_M_STARS] = k->stars;
+		p->metric[CAT_M_TVL] = k->tvl;
+		p->pred_category = k->category;
+		p->pred_score = k->score;
+	}
+	cat_cands_free(kv, nk);
+	return 0;
+}
