@@ -710,6 +710,34 @@ project_exists(struct cat *c, const char *id)
 	return rc;
 }
 
+/* Inside the accept's transaction: the figures the candidate was seen
+ * with become the project's first history, from the source that gave
+ * them, at the time they were last seen. */
+static int
+keep_figures(struct cat *c, int64_t id, const char *project, char *err,
+	     size_t errlen)
+{
+	struct cat_cand k;
+	int rc = cat_cand_get(c, id, &k, err, errlen);
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	const char *mkt = k.ident_src[CAT_CI_COINGECKO] ? "coingecko"
+							 : "defillama";
+	const struct { double v; int metric; const char *source; } f[] = {
+		{k.mcap, CAT_M_MCAP, mkt}, {k.rank, CAT_M_RANK, "coingecko"},
+		{k.stars, CAT_M_STARS, "github"},
+		{k.tvl, CAT_M_TVL, "defillama"},
+	};
+	for (size_t i = 0; i < sizeof f / sizeof *f && rc == 0; i++)
+		if (!isnan(f[i].v))
+			rc = cat_metric_add(c, project, f[i].source,
+					    f[i].metric, f[i].v, k.last_seen,
+					    err, errlen);
+	cat_cand_free(&k);
+	return rc;
+}
+
 int
 cat_cand_accept(struct cat *c, int64_t id, const struct cat_project *p,
 		char *err, size_t errlen)
@@ -733,7 +761,8 @@ cat_cand_accept(struct cat *c, int64_t id, const struct cat_project *p,
 		cat_rollback(c);
 		return 1;
 	}
-	if ((rc = cat_upsert(c, p, 1, CAT_ORIGIN_USER, NULL, err, errlen))) {
+	if ((rc = cat_upsert(c, p, 1, CAT_ORIGIN_USER, NULL, err, errlen)) ||
+	    (rc = keep_figures(c, id, p->id, err, errlen))) {
 		cat_rollback(c);
 		return rc;
 	}
