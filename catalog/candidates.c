@@ -133,13 +133,16 @@ cat_cand_norm_name(const char *name, char *out, size_t len)
 		else if (isalnum(*p))
 			out[n++] = (char)tolower(*p);
 	}
-	/* A multi-byte character cut at the end would not be UTF-8. */
-	while (n > 0 && (unsigned char)out[n - 1] >= 0x80 &&
-	       n + 1 >= len) {
-		size_t k = n;
-		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
-			k--;
-		n = k > 0 ? k - 1 : 0;
+	/* A multi-byte character cut at the end would not be UTF-8: back
+	 * to its lead byte, and drop it unless all of it is there. */
+	if (n > 0 && (unsigned char)out[n - 1] >= 0x80) {
+		size_t lead = n - 1;
+		while (lead > 0 && ((unsigned char)out[lead] & 0xc0) == 0x80)
+			lead--;
+		unsigned char b = (unsigned char)out[lead];
+		size_t want = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+		if (lead + want > n)
+			n = lead;
 	}
 	out[n] = '\0';
 	while (drop_suffix(out, &n, "protocol") ||

@@ -246,7 +246,7 @@ make_text(const char *desc, const char *label, const cJSON *tags)
 	if (desc)
 		buf_puts(&b, desc);
 	if (cJSON_IsArray(tags) && cJSON_GetArraySize(tags) > 0) {
-		buf_printf(&b, "%s%s: ", b.len ? "\n" : "", label);
+		buf_printf(&b, "%s%s: ", b.len ? " " : "", label);
 		join_strings(tags, &b, TEXT_MAX_BYTES);
 	}
 	out = disc_clean_text(b.data, TEXT_MAX_BYTES);
