@@ -471,7 +471,8 @@ settle(struct disc *d, char *err, size_t errlen)
 	/* slot[i]: index + 1 in out of known candidate i, 0 if not there */
 	slot = xcalloc(nk + 1, sizeof *slot);
 	/* The best entries first: --limit keeps those. */
-	qsort(d->raw, d->nraw, sizeof *d->raw, by_weight);
+	if (d->nraw > 1)
+		qsort(d->raw, d->nraw, sizeof *d->raw, by_weight);
 	r->seen = d->nraw;
 	for (size_t i = 0; i < d->nraw; i++) {
 		struct cat_cand *e = &d->raw[i];
