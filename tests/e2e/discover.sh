@@ -208,7 +208,7 @@ assert_status 0
 assert_eq "search calls made, one a window" "$(requests 'search/repositories')" 2
 assert_out_contains "github-search: rate limited; calls paused"
 # ... and past --max-wait it fails, with exit 75
-srv_start --search-limit 1 --search-window 60
+srv_start --search-limit 1 --search-window 3600
 try aimap discover --source github --describe 0 --max-wait 1
 assert_status 75
 assert_out_contains "Failed:"
