@@ -779,6 +779,97 @@ dberr:
 	return rc;
 }
 
+/* The id a new project gets from its name: lowercase letters and digits
+ * joined by '-', room left for a "-N" suffix. */
+static void
+slug(const char *name, int64_t num, char *out, size_t len)
+{
+	size_t n = 0;
+	int dash = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name;
+	     *p && n + 2 < len && n < CAT_ID_MAX - 8; p++) {
+		if (*p < 0x80 && isalnum(*p)) {
+			if (dash && n)
+				out[n++] = '-';
+			out[n++] = (char)tolower(*p);
+			dash = 0;
+		} else {
+			dash = 1;
+		}
+	}
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, len, "discovered-%lld", (long long)num);
+}
+
+int
+cat_cand_accept_as(struct cat *c, int64_t id, int category, uint64_t stages,
+		   const char *pid, char *out_id, char *err, size_t errlen)
+{
+	const struct cat_taxonomy *t = &c->tax;
+	struct cat_cand k;
+	struct cat_project p;
+	char base[CAT_ID_MAX + 1];
+	int rc = cat_cand_get(c, id, &k, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = EX_DATAERR;
+	if (k.status == CAT_CAND_ACCEPTED) {
+		snprintf(err, errlen, "#%lld is accepted already, as %s",
+			 (long long)id, k.project ? k.project : "?");
+		goto out;
+	}
+	if (category >= 0 && category != k.category && !stages)
+		stages = t->categories[category].default_stages;
+	if (category < 0)
+		category = k.category;
+	if (category < 0 || (size_t)category >= t->ncategories) {
+		snprintf(err, errlen, "#%lld is not placed: choose a "
+			 "category", (long long)id);
+		goto out;
+	}
+	if (!stages)
+		stages = k.stages ? k.stages
+				  : t->categories[category].default_stages;
+	if (pid) {
+		snprintf(out_id, CAT_ID_MAX + 1, "%s", pid);
+	} else {
+		slug(k.name, k.id, base, sizeof base);
+		snprintf(out_id, CAT_ID_MAX + 1, "%s", base);
+		for (int n = 2; n < 1000; n++) {
+			int e = project_exists(c, out_id);
+			if (e < 0) {
+				rc = cati_fail(c, err, errlen, "cannot read");
+				goto out;
+			}
+			if (!e)
+				break;
+			snprintf(out_id, CAT_ID_MAX + 1, "%s-%d", base, n);
+		}
+	}
+	memset(&p, 0, sizeof p);
+	p.id = out_id;
+	p.name = k.name;
+	p.category = category;
+	p.layer = t->categories[category].layer;
+	p.stages = stages;
+	p.description = k.text ? k.text : k.name;
+	p.coingecko_id = k.ident[CAT_CI_COINGECKO];
+	p.github = k.ident[CAT_CI_GITHUB];
+	p.defillama_slug = k.ident[CAT_CI_DEFILLAMA];
+	p.website = k.ident[CAT_CI_WEBSITE];
+	p.twitter = k.ident[CAT_CI_TWITTER];
+	p.source = "discovered";
+	p.origin = CAT_ORIGIN_USER;
+	p.reviewed = 1;
+	rc = cat_cand_accept(c, id, &p, err, errlen);
+out:
+	cat_cand_free(&k);
+	return rc;
+}
+
 int
 cat_project_edit(struct cat *c, const struct cat_project *p, char *err,
 		 size_t errlen)

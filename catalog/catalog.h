@@ -500,6 +500,20 @@ int cat_cand_set_status(struct cat *c, int64_t id, int status,
 int cat_cand_accept(struct cat *c, int64_t id, const struct cat_project *p,
 		    char *err, size_t errlen);
 
+/* Accepts candidate id as a new reviewed project made from it (the
+ * dashboard's and `review accept`'s way): its name, its text (else its
+ * name) as the description, every identifier, source "discovered", the
+ * figures it was seen with; category -1 takes the predicted one, stages
+ * 0 the predicted ones (the category's default stages when another
+ * category is chosen). pid NULL makes the id from the name ("-2" ...
+ * added while taken; "discovered-N" for a name without ASCII letters or
+ * digits); the id used goes to out_id (CAT_ID_MAX + 1 bytes). 1 when
+ * there is no such candidate; EX_DATAERR when it is accepted already,
+ * not placed and no category is given, or pid is taken. */
+int cat_cand_accept_as(struct cat *c, int64_t id, int category,
+		       uint64_t stages, const char *pid, char *out_id,
+		       char *err, size_t errlen);
+
 /* The user's own curation, kept across `aimap init`: the project p
  * replaces the stored one as the user's (origin user); remove deletes a
  * project with its history (1 when there is none). A removed project the

@@ -471,30 +471,6 @@ parse_stages(const struct cat_taxonomy *t, const char *list, uint64_t *out,
 	return rc;
 }
 
-/* The id a new project gets from its name: lowercase letters and digits
- * joined by '-'; "discovered-N" when nothing is left. */
-static void
-slug(const char *name, int64_t num, char *out, size_t len)
-{
-	size_t n = 0;
-	int dash = 0;
-
-	for (const unsigned char *p = (const unsigned char *)name;
-	     *p && n + 2 < len && n < CAT_ID_MAX - 8; p++) {
-		if (isalnum(*p) && *p < 0x80) {
-			if (dash && n)
-				out[n++] = '-';
-			out[n++] = (char)tolower(*p);
-			dash = 0;
-		} else {
-			dash = 1;
-		}
-	}
-	out[n] = '\0';
-	if (!n)
-		snprintf(out, len, "discovered-%lld", (long long)num);
-}
-
 struct place_opts {
 	const char *layer, *category, *stages, *id, *reason;
 };
@@ -537,7 +513,7 @@ accept(struct cli *c, const char *id, const struct place_opts *po)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
 	struct cat_cand k;
-	struct cat_project p, cur;
+	struct cat_project cur;
 	char err[CAT_ERRLEN], pid[CAT_ID_MAX + 1];
 	int rc = find(c, id, &k, &cur), cat;
 	uint64_t stages;
@@ -562,50 +538,23 @@ accept(struct cli *c, const char *id, const struct place_opts *po)
 	}
 	if (rc)
 		return rc;
-	if (k.status == CAT_CAND_ACCEPTED) {
-		cli_err("review: #%lld is accepted already, as %s",
-			(long long)k.id, k.project ? k.project : "?");
-		cat_cand_free(&k);
-		return EX_DATAERR;
-	}
 	if ((rc = choose(t, po, k.category, k.stages, &cat, &stages))) {
 		cat_cand_free(&k);
 		return rc;
 	}
-	if (po->id) {
-		if (!cat_valid_id(po->id)) {
-			cat_cand_free(&k);
-			return cli_usage("review", "--id '%s': 1 to 64 of a-z, "
-					 "0-9 and '-', not starting with '-'",
-					 po->id);
-		}
-		snprintf(pid, sizeof pid, "%s", po->id);
-	} else {
-		slug(k.name, k.id, pid, sizeof pid);
+	if (po->id && !cat_valid_id(po->id)) {
+		cat_cand_free(&k);
+		return cli_usage("review", "--id '%s': 1 to 64 of a-z, 0-9 and "
+				 "'-', not starting with '-'", po->id);
 	}
-	memset(&p, 0, sizeof p);
-	p.id = pid;
-	p.name = k.name;
-	p.category = cat;
-	p.layer = t->categories[cat].layer;
-	p.stages = stages;
-	p.description = k.text ? k.text : k.name;
-	p.coingecko_id = k.ident[CAT_CI_COINGECKO];
-	p.github = k.ident[CAT_CI_GITHUB];
-	p.defillama_slug = k.ident[CAT_CI_DEFILLAMA];
-	p.website = k.ident[CAT_CI_WEBSITE];
-	p.twitter = k.ident[CAT_CI_TWITTER];
-	p.source = "discovered";
-	p.origin = CAT_ORIGIN_USER;
-	p.reviewed = 1;
-	rc = cat_cand_accept(c->cat, k.id, &p, err, sizeof err);
+	rc = cat_cand_accept_as(c->cat, k.id, cat, stages, po->id, pid, err,
+				sizeof err);
 	if (rc == 0)
 		printf("accepted #%lld as %s (%s / %s)\n", (long long)k.id,
-		       pid, t->layers[p.layer].id, t->categories[cat].id);
-	else if (rc == EX_DATAERR && !po->id)
-		cli_err("%s", err);
+		       pid, t->layers[t->categories[cat].layer].id,
+		       t->categories[cat].id);
 	else if (rc != 1)
-		cli_err("%s", err);
+		cli_err("review: %s", err);
 	cat_cand_free(&k);
 	return rc;
 }
