@@ -267,6 +267,13 @@ try aimap report --layer middleware --status active --search iota
 assert_status 0
 assert_out_contains "1 project in 14 categories"
 assert_out_contains 'Scope: layer Middleware, status active, matching "iota"'
+try aimap report --min-mcap 100M
+assert_status 0
+assert_out_contains "2 projects in 14 categories"
+assert_out_contains "Scope: market cap at least \$100M (shares are of these projects)."
+try aimap map --min-mcap 100M --max-mcap 1M -o "$T/none.svg"
+assert_status 64
+assert_err_contains "--min-mcap is above --max-mcap"
 try aimap report --category nope
 assert_status 64
 assert_err_contains "unknown category 'nope' (one of: "
