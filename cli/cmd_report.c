@@ -21,16 +21,16 @@ const char cmd_report_usage[] =
 	"\n"
 	"A memo on the catalog worth forwarding: the key findings first;\n"
 	"the top projects with market cap, FDV, volume, TVL, stars and the\n"
-	"24 h move; where the figures come from and a not-investment-advice\n"
-	"line. Then per layer and per category the number of projects, their\n"
-	"share, total and median market cap, TVL, GitHub stars, recent\n"
-	"activity and leaders; per pipeline stage who serves it, and the\n"
-	"white space; the movers between the two latest fetches. Appendices:\n"
-	"how fresh the data is, and curation hints (projects the classifier\n"
-	"places in another category with at least 80% confidence). A figure\n"
-	"never fetched is shown as missing, never as zero; ties for a lead\n"
-	"are all named; projects the classifier placed and nobody reviewed\n"
-	"are marked [unreviewed].\n"
+	"24 h, 7 d and 30 d moves; where the figures come from and a\n"
+	"not-investment-advice line. Then per layer and per category the\n"
+	"number of projects, their share, total and median market cap, TVL,\n"
+	"GitHub stars, recent activity and leaders; per pipeline stage who\n"
+	"serves it, and the white space; the movers between the two latest\n"
+	"fetches. Appendices: how fresh the data is, and curation hints\n"
+	"(projects the classifier places in another category with at least\n"
+	"80% confidence). A figure never fetched is shown as missing, never\n"
+	"as zero; ties for a lead are all named; projects the classifier\n"
+	"placed and nobody reviewed are marked [unreviewed].\n"
 	"\n"
 	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	"  --format F         md (Markdown, the default); text (plain,\n"
@@ -44,9 +44,15 @@ const char cmd_report_usage[] =
 	"                     HTML goes to a file or a pipe, never to a\n"
 	"                     terminal.\n"
 	CLI_FILTER_HELP
+	"\n"
 	"A filtered report covers only the projects selected (shares are of\n"
-	"them) and says so at the top: one sector's memo is\n"
-	"  aimap report --category verification -o verification.html\n"
+	"them) and says so at the top.\n"
+	"\n"
+	"Examples:\n"
+	"  aimap report -o memo.html\n"
+	"  aimap report --category verification -o verification.md\n"
+	"  aimap report --format text | less -R\n"
+	"  aimap report --layer infra --min-mcap 100M --format csv\n"
 	"\n"
 	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
 	"the same database gives the same bytes.\n";
@@ -73,7 +79,12 @@ const char cmd_map_usage[] =
 	"                     following that figure (down to a small tile\n"
 	"                     that still holds a name); projects without\n"
 	"                     it get a small dashed tile\n"
-	CLI_FILTER_HELP;
+	CLI_FILTER_HELP
+	"\n"
+	"Examples:\n"
+	"  aimap map -o map.svg --size-by market_cap\n"
+	"  aimap map --layer infra -o infra.svg\n"
+	"  aimap map --size-by tvl | rsvg-convert -f pdf -o map.pdf\n";
 
 enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
 
@@ -266,6 +277,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 	int i = 1, k, t, fmt = -1, rc, bad = 0, have_map = 0;
 	int64_t now;
 
+	memset(&r, 0, sizeof r);   /* report_free is safe before build */
 	scope_init(&sc);
 	while ((k = cli_next_opt(c, "report", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
@@ -311,6 +323,11 @@ cmd_report(struct cli *c, int argc, char **argv)
 		cli_err("%s", err);
 		scope_free(&sc);
 		return rc;
+	}
+	/* The 7 d and 30 d moves of the top-projects table. */
+	if ((rc = cat_load_changes(c->cat, v, n, err, sizeof err))) {
+		cli_err("%s", err);
+		goto done;
 	}
 	/* History pairs of projects left out find no project and are
 	 * skipped by report_build. */
