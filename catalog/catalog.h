@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CAT_SCHEMA_VERSION 2
+#define CAT_SCHEMA_VERSION 3
 #define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
 #define CAT_ERRLEN 4096        /* a good size for err buffers */
 
@@ -174,6 +174,11 @@ int cat_readonly(const struct cat *c, const char **why);
 
 const struct cat_taxonomy *cat_taxonomy(const struct cat *c);
 const char *cat_path(const struct cat *c);
+/* SQLite's data_version of this connection: it changes when another
+ * connection (another process's fetch or import) commits a change, and
+ * not for this one's own writes. A dashboard polls it to notice new data.
+ * Returns 0 with it in *out, or -1 when it cannot be read now. */
+int cat_data_version(struct cat *c, int64_t *out);
 
 /* ---- Reading -------------------------------------------------------- */
 
@@ -482,5 +487,136 @@ uint64_t cat_hash(uint64_t h, const void *p, size_t n);
 /* Stage set as "a;b;c" in taxonomy order (caller frees). */
 char *cat_stages_join(const struct cat_taxonomy *t, uint64_t stages,
 		      const char *sep);
+
+/* ---- Candidates: discovery and review (candidates.c) ---------------- */
+
+/* A candidate is a project seen by `aimap discover` that the catalog
+ * does not hold: where it was seen, each identifier with the source it
+ * came from, the figures seen, its own text, the classifier's predicted
+ * place, and the analyst's decision. Candidates are numbered (id > 0);
+ * every change to one is one transaction and leaves a history row. */
+enum cat_cand_status {
+	CAT_CAND_NEW, CAT_CAND_ACCEPTED, CAT_CAND_REJECTED, CAT_CAND_SNOOZED,
+	CAT_CAND_NSTATUS
+};
+/* "new", "accepted", "rejected", "snoozed". */
+extern const char *const cat_cand_status_names[CAT_CAND_NSTATUS];
+int cat_cand_status_index(const char *name);   /* -1 when unknown */
+
+enum cat_cand_ident {
+	CAT_CI_COINGECKO, CAT_CI_GITHUB, CAT_CI_DEFILLAMA, CAT_CI_WEBSITE,
+	CAT_CI_TWITTER, CAT_CI_COUNT
+};
+/* "coingecko_id", "github", "defillama_slug", "website", "twitter": the
+ * project fields they become. */
+extern const char *const cat_cand_ident_names[CAT_CI_COUNT];
+
+struct cat_cand {
+	int64_t id;                  /* 0: not stored yet */
+	char *name;
+	int status;                  /* enum cat_cand_status */
+	char *reason;                /* why rejected, or NULL */
+	char *sources;               /* "coingecko;github": where seen */
+	char *url;                   /* where it was first seen */
+	char *ident[CAT_CI_COUNT];   /* NULL when unknown */
+	char *ident_src[CAT_CI_COUNT]; /* the source each came from */
+	double mcap, rank, stars, tvl; /* NaN when not seen */
+	char *text;                  /* the best text found, or NULL */
+	/* The prediction: taxonomy indexes, -1 when not placed. */
+	int layer, category;
+	uint64_t stages;
+	double score;
+	int uncertain;
+	char *project;               /* accepted as this project, or NULL */
+	int64_t first_seen, last_seen;
+};
+
+/* A candidate with nothing known (figures NaN, not placed). */
+void cat_cand_init(struct cat_cand *k);
+void cat_cand_free(struct cat_cand *k);            /* the members */
+void cat_cands_free(struct cat_cand *v, size_t n); /* and the array */
+/* Sets field (a ident) to value from source, replacing what was there
+ * (value NULL or "" clears it). */
+void cat_cand_set_ident(struct cat_cand *k, int ident, const char *value,
+			const char *source);
+/* Adds a source name to k->sources unless it is there. */
+void cat_cand_add_source(struct cat_cand *k, const char *source);
+
+/* Every candidate, by id. */
+int cat_cand_load(struct cat *c, struct cat_cand **out, size_t *n,
+		  char *err, size_t errlen);
+/* One candidate: 0, 1 when there is none of that id (no message), or an
+ * error code. */
+int cat_cand_get(struct cat *c, int64_t id, struct cat_cand *out,
+		 char *err, size_t errlen);
+/* Writes v[0..n) in one transaction: an id of 0 is a new candidate (its
+ * id is set, first_seen and last_seen become now), else the stored one
+ * is replaced by the record given and last_seen becomes now. Each gets
+ * a history row with its figures. */
+int cat_cand_save(struct cat *c, struct cat_cand *v, size_t n, int64_t now,
+		  char *err, size_t errlen);
+/* Sets a candidate's status (and reason, NULL for none). 1 when there is
+ * no such candidate. */
+int cat_cand_set_status(struct cat *c, int64_t id, int status,
+			const char *reason, char *err, size_t errlen);
+/* In one transaction: adds p (a reviewed project the user owns) to the
+ * catalog and marks candidate id accepted as p->id. EX_DATAERR when a
+ * project of that id exists already; 1 when there is no such candidate. */
+int cat_cand_accept(struct cat *c, int64_t id, const struct cat_project *p,
+		    char *err, size_t errlen);
+
+/* Accepts candidate id as a new reviewed project made from it (the
+ * dashboard's and `review accept`'s way): its name, its text (else its
+ * name) as the description, every identifier, source "discovered", the
+ * figures it was seen with; category -1 takes the predicted one, stages
+ * 0 the predicted ones (the category's default stages when another
+ * category is chosen). pid NULL makes the id from the name ("-2" ...
+ * added while taken; "discovered-N" for a name without ASCII letters or
+ * digits); the id used goes to out_id (CAT_ID_MAX + 1 bytes). 1 when
+ * there is no such candidate; EX_DATAERR when it is accepted already,
+ * not placed and no category is given, or pid is taken. */
+int cat_cand_accept_as(struct cat *c, int64_t id, int category,
+		       uint64_t stages, const char *pid, char *out_id,
+		       char *err, size_t errlen);
+
+/* The user's own curation, kept across `aimap init`: the project p
+ * replaces the stored one as the user's (origin user); remove deletes a
+ * project with its history (1 when there is none). A removed project the
+ * shipped data holds is not brought back by a data sync. */
+int cat_project_edit(struct cat *c, const struct cat_project *p, char *err,
+		     size_t errlen);
+int cat_project_remove(struct cat *c, const char *id, char *err,
+		       size_t errlen);
+
+/* Dedup (pure). The name a candidate is recognised by: ASCII letters
+ * lowercased, spaces and punctuation dropped, and a trailing "protocol",
+ * "network" or "ai" dropped (repeatedly, while something is left):
+ * "Fetch.ai" and "FETCH" are "fetch". Other bytes (Chinese names) are
+ * kept as they are. Writes at most len bytes to out; returns out. */
+char *cat_cand_norm_name(const char *name, char *out, size_t len);
+/* The host of a website, lowercased, without "www.", port or path
+ * ("" when none, for an IP address, and for hosts many projects share:
+ * github.com, x.com, medium.com, linktr.ee ...). Returns out. */
+char *cat_cand_domain(const char *url, char *out, size_t len);
+/* The GitHub owner of "owner/repo" or "owner", lowercased. */
+char *cat_cand_github_org(const char *github, char *out, size_t len);
+
+/* An index of what is known (projects and candidates) by every key a
+ * duplicate may share: CoinGecko id, GitHub owner, DefiLlama slug,
+ * website domain, normalised name. */
+struct cat_cand_index;
+struct cat_cand_index *cat_cand_index_new(void);
+void cat_cand_index_free(struct cat_cand_index *x);   /* NULL is fine */
+/* Adds project i (of the caller's array) or candidate i. */
+void cat_cand_index_project(struct cat_cand_index *x,
+			    const struct cat_project *p, size_t i);
+void cat_cand_index_cand(struct cat_cand_index *x, const struct cat_cand *k,
+			 size_t i);
+/* What k duplicates: 0 nothing, 1 project *i, 2 candidate *i. The keys
+ * are tried in the order above; *key (if not NULL) names the one that
+ * matched ("coingecko_id" ... "name"). */
+int cat_cand_index_find(const struct cat_cand_index *x,
+			const struct cat_cand *k, size_t *i,
+			const char **key);
 
 #endif

@@ -17,7 +17,8 @@
  *   lock.c      the one-fetch-at-a-time lock
  *   query.c     filters, sorting, hashes (pure)
  *   export.c    CSV
- *   doctor.c    health checks */
+ *   doctor.c    health checks
+ *   candidates.c discovery's candidates, the user's edits and removals */
 #ifndef AIMAP_CATALOG_INT_H
 #define AIMAP_CATALOG_INT_H
 
@@ -96,5 +97,9 @@ int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 		    int origin, int keep_user, int64_t t,
 		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
+
+/* After a data sync, inside its transaction: the user's removals stay
+ * removed; a fresh start forgets them (candidates.c). 0, or -1. */
+int cati_curation_apply(struct cat *c, int fresh);
 
 #endif

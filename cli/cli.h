@@ -173,6 +173,8 @@ struct cli_filter {
 	int changes;           /* 1: cli_select reads the 7d and 30d changes
 				  (cat_load_changes), as it does for a sort
 				  by them */
+	int candidates;        /* 1: with discovery's open candidates
+				  (cli_candidate_projects) */
 };
 
 void cli_filter_init(struct cli_filter *f);
@@ -213,6 +215,13 @@ void cli_selected_free(struct cli_selected *s);
  * (amounts are never negative). */
 double cli_parse_amount(const char *s);
 
+/* Appends discovery's open candidates (new and snoozed) to the projects
+ * *v[0..*n) as projects with id "candidate-N", source "candidate", not
+ * reviewed, placed where the classifier put them (unplaced ones are left
+ * out): `list --candidates` and `export csv --candidates` (cmd_review.c).
+ * 0, or an exit code after a message. */
+int cli_candidate_projects(struct cli *c, struct cat_project **v, size_t *n);
+
 /* Commands: each file cli/cmd_*.c defines cmd_NAME and its help text
  * cmd_NAME_usage (first line "usage: aimap NAME ..."). */
 #define CLI_COMMAND(name) \
@@ -232,5 +241,9 @@ CLI_COMMAND(tui);
 CLI_COMMAND(report);
 CLI_COMMAND(map);
 CLI_COMMAND(doctor);
+CLI_COMMAND(discover);
+CLI_COMMAND(review);
+CLI_COMMAND(edit);
+CLI_COMMAND(remove);
 
 #endif

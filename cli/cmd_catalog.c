@@ -62,6 +62,8 @@ const char cmd_list_usage[] =
 	 "                     tvl and stars when any project has them; the\n"
 	 "                     --sort figure is always shown)\n"
 	 "  --format F         table (default), csv or json\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n"
 	 "\n"
 	 "The 7d and 30d changes come from the stored price history (market\n"
 	 "cap when there is no price), and are missing when it does not span\n"
@@ -95,12 +97,15 @@ const char cmd_export_usage[] =
 	 "  -f, --force        replace an existing FILE\n"
 	 "  --bom              start with a UTF-8 byte order mark (for Excel)\n"
 	 "  --raw              do not neutralise formula-like cells\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n"
 	 FILTER_HELP;
 
 /* ---- shared --------------------------------------------------------- */
 
 enum {
 	K_FORMAT = 1, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_COLUMNS,
+	K_CANDIDATES,
 };
 
 #define FILTER_OPTS CLI_FILTER_OPTS, CLI_SORT_OPTS
@@ -489,7 +494,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"format", 0, 1, K_FORMAT},
-		{"columns", 0, 1, K_COLUMNS}, {0}};
+		{"columns", 0, 1, K_COLUMNS},
+		{"candidates", 0, 0, K_CANDIDATES}, {0}};
 	static const char *const formats[] = {"table", "csv", "json", NULL};
 	struct cli_filter s;
 	struct cli_selected sel;
@@ -514,6 +520,10 @@ cmd_list(struct cli *c, int argc, char **argv)
 		if (k == K_COLUMNS) {
 			if (parse_columns(val, cols, &ncols))
 				return EX_USAGE;
+			continue;
+		}
+		if (k == K_CANDIDATES) {
+			s.candidates = 1;
 			continue;
 		}
 		if (cli_filter_opt("list", &s, k, val) < 0)
@@ -984,7 +994,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"output", 'o', 1, K_OUTPUT}, {"bom", 0, 0, K_BOM},
-		{"raw", 0, 0, K_RAW}, {"force", 'f', 0, K_FORCE}, {0}};
+		{"raw", 0, 0, K_RAW}, {"force", 'f', 0, K_FORCE},
+		{"candidates", 0, 0, K_CANDIDATES}, {0}};
 	struct cli_filter s;
 	struct cli_selected sel;
 	struct cli_out o;
@@ -1011,6 +1022,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			raw = 1;
 		} else if (k == K_FORCE) {
 			force = 1;
+		} else if (k == K_CANDIDATES) {
+			s.candidates = 1;
 		} else if (cli_filter_opt("export", &s, k, val) < 0) {
 			return EX_USAGE;
 		}

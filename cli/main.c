@@ -32,6 +32,10 @@ const struct cli_command cli_commands[] = {
 	{"report", cmd_report, "the analysis report (md, html, csv)", cmd_report_usage},
 	{"map", cmd_map, "the market map as an SVG picture", cmd_map_usage},
 	{"doctor", cmd_doctor, "check the database's health", cmd_doctor_usage},
+	{"discover", cmd_discover, "find projects the catalog does not hold yet", cmd_discover_usage},
+	{"review", cmd_review, "decide on discovered candidates: accept, reject, snooze", cmd_review_usage},
+	{"edit", cmd_edit, "change a project as your own (kept across init)", cmd_edit_usage},
+	{"remove", cmd_remove, "remove a project (kept removed across init)", cmd_remove_usage},
 	{NULL, NULL, NULL, NULL},
 };
 

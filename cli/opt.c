@@ -466,6 +466,12 @@ cli_select(struct cli *c, const char *cmd, const struct cli_filter *s,
 		free(needle);
 		return rc;
 	}
+	if (s->candidates &&
+	    (rc = cli_candidate_projects(c, &out->all, &out->nall))) {
+		free(needle);
+		cli_selected_free(out);
+		return rc;
+	}
 	if ((s->changes || out->sort == CAT_SORT_CHANGE_7D ||
 	     out->sort == CAT_SORT_CHANGE_30D) &&
 	    (rc = cat_load_changes(c->cat, out->all, out->nall, err,
