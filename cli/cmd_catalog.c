@@ -692,10 +692,12 @@ find_by_token(struct cli *c, const char *key, struct cat_project *out)
 		cli_err("%s", err);
 		return rc;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (v[i].token && strcasecmp(v[i].token, key) == 0 &&
-		    !hit++)
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].token || strcasecmp(v[i].token, key) != 0)
+			continue;
+		if (hit++ == 0)
 			first = i;
+	}
 	if (hit > 1) {
 		struct buf b;
 		buf_init(&b, 0);

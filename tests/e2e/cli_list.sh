@@ -207,4 +207,16 @@ assert lines[0].split()[:3] == ["NAME", "CATEGORY", "MCAP"], lines[0]
 PY
 fi
 
+# A token two projects share names both rather than picking one.
+cat >"$T/twin.json" <<'JSON'
+[{"id": "tao-twin", "name": "Tao Twin", "layer": "infra",
+  "category": "storage", "stages": ["data-collection"],
+  "description": "Stores files.", "token": "tao"}]
+JSON
+aimap import "$T/twin.json" >/dev/null 2>&1
+try aimap show TAO
+assert_status 64
+assert_err_contains "2 projects have the token"
+assert_err_contains "bittensor, tao-twin"
+
 finish
