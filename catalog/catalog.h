@@ -187,7 +187,8 @@ int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	     size_t errlen);
 
 /* Fills change_7d and change_30d of projects v[0..n) as cat_load
- * returned them (sorted by id) from the history. Not part of cat_load
+ * returned them (sorted by id; entries appended after them, which have
+ * no history, get NaN) from the history. Not part of cat_load
  * because it reads the history: 0.25 s more for 20 000 projects with 40
  * days of prices each (0.33 s for the load alone). 0, or an exit code
  * with a message. */

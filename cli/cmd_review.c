@@ -705,6 +705,7 @@ cli_candidate_projects(struct cli *c, struct cat_project **v, size_t *n)
 		p->reviewed = 0;
 		for (int m = 0; m < CAT_M_COUNT; m++)
 			p->metric[m] = NAN;
+		p->change_7d = p->change_30d = NAN;
 		p->metric[CAT_M_MCAP] = k->mcap;
 		p->metric[CAT_M_RANK] = k->rank;
 		p->metric[CAT_M_STARS] = k->stars;
