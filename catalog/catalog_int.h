@@ -92,4 +92,12 @@ int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
 
+/* Replaces the data's texts (source "data") with those of root, the
+ * parsed data/texts.json named name (NULL: there is none), checked
+ * against the projects v of the data (texts.c). */
+struct cJSON;
+int cati_sync_texts(struct cat *c, const char *name, const struct cJSON *root,
+		    const struct cat_project *v, size_t n, char *err,
+		    size_t errlen);
+
 #endif

@@ -102,6 +102,7 @@ cat_project_free(struct cat_project *p)
 	free(p->chains);
 	free(p->source);
 	free(p->homepage_text);
+	cat_texts_free(p);
 	memset(p, 0, sizeof *p);
 }
 
