@@ -193,6 +193,10 @@ struct clf_explanation {
 	size_t nlayer;
 	struct clf_reason category[CLF_EXPLAIN_TOKENS];
 	size_t ncategory;
+	/* The runner-up category (-1: none) and what spoke for it. */
+	int runner_up;
+	struct clf_reason runner[CLF_EXPLAIN_TOKENS];
+	size_t nrunner;
 	/* For each stage of the prediction, in the order of
 	 * clf_stages_sorted. */
 	struct clf_reason stage[CAT_MAX_STAGES][CLF_EXPLAIN_TOKENS];
@@ -201,10 +205,13 @@ struct clf_explanation {
 	size_t nstages;
 };
 
-/* The tokens that pushed each head of prediction p (made by clf_predict
- * for the same input and learner) the most: for the category, its score
- * against the mean of the others; for the layer, the layer's categories
- * against the rest; for each stage, its one-vs-rest score. */
+/* The words, word pairs and CJK character pairs that pushed each head of
+ * prediction p (made by clf_predict for the same input and learner) the
+ * most: for the category and the runner-up, each one's score against
+ * the mean of the others; for the layer, the layer's categories against
+ * the rest; for each stage, its one-vs-rest score. A lone CJK character
+ * is never shown (it means little by itself); a character n-gram counts
+ * for its word. */
 void clf_explain(struct clf_model *m, const struct clf_input *in,
 		 const struct clf_prediction *p, struct clf_explanation *out);
 

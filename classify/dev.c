@@ -14,6 +14,7 @@
 
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/strmap.h"
 
 void
 clf_dev_free(struct clf_devset *d)
@@ -152,7 +153,7 @@ norm_name(const char *s, char *out, size_t len)
 {
 	size_t k = 0;
 
-	for (; *s && k + 1 < len; s++)
+	for (; s && *s && k + 1 < len; s++)
 		if ((unsigned char)*s >= 0x80 || isalnum((unsigned char)*s))
 			out[k++] = (char)tolower((unsigned char)*s);
 	out[k] = 0;
@@ -174,14 +175,21 @@ size_t
 clf_dev_drop_known(struct clf_devset *d, const struct cat_project *v,
 		   size_t n)
 {
+	struct strmap known;
+	char **keys = xcalloc(2 * n + 1, sizeof *keys), x[256];
 	size_t k = 0, dropped = 0;
 
+	strmap_init(&known, 2 * n);
+	for (size_t j = 0; j < 2 * n; j++) {
+		norm_name(j < n ? v[j].name : v[j - n].id, x, sizeof x);
+		if (*x) {
+			keys[j] = xstrdup(x);
+			strmap_put(&known, keys[j], (void *)1);
+		}
+	}
 	for (size_t i = 0; i < d->n; i++) {
-		int known = 0;
-		for (size_t j = 0; j < n && !known; j++)
-			known = same_name(d->v[i].name, v[j].name) ||
-				same_name(d->v[i].name, v[j].id);
-		if (known) {
+		norm_name(d->v[i].name, x, sizeof x);
+		if (*x && strmap_get(&known, x)) {
 			free(d->v[i].name);
 			free(d->v[i].text);
 			free(d->v[i].text_zh);
@@ -191,6 +199,10 @@ clf_dev_drop_known(struct clf_devset *d, const struct cat_project *v,
 		d->v[k++] = d->v[i];
 	}
 	d->n = k;
+	strmap_free(&known);
+	for (size_t j = 0; j < 2 * n; j++)
+		free(keys[j]);
+	free(keys);
 	return dropped;
 }
 

@@ -444,6 +444,13 @@ clf_prediction_json(const struct cat_taxonomy *t, const char *name,
 				      reasons_json(ex->layer, ex->nlayer));
 		cJSON_AddItemToObject(e, "category",
 				      reasons_json(ex->category, ex->ncategory));
+		if (ex->runner_up >= 0) {
+			cJSON *ru = cJSON_AddObjectToObject(e, "runner_up");
+			cJSON_AddStringToObject(ru, "id",
+				t->categories[ex->runner_up].id);
+			cJSON_AddItemToObject(ru, "tokens",
+				reasons_json(ex->runner, ex->nrunner));
+		}
 		so = cJSON_AddObjectToObject(e, "stages");
 		for (size_t i = 0; i < ex->nstages; i++)
 			cJSON_AddItemToObject(so, t->stages[ex->stage_id[i]].id,

@@ -42,7 +42,9 @@ const char cmd_classify_usage[] =
 	 "  --format F         table (default), json or csv\n"
 	 "  --model M          nb, nn or ensemble (default: the learner that\n"
 	 "                     cross-validated best when the model was trained)\n"
-	 "  --explain          the words that pushed each decision the most\n"
+	 "  --explain          the words (and Chinese character pairs) that\n"
+	 "                     pushed each decision the most, for the winner\n"
+	 "                     and for the runner-up category\n"
 	 "  --save             add the projects to the catalog as unreviewed,\n"
 	 "                     with the predicted labels, under their \"id\" or\n"
 	 "                     one made from the name (or the token, or a\n"
@@ -353,6 +355,10 @@ out_table(const struct run *r, const struct clf_item *v, size_t n)
 			reasons_text(&why, "category",
 				     t->categories[p.category].id, e->category,
 				     e->ncategory);
+			if (e->runner_up >= 0)
+				reasons_text(&why, "or else",
+					     t->categories[e->runner_up].id,
+					     e->runner, e->nrunner);
 			for (size_t k = 0; k < e->nstages; k++)
 				reasons_text(&why, "stage",
 					     t->stages[e->stage_id[k]].id,

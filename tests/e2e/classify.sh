@@ -173,8 +173,9 @@ assert_status 0
 assert_true "CSV has the header and a neutralised formula" python3 - "$OUT" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert rows[0][:6] == ["name", "layer", "layer_score", "category",
-                       "category_score", "stages"], rows[0]
+assert rows[0][:7] == ["name", "layer", "layer_score", "category",
+                       "category_score", "uncertain", "stages"], rows[0]
+assert rows[1][5] in ("true", "false"), rows[1]
 assert len(rows) == 2 and rows[1][0] == "'=cmd|calc", rows
 assert rows[1][3] == "indexing", rows[1]
 assert 0 <= float(rows[1][4]) <= 1
