@@ -437,6 +437,8 @@ cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
 	memset(&tax, 0, sizeof tax);
 	if (upsert_all(c, v, n, CAT_ORIGIN_DATA, 1, st) < 0)
 		goto dberr;
+	if (cati_curation_apply(c, fresh) < 0)
+		goto dberr;
 	if ((rc = sync_texts(c, datadir, v, n, &hash, err, errlen)) ||
 	    (rc = sync_calibration(c, datadir, &hash, err, errlen))) {
 		cat_projects_free(v, n);

@@ -35,6 +35,8 @@ const struct model_binding model_bindings[] = {
 	{V, {'?'}, MODEL_ACT_HELP, 0, "this help"},
 	{V, {'e'}, MODEL_ACT_EXPORT, 0, "export the rows shown to CSV"},
 	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0, "re-run the classifier"},
+	{V, {'F'}, MODEL_ACT_FETCH, 0, "fetch figures in the background"},
+	{P | D, {'o'}, MODEL_ACT_WEBSITE, 0, "open the project's website"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
 	/* Projects. */
