@@ -459,7 +459,7 @@ clfcal_run(struct clf_model *m, const struct clf_corpus *c,
 	int K = m->ncat;
 
 	m->temp[CLF_NB] = m->temp[CLF_NN] = m->temp[CLF_ENSEMBLE] = 1;
-	m->ens_w = 0.5;
+	m->ens_w = m->ens_wc = 0.5;
 	/* Until a dev set says otherwise (clfcal_dev): calibrated scores
 	 * are right as often as they say, so below one half is uncertain. */
 	for (int l = 0; l < CLF_LEARNERS; l++) {
@@ -488,6 +488,7 @@ clfcal_run(struct clf_model *m, const struct clf_corpus *c,
 		}
 		free(mix);
 		m->sum.ens_weight = m->ens_w;
+		m->ens_wc = m->ens_w;
 		for (int l = 0; l < CLF_LEARNERS; l++) {
 			clfcal_stages(m, c, o, l);
 			clfcal_metrics(m, o, l, &m->sum.oof_accuracy[l],
@@ -510,8 +511,8 @@ dev_logits(const struct clf_model *m, int l, const struct clf_raw *r,
 {
 	for (int k = 0; k < m->ncat; k++)
 		z[k] = l == CLF_NB ? r->nb[k] : l == CLF_NN ? r->nn[k] :
-			m->ens_w / m->temp[CLF_NB] * r->nb[k] +
-			(1 - m->ens_w) / m->temp[CLF_NN] * r->nn[k];
+			m->ens_wc / m->temp[CLF_NB] * r->nb[k] +
+			(1 - m->ens_wc) / m->temp[CLF_NN] * r->nn[k];
 }
 
 /* Mean log-loss of labels y under the shrunk softmax(s / T) (see
@@ -738,10 +739,27 @@ clfcal_dev(struct clf_model *m, const struct clf_raw *r, const int *y,
 	nf = xmalloc((n + 1) * sizeof *nf);
 	nll[CLF_NB] = fit_learner(m, CLF_NB, r, y, n, s, nf);
 	nll[CLF_NN] = fit_learner(m, CLF_NN, r, y, n, s, nf);
-	/* The ensemble keeps its weight (its stage stackers were fitted
-	 * with it) and gets its own temperature and evidence constant, on
-	 * the learners' new temperatures. */
-	nll[CLF_ENSEMBLE] = fit_learner(m, CLF_ENSEMBLE, r, y, n, s, nf);
+	/* The ensemble: the weight of its category logits, its own
+	 * temperature and evidence constant, on the learners' new
+	 * temperatures. (Its stage input keeps ens_w: the stage stackers
+	 * were fitted with it.) */
+	{
+		double best = 1e300, keep[3] = {m->ens_wc, 1, CLF_MIN_EVIDENCE};
+		for (int wi = 1; wi <= 9; wi++) {
+			m->ens_wc = wi / 10.0;
+			double x = fit_learner(m, CLF_ENSEMBLE, r, y, n, s, nf);
+			if (x < best - 1e-12) {
+				best = x;
+				keep[0] = m->ens_wc;
+				keep[1] = m->temp[CLF_ENSEMBLE];
+				keep[2] = m->len_h[CLF_ENSEMBLE];
+			}
+		}
+		m->ens_wc = keep[0];
+		m->temp[CLF_ENSEMBLE] = keep[1];
+		m->len_h[CLF_ENSEMBLE] = keep[2];
+		nll[CLF_ENSEMBLE] = best;
+	}
 	for (int l = 0; l < CLF_LEARNERS; l++)
 		m->unsure[l] = unsure_below(m, l, r, y, n);
 	/* The ensemble's stage input reads the learners' stackers: last. */

@@ -163,7 +163,10 @@ struct clf_model {
 	double len_h[CLF_LEARNERS];
 	double unsure[CLF_LEARNERS];
 	uint32_t calib_n;
-	double ens_w;             /* weight of nb in the ensemble's logits */
+	double ens_w;             /* weight of nb in the ensemble's stage
+				     input (and its logits until a dev set) */
+	double ens_wc;            /* weight of nb in the ensemble's category
+				     logits: ens_w, or refitted on the dev set */
 	struct clf_stack stack[CLF_LEARNERS];
 	double *stage_prior;      /* ncat x nstage: P(s|c) */
 

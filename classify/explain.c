@@ -122,7 +122,9 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 	int stages[CAT_MAX_STAGES];
 	struct push *v = NULL;
 	size_t n = 0, cap = 0, ntexts;
-	double wn = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_w;
+	/* nb's weight in the category logits, and in the stage input */
+	double wn = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_wc;
+	double ws = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_w;
 	double tens = learner == CLF_ENSEMBLE ? m->temp[CLF_ENSEMBLE] : 1;
 	double pl = p->layer_prob[p->layer], inv = 0;
 
@@ -192,12 +194,12 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 			for (int j = 0; j < ns; j++) {
 				int s = stages[j];
 				double a = 0;
-				if (wn > 0)
-					a += wn * m->stack[CLF_NB].wa[s] *
+				if (ws > 0)
+					a += ws * m->stack[CLF_NB].wa[s] *
 					     r[m->off[CLF_B_NBS] + s] *
 					     cs[m->off[CLF_B_NBS] + s];
-				if (wn < 1)
-					a += (1 - wn) * m->stack[CLF_NN].wa[s] *
+				if (ws < 1)
+					a += (1 - ws) * m->stack[CLF_NN].wa[s] *
 					     r[m->off[CLF_B_NNS] + s] *
 					     cs[m->off[CLF_B_NNS] + s] * inv;
 				if (learner == CLF_ENSEMBLE)

@@ -266,8 +266,8 @@ clfm_probs(const struct clf_model *m, int learner, const struct clf_raw *r,
 		/* The ensemble averages the two calibrated logits (a
 		 * product of experts); its own temperature then calibrates
 		 * the mixture. */
-		double wn = m->ens_w / m->temp[CLF_NB];
-		double wm = (1 - m->ens_w) / m->temp[CLF_NN];
+		double wn = m->ens_wc / m->temp[CLF_NB];
+		double wm = (1 - m->ens_wc) / m->temp[CLF_NN];
 		for (int k = 0; k < K; k++)
 			z[k] = wn * r->nb[k] + wm * r->nn[k];
 		clf_softmax(z, 1 / m->temp[CLF_ENSEMBLE], p, K);

@@ -90,6 +90,7 @@ clf_serialize(const struct clf_model *m, size_t *len)
 		}
 	}
 	put_f64(&b, m->ens_w);
+	put_f64(&b, m->ens_wc);
 	for (int l = 0; l < CLF_LEARNERS; l++) {
 		put_f64(&b, m->len_h[l]);
 		put_f64(&b, m->unsure[l]);
@@ -259,6 +260,9 @@ clf_deserialize(const struct cat_taxonomy *t, const void *blob, size_t len,
 		}
 	}
 	m->ens_w = get_f64(&r);
+	m->ens_wc = get_f64(&r);
+	if (!(m->ens_wc >= 0 && m->ens_wc <= 1))
+		r.bad = 1;
 	for (int l = 0; l < CLF_LEARNERS; l++) {
 		m->len_h[l] = get_f64(&r);
 		m->unsure[l] = get_f64(&r);
