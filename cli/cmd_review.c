@@ -68,7 +68,7 @@ row_uncertain(const struct row *r)
 {
 	if (r->k)
 		return r->k->uncertain || r->k->category < 0;
-	return isnan(r->p->pred_score) || r->p->pred_score < 0.5;
+	return isnan(r->p->pred_score) || r->p->pred_uncertain;
 }
 
 static double
