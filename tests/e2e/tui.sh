@@ -136,7 +136,7 @@ see "back to 100x30" "[1 Projects]"
 
 # ---- ? help, r re-runs the classifier
 typed "?"
-see "? shows the key bindings" "next/previous view"
+see "? shows the key bindings" "this help"
 typed "q"
 see "q closes the help" "[1 Projects]"
 typed "r"
