@@ -60,6 +60,11 @@ void cati_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* A copy of a text column, or NULL. */
 char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
+/* history.c: cat_load_changes inside the caller's read: of every
+ * project, or of the one whose id is only (not NULL). 0, or -1 (see
+ * cati_fail). */
+int cati_load_changes(struct cat *c, const char *only,
+		      struct cat_project *v, size_t n);
 
 /* The taxonomy of the database into c->tax (taxonomy.c). */
 int cati_load_taxonomy(struct cat *c, char *err, size_t errlen);

@@ -702,3 +702,14 @@ cat_path(const struct cat *c)
 	return c->path;
 }
 
+int
+cat_data_version(struct cat *c, int64_t *out)
+{
+	int v;
+
+	if (cati_pragma_int(c, "PRAGMA data_version", &v) != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+

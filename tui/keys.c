@@ -37,6 +37,8 @@ const struct model_binding model_bindings[] = {
 	{V, {'?'}, MODEL_ACT_HELP, 0, "this help"},
 	{V, {'e'}, MODEL_ACT_EXPORT, 0, "export the rows shown to CSV"},
 	{V, {'r'}, MODEL_ACT_RECLASSIFY, 0, "re-run the classifier"},
+	{V, {'F'}, MODEL_ACT_FETCH, 0, "fetch figures in the background"},
+	{P | D, {'o'}, MODEL_ACT_WEBSITE, 0, "open the project's website"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
 	/* Projects. */
@@ -93,13 +95,11 @@ const struct model_binding model_bindings[] = {
 	{T | H | I, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 	{H, {MODEL_KEY_ESC, 'q', '?'}, MODEL_ACT_BACK, 0, "close the help"},
 
-	/* Inbox. */
-	{I, {'a'}, MODEL_ACT_DECIDE, CAT_CAND_ACCEPTED, "accept, as shown"},
-	{I, {'c'}, MODEL_ACT_CHOOSE, 1, "choose the next category"},
-	{I, {'C'}, MODEL_ACT_CHOOSE, -1, "choose the previous category"},
-	{I, {'x'}, MODEL_ACT_DECIDE, CAT_CAND_REJECTED, "reject for good"},
-	{I, {'s'}, MODEL_ACT_DECIDE, CAT_CAND_SNOOZED, "snooze"},
-	{I, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0, "show or hide the detail"},
+	/* Inbox (its moves are the Stats' above). One line for its four
+	 * keys, which the view tells apart (m->key): the help has room for
+	 * no more. */
+	{I, {'a', 'x', 's', 'c'}, MODEL_ACT_DECIDE, 0,
+	 "accept, reject, snooze; c: other category"},
 
 	/* The search line. */
 	{SRCH, {MODEL_KEY_ENTER}, MODEL_ACT_INPUT_DONE, 0, "keep the search"},

@@ -136,7 +136,7 @@ derive(struct model *m)
 		m->cat_w = cap_width(strlen(t->categories[c].id), m->cat_w, 24);
 
 	/* The map: counts per (stage, layer) and the first names of each
-	 * cell in name order. */
+	 * cell in name order (model_map_order puts them in another). */
 	nc = ns * nl;
 	m->map_count = xcalloc(nc ? nc : 1, sizeof *m->map_count);
 	m->map_names = xcalloc((nc ? nc : 1) * MAP_NAMES,
@@ -158,6 +158,8 @@ derive(struct model *m)
 			m->map_count[cell]++;
 		}
 	}
+	m->map_sort = CAT_SORT_NAME;
+	m->map_desc = 0;
 	m->sig = xmalloc(n1 * SIG_WORDS * sizeof *m->sig);
 	m->wide_fields = xmalloc(n1);
 	m->sig_done = 0;
@@ -454,6 +456,10 @@ model_sort_set(struct model *m, int key, int desc)
 	m->sort = key;
 	m->desc = desc;
 	m->dirty = 1;
+	/* A new order starts at its top, as htop's does: the row the
+	 * cursor was on means little in another order. */
+	m->sel = m->top = 0;
+	m->sel_proj = MODEL_NONE;
 	return MODEL_REDRAW;
 }
 
@@ -529,6 +535,8 @@ context(const struct model *m)
 	return model_views[m->view]->ctx;
 }
 
+static unsigned website(struct model *m);
+
 /* The actions that mean the same in every view; the rest are the view's
  * or the overlay's. */
 static unsigned
@@ -560,10 +568,57 @@ act(struct model *m, unsigned ctx, int action, int arg)
 		return MODEL_RECLASSIFY | MODEL_REDRAW;
 	case MODEL_ACT_REPAINT:
 		return MODEL_REPAINT | MODEL_REDRAW;
+	case MODEL_ACT_FETCH:
+		return MODEL_FETCH | MODEL_REDRAW;
+	case MODEL_ACT_WEBSITE:
+		return website(m);
 	}
 	if (m->mode != MODE_NONE)
 		return model_overlay_key(m, ctx, action, arg);
 	return v->key ? v->key(m, action, arg) : 0;
+}
+
+void
+model_activity(struct model *m, const char *text)
+{
+	snprintf(m->activity, sizeof m->activity, "%s", text ? text : "");
+}
+
+/* The project o opens: the detail's in the detail, else the selected. */
+static const struct cat_project *
+shown_project(struct model *m)
+{
+	if (m->view == MODEL_VIEW_DETAIL && m->detail_proj != MODEL_NONE)
+		return &m->proj[m->detail_proj];
+	return m->view == MODEL_VIEW_PROJECTS ? model_selected(m) : NULL;
+}
+
+const char *
+model_url(struct model *m)
+{
+	const struct cat_project *p = shown_project(m);
+
+	/* Only the web: a file: or javascript: address, or one a program
+	 * would take for an option, is not opened from the data. */
+	if (!p || !p->website || (strncmp(p->website, "https://", 8) != 0 &&
+				  strncmp(p->website, "http://", 7) != 0))
+		return NULL;
+	return p->website;
+}
+
+static unsigned
+website(struct model *m)
+{
+	const struct cat_project *p = shown_project(m);
+
+	if (!p)
+		return 0;
+	if (model_url(m))
+		return MODEL_OPEN_URL | MODEL_REDRAW;
+	model_message(m, 1, p->website ? "%s: not a web address: %s" :
+			    "%s has no website%s", p->name,
+		      p->website ? p->website : "");
+	return MODEL_REDRAW;
 }
 
 unsigned
@@ -577,6 +632,7 @@ model_key(struct model *m, int key)
 		r = MODEL_REDRAW;
 	}
 	b = model_binding_find(ctx, key);
+	m->key = key;
 	if (b)
 		return r | act(m, ctx, b->action, b->arg);
 	if (ctx & (MODEL_CTX_SEARCH | MODEL_CTX_PROMPT))

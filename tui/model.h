@@ -57,7 +57,9 @@ enum {
 	MODEL_REDRAW = 1,       /* the screen changed */
 	MODEL_QUIT = 2,         /* leave the dashboard */
 	MODEL_RECLASSIFY = 4,   /* run the classifier, then reload */
-	MODEL_REPAINT = 8       /* repaint every cell (Ctrl-L) */
+	MODEL_REPAINT = 8,      /* repaint every cell (Ctrl-L) */
+	MODEL_FETCH = 16,       /* run `aimap fetch` in the background */
+	MODEL_OPEN_URL = 32     /* open model_url() (a browser) */
 };
 
 /* Mouse events, in screen cells from the top left. */
@@ -75,7 +77,7 @@ enum model_action {
 	MODEL_ACT_RECLASSIFY, MODEL_ACT_REPAINT, MODEL_ACT_INPUT_DONE,
 	MODEL_ACT_INPUT_CANCEL, MODEL_ACT_INPUT_ERASE, MODEL_ACT_INPUT_KILL,
 	MODEL_ACT_PICK, MODEL_ACT_PICK_SECTION, MODEL_ACT_CLOSE,
-	MODEL_ACT_DECIDE, MODEL_ACT_CHOOSE
+	MODEL_ACT_FETCH, MODEL_ACT_WEBSITE, MODEL_ACT_DECIDE, MODEL_ACT_CHOOSE
 };
 
 /* Where a binding applies (bits). */
@@ -218,6 +220,11 @@ unsigned model_select_move(struct model *m, long delta);
 void model_message(struct model *m, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Work the front end runs in the background (a fetch): text (NULL or "":
+ * none) shown at the start of the status line until it is changed or
+ * cleared, whatever keys come meanwhile. */
+void model_activity(struct model *m, const char *text);
+
 /* Background work (search signatures for large catalogs, positions for
  * the latest search), a slice of a millisecond or so at a time: call it
  * while no key is waiting, again after each key. Returns 1 while more
@@ -255,6 +262,9 @@ const struct cat_project *model_selected(struct model *m);
 void model_filter(const struct model *m, int *layer, int *category,
 		  int *stage, const char **search);
 void model_sort(const struct model *m, int *key, int *desc);
+/* The website of the project shown (the detail's) or selected (the
+ * Projects view's) when it is an http or https address, else NULL. */
+const char *model_url(struct model *m);
 /* 1 while an input line (search or export path) or the picker is open. */
 int model_overlay(const struct model *m);
 /* The Inbox: its open candidates (new and snoozed) in the order shown,

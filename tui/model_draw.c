@@ -125,6 +125,15 @@ draw_status(struct model *m, const struct model_pen *p)
 	}
 	left[0] = right[0] = '\0';
 	keys = model_views[m->view]->status(m, p, left, right, sizeof right);
+	if (m->activity[0]) {
+		char view[sizeof left];
+		size_t k;
+		memcpy(view, left, sizeof view);
+		k = (size_t)snprintf(left, sizeof left, "%s%s", m->activity,
+				     view[0] ? p->g->sep : "");
+		if (k < sizeof left)
+			snprintf(left + k, sizeof left - k, "%s", view);
+	}
 	/* The key hint goes first when the line is full. */
 	if (keys && model_text_width(p, left) + model_text_width(p, right) + 18 <= m->w)
 		snprintf(right + strlen(right), sizeof right - strlen(right),

@@ -136,10 +136,10 @@ struct search_entry {
 	unsigned long used;
 };
 
-/* Table columns of the Projects view. */
+/* Table columns of the Projects view, in their order on screen. */
 enum {
-	COL_NAME, COL_LAYER, COL_CATEGORY, COL_MCAP, COL_TVL, COL_STARS,
-	COL_CHANGE, COL_CONF, COL_STAGES,
+	COL_NAME, COL_LAYER, COL_CATEGORY, COL_RANK, COL_MCAP, COL_FDV,
+	COL_VOLUME, COL_TVL, COL_STARS, COL_CHANGE, COL_CONF, COL_STAGES,
 	COL_COUNT
 };
 
@@ -198,6 +198,7 @@ struct model {
 	/* Map: counts per (stage, layer), first names per cell. */
 	size_t *map_count;      /* nstages x nlayers */
 	uint32_t *map_names;    /* nstages x nlayers x MAP_NAMES */
+	int map_sort, map_desc; /* the order map_names is in */
 	size_t *layer_count;
 	int map_r, map_c;
 	size_t map_top;
@@ -221,6 +222,8 @@ struct model {
 
 	char msg[512];
 	int msg_error;
+	int key;                /* the key being handled (model_key) */
+	char activity[256];     /* see model_activity */
 
 	/* Where things were drawn, for the mouse. */
 	int tab_x[MODEL_VIEW_COUNT][2];
@@ -319,6 +322,9 @@ void model_detail_open(struct model *m, size_t proj);
 /* view_map.c: the map's cell under a point: 0 with the stage in *r and
  * the layer in *c, or -1. */
 int model_map_hit(const struct model *m, int x, int y, int *r, int *c);
+/* Puts each cell's first names in the order of the Projects view's sort
+ * (the biggest figure first when sorted by one). */
+void model_map_order(struct model *m);
 
 /* frame.c: a document view's common parts. Scrolls *top for a key
  * table movement (MODEL_ACT_MOVE, PAGE, HOME, END) over h rows: MODEL_*

@@ -5,13 +5,25 @@
  * everything else (what a key does, what a screen shows) is the model's.
  * Keys that arrive together (a paste, an input method committing several
  * characters, a held key) are all handed to the model before one redraw.
- * While no key waits, the model's background work runs in small slices. */
+ * While no key waits, the model's background work runs in small slices,
+ * and once a second the catalog is asked whether another process (a fetch,
+ * an import) changed it: then it is reloaded, the cursor kept on its
+ * project.
+ *
+ * F runs `aimap fetch` as a child process whose progress lines come
+ * through a pipe read between keys (no thread: the loop never blocks on
+ * it), and o hands a website to xdg-open; both are run directly, never
+ * through a shell. */
 #include "tui/tui.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -21,10 +33,15 @@
 
 #include "tui/model.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/utf8.h"
 
 #define POLL_MS 250           /* how often a blocked read checks signals */
+#define JOB_POLL_MS 100       /* and the fetch's progress, while it runs */
 #define BATCH 512             /* keys taken before a redraw at most */
+#define WATCH_S 1.0           /* how often the catalog is asked for news */
+
+extern char **environ;
 
 static volatile sig_atomic_t got_signal;
 static int curses_on;
@@ -312,13 +329,283 @@ one_event(struct model *m, int *got)
 	return model_key(m, key);
 }
 
+/* ---- new data from other processes ------------------------------------ */
+
+struct watch {
+	int64_t version;      /* the catalog's data_version last loaded */
+	int known;            /* version holds something */
+	double next;          /* when to ask again (mono_now) */
+};
+
+/* Reads the catalog again into the model: 0, or -1 with the reason on the
+ * status line. */
+static int
+reload(struct cat *c, struct model *m, size_t *n)
+{
+	char err[CAT_ERRLEN];
+	struct cat_project *v;
+
+	if (cat_load(c, &v, n, err, sizeof err) != 0) {
+		model_message(m, 1, "reload: %s", err);
+		return -1;
+	}
+	model_set_projects(m, v, *n);
+	return 0;
+}
+
+/* At most once every WATCH_S: when another process committed a change,
+ * reloads (while a fetch of F's runs too: its figures come in as it
+ * stores them). A reload that fails (the writer still busy) is tried again
+ * next time. Returns MODEL_* flags. */
+static unsigned
+watch_data(struct cat *c, struct model *m, struct watch *w, int quiet)
+{
+	double now = mono_now();
+	int64_t v;
+	size_t n;
+
+	if (now < w->next)
+		return 0;
+	w->next = now + WATCH_S;
+	if (cat_data_version(c, &v) != 0)
+		return 0;
+	if (!w->known || v == w->version) {
+		w->version = v;
+		w->known = 1;
+		return 0;
+	}
+	if (reload(c, m, &n) != 0)
+		return MODEL_REDRAW;
+	/* A catalog that takes long to load (100 000 projects) is not
+	 * reloaded more than a fifth of the time a fetch keeps changing
+	 * it: keys come first. */
+	now = mono_now() - now;
+	if (now * 5 > WATCH_S)
+		w->next += now * 5 - WATCH_S;
+	w->version = v;
+	/* During F's fetch the status line already says what goes on. */
+	if (!quiet)
+		model_message(m, 0, "the catalog changed: reloaded %zu "
+			      "projects", n);
+	return MODEL_REDRAW;
+}
+
+/* ---- children: a fetch, a browser ------------------------------------- */
+
+/* The fetch running in the background: its standard error (the progress
+ * lines) comes through a pipe; its summary table (standard output) is not
+ * shown. */
+struct job {
+	pid_t pid;            /* 0: none */
+	int fd;               /* the pipe's read end */
+	int done, status;     /* reaped, and how it ended */
+	double start;         /* mono_now() */
+	char part[512];       /* a line being read */
+	size_t plen;
+	char last[512];       /* the last whole line */
+	char shown[256];      /* the activity the status line shows */
+};
+
+/* Every child that ended (a browser's opener, the fetch), so none stays a
+ * zombie; the fetch's status is kept for job_poll. */
+static void
+reap(struct job *j)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		if (pid == j->pid) {
+			j->done = 1;
+			j->status = st;
+		}
+}
+
+/* Runs argv (argv[0] a path, or a name looked up in PATH when search is
+ * set) with standard input and output on /dev/null and standard error on
+ * errfd (-1: /dev/null too), in a process group of its own: the
+ * terminal's Ctrl-C is the dashboard's to handle. 0, or an errno. */
+static int
+spawn(pid_t *pid, char *const argv[], int search, int errfd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (errfd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+						 0);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	rc = search ? posix_spawnp(pid, argv[0], &fa, &at, argv, environ)
+		    : posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* F: `aimap --db PATH fetch`, this very program. */
+static void
+job_start(struct job *j, struct cat *c, struct model *m)
+{
+	char exe[4096];
+	char *argv[] = {exe, "--db", (char *)cat_path(c), "fetch", NULL};
+	ssize_t n;
+	int p[2], rc;
+
+	if (j->pid) {
+		model_message(m, 1, "a fetch is already running");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || (size_t)n >= sizeof exe - 1) {
+		model_message(m, 1, "fetch: cannot find the aimap program");
+		return;
+	}
+	exe[n] = '\0';
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		model_message(m, 1, "fetch: %s", strerror(errno));
+		return;
+	}
+	rc = spawn(&j->pid, argv, 0, p[1]);
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		j->pid = 0;
+		model_message(m, 1, "fetch: cannot run %s: %s", exe,
+			      strerror(rc));
+		return;
+	}
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->fd = p[0];
+	j->done = 0;
+	j->start = mono_now();
+	j->plen = 0;
+	j->last[0] = j->shown[0] = '\0';
+	model_activity(m, "fetch: starting");
+}
+
+/* A progress line without the program's name ("aimap fetch: 3/8 done"). */
+static const char *
+job_line(const struct job *j)
+{
+	const char *s = j->last;
+
+	if (strncmp(s, "aimap fetch: ", 13) == 0)
+		s += 13;
+	else if (strncmp(s, "aimap: ", 7) == 0)
+		s += 7;
+	return s;
+}
+
+/* Takes what the fetch wrote; once it ended, reloads the catalog and says
+ * how it went. Returns MODEL_* flags. */
+static unsigned
+job_poll(struct job *j, struct cat *c, struct model *m, struct watch *w)
+{
+	char buf[1024], text[sizeof j->shown];
+	ssize_t n;
+	size_t np;
+	int code;
+
+	if (!j->pid)
+		return 0;
+	reap(j);
+	while ((n = read(j->fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && buf[i] != '\r') {
+				if (j->plen < sizeof j->part - 1)
+					j->part[j->plen++] = buf[i];
+				continue;
+			}
+			if (!j->plen)
+				continue;
+			memcpy(j->last, j->part, j->plen);
+			j->last[j->plen] = '\0';
+			j->plen = 0;
+		}
+	if (!j->done) {
+		snprintf(text, sizeof text, "fetch: %.200s (%.0f s)",
+			 j->last[0] ? job_line(j) : "running",
+			 mono_now() - j->start);
+		if (strcmp(text, j->shown) == 0)
+			return 0;
+		memcpy(j->shown, text, sizeof text);
+		model_activity(m, text);
+		return MODEL_REDRAW;
+	}
+	close(j->fd);
+	j->pid = 0;
+	model_activity(m, NULL);
+	code = WIFEXITED(j->status) ? WEXITSTATUS(j->status)
+				    : 128 + WTERMSIG(j->status);
+	if (reload(c, m, &np) != 0)
+		return MODEL_REDRAW;
+	/* What was just loaded is no news for watch_data. */
+	w->known = cat_data_version(c, &w->version) == 0;
+	if (code == 0)
+		model_message(m, 0, "fetch done in %.0f s: %s; reloaded %zu "
+			      "projects", mono_now() - j->start, job_line(j),
+			      np);
+	else
+		model_message(m, 1, "fetch ended with exit %d: %s; reloaded "
+			      "%zu projects", code, j->last[0] ? job_line(j)
+							      : "no message",
+			      np);
+	return MODEL_REDRAW;
+}
+
+/* Leaving the dashboard ends the fetch (it stops as on Ctrl-C). */
+static void
+job_stop(struct job *j)
+{
+	if (!j->pid)
+		return;
+	if (!j->done) {
+		kill(j->pid, SIGTERM);
+		waitpid(j->pid, NULL, 0);
+	}
+	close(j->fd);
+	j->pid = 0;
+}
+
+/* o: the website in a browser when there is a display (xdg-open), else
+ * its address on the status line, to copy. */
+static void
+open_url(struct model *m)
+{
+	const char *url = model_url(m), *x = getenv("DISPLAY"),
+		   *wl = getenv("WAYLAND_DISPLAY");
+	char *argv[] = {"xdg-open", (char *)url, NULL};
+	pid_t pid;
+	int rc;
+
+	if (!url)
+		return;
+	if (!(x && *x) && !(wl && *wl)) {
+		model_message(m, 0, "website: %s", url);
+		return;
+	}
+	/* Its chatter would scribble over the screen: /dev/null. */
+	if ((rc = spawn(&pid, argv, 1, -1)) != 0)
+		model_message(m, 1, "cannot run xdg-open (%s); the website: %s",
+			      strerror(rc), url);
+	else
+		model_message(m, 0, "opening %s", url);
+}
+
 /* ---- the classifier --------------------------------------------------- */
 
 static void
 reclassify(struct cat *c, struct model *m, const struct tui_options *o)
 {
 	char err[CAT_ERRLEN];
-	struct cat_project *v;
 	size_t n;
 	int rc = o->reclassify(c, err, sizeof err);
 
@@ -326,11 +613,8 @@ reclassify(struct cat *c, struct model *m, const struct tui_options *o)
 		model_message(m, 1, "classifier: %s", err);
 		return;
 	}
-	if (cat_load(c, &v, &n, err, sizeof err) != 0) {
-		model_message(m, 1, "%s", err);
+	if (reload(c, m, &n) != 0)
 		return;
-	}
-	model_set_projects(m, v, n);
 	model_message(m, 0, "classifier re-run over %zu projects; "
 		      "predictions reloaded", n);
 }
@@ -347,9 +631,11 @@ apply_start(struct model *m, const struct tui_options *o)
 }
 
 static int
-loop(struct cat *c, struct model *m, const struct tui_options *o)
+loop(struct cat *c, struct model *m, const struct tui_options *o,
+     struct watch *wt)
 {
 	struct model_frame f;
+	struct job job = {0};
 	unsigned flags = MODEL_REDRAW;
 	int idle = 1, got, w, h;
 
@@ -372,11 +658,24 @@ loop(struct cat *c, struct model *m, const struct tui_options *o)
 			idle = 1;
 			continue;
 		}
-		timeout(idle ? 0 : POLL_MS);
+		if (flags & (MODEL_FETCH | MODEL_OPEN_URL)) {
+			if (flags & MODEL_FETCH)
+				job_start(&job, c, m);
+			if (flags & MODEL_OPEN_URL)
+				open_url(m);
+			flags = MODEL_REDRAW;
+			continue;
+		}
+		timeout(idle ? 0 : job.pid ? JOB_POLL_MS : POLL_MS);
 		flags = one_event(m, &got);
 		if (!got) {
 			if (idle)
 				idle = model_idle(m);
+			reap(&job);
+			flags = job_poll(&job, c, m, wt) |
+				watch_data(c, m, wt, job.pid != 0);
+			if (flags)
+				idle = 1;
 			continue;
 		}
 		/* Take what else is waiting before drawing. */
@@ -386,6 +685,7 @@ loop(struct cat *c, struct model *m, const struct tui_options *o)
 			flags |= one_event(m, &got);
 		idle = 1;       /* a key may have made work */
 	}
+	job_stop(&job);
 	model_frame_free(&f);
 	return got_signal ? 128 + got_signal : 0;
 }
@@ -421,6 +721,7 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa, old[3];
 	struct model_options mo = {0};
+	struct watch wt = {0};
 	struct cat_project *v;
 	struct model *m;
 	SCREEN *scr;
@@ -434,6 +735,10 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 			 isatty(STDIN_FILENO) ? "output" : "input");
 		return EX_USAGE;
 	}
+	/* The version before the load: a change in between reloads once
+	 * more rather than never. */
+	wt.known = cat_data_version(c, &wt.version) == 0;
+	wt.next = mono_now() + WATCH_S;
 	if ((rc = cat_load(c, &v, &n, err, errlen)))
 		return rc;
 	mo.ascii = o->ascii || !o->utf8;
@@ -491,7 +796,7 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 		  , NULL);
 	mouseinterval(0);
 	setup_styles(o->color);
-	rc = loop(c, m, o);
+	rc = loop(c, m, o, &wt);
 	restore();
 	delscreen(scr);
 out:

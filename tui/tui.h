@@ -9,7 +9,9 @@
  * (handlers that only set a flag, checked by the main loop), and on out of
  * memory (a util/mem.h hook that ends curses before the process exits).
  * Only cli/ calls this; nothing here prints outside the terminal screen or
- * exits. */
+ * exits. Two keys start programs, directly and never through a shell: F
+ * this program's own `fetch` on the same database (ended when the
+ * dashboard ends), o `xdg-open` with a website. */
 #ifndef AIMAP_TUI_TUI_H
 #define AIMAP_TUI_TUI_H
 

@@ -83,7 +83,9 @@ inbox_open(struct model *m)
 	m->inbox = v;
 	m->ninbox = keep;
 	m->inbox_cat = -1;
-	m->inbox_detail = 0;
+	/* The detail of the selected candidate stays under the list: a
+	 * key to open it would not fit the help's one screen. */
+	m->inbox_detail = 1;
 	return 0;
 }
 
@@ -264,7 +266,7 @@ inbox_status(struct model *m, const struct model_pen *p, char *left,
 		right[0] = '\0';
 		return 1;
 	}
-	snprintf(left, len, "a accept  c/C category  x reject  s snooze  "
+	snprintf(left, len, "a accept  c category  x reject  s snooze  "
 		 "Enter detail");
 	snprintf(right, len, "%zu of %zu candidates", m->inbox_sel + 1,
 		 m->ninbox);
@@ -370,7 +372,12 @@ inbox_key(struct model *m, int action, int arg)
 		return MODEL_REDRAW;
 	}
 	case MODEL_ACT_DECIDE:
-		return decide(m, arg);
+		/* One binding, four keys (the help has room for one line). */
+		if (m->key == 'c')
+			return inbox_key(m, MODEL_ACT_CHOOSE, 1);
+		return decide(m, m->key == 'x' ? CAT_CAND_REJECTED
+				 : m->key == 's' ? CAT_CAND_SNOOZED
+				 : CAT_CAND_ACCEPTED);
 	default:
 		return 0;
 	}

@@ -68,6 +68,39 @@ model_map_hit(const struct model *m, int x, int y, int *r, int *c)
 	return 0;
 }
 
+void
+model_map_order(struct model *m)
+{
+	const struct cat_taxonomy *t = m->tax;
+	size_t nl = t->nlayers, ns = t->nstages, nc = nl * ns, *filled;
+	const uint32_t *o;
+
+	if (m->map_sort == m->sort && m->map_desc == m->desc)
+		return;
+	/* The rows first: their order is then made, and model_order only
+	 * hands it back (building one uses scratch space the rows need). */
+	model_refresh(m);
+	o = model_order(m, m->sort, m->desc);
+	filled = xcalloc(nc ? nc : 1, sizeof *filled);
+	for (size_t r = 0; r < m->n; r++) {
+		const struct cat_project *p = &m->proj[o[r]];
+		if (p->layer < 0 || (size_t)p->layer >= nl)
+			continue;
+		for (uint64_t b = p->stages; b; b &= b - 1) {
+			size_t s = (size_t)__builtin_ctzll(b);
+			if (s >= ns)
+				break;
+			size_t cell = s * nl + (size_t)p->layer;
+			if (filled[cell] < MAP_NAMES)
+				m->map_names[cell * MAP_NAMES +
+					     filled[cell]++] = o[r];
+		}
+	}
+	free(filled);
+	m->map_sort = m->sort;
+	m->map_desc = m->desc;
+}
+
 /* The cell's names, "A, B, C", sanitized. */
 static char *
 cell_names(const struct model *m, size_t cell)
@@ -147,6 +180,7 @@ map_draw(struct model *m, const struct model_pen *p)
 	char line[256];
 
 	geometry(m);
+	model_map_order(m);
 	snprintf(line, sizeof line, "Where the %zu projects sit: pipeline "
 		 "stage (rows) x layer (columns)", m->n);
 	model_put(p, 1, 1, m->w - 2, line, MODEL_S_TITLE);
@@ -252,7 +286,11 @@ map_status(struct model *m, const struct model_pen *p, char *left,
 	const struct cat_taxonomy *t = m->tax;
 	size_t c;
 
-	(void)right;
+	/* Which names a cell shows first, when not simply A to Z. */
+	if (m->sort != CAT_SORT_NAME || m->desc)
+		snprintf(right, len, "names by %s %s",
+			 model_sort_label(m->sort),
+			 m->desc ? p->g->down : p->g->up);
 	if (!t->nstages || !t->nlayers) {
 		snprintf(left, len, "the taxonomy has no stages or layers");
 		return 1;

@@ -18,17 +18,21 @@
 
 static const char *const col_title[COL_COUNT] = {
 	[COL_NAME] = "Name", [COL_LAYER] = "Layer",
-	[COL_CATEGORY] = "Category", [COL_MCAP] = "Mkt cap",
+	[COL_CATEGORY] = "Category", [COL_RANK] = "Rank",
+	[COL_MCAP] = "Mkt cap", [COL_FDV] = "FDV", [COL_VOLUME] = "Volume",
 	[COL_TVL] = "TVL", [COL_STARS] = "Stars", [COL_CHANGE] = "24h",
 	[COL_CONF] = "Conf", [COL_STAGES] = "Stages",
 };
 
+/* The sort a column's heading stands for; -1: none (the catalog has no
+ * sort by it), and s passes it by. */
 static const int col_sort_key[COL_COUNT] = {
 	[COL_NAME] = CAT_SORT_NAME, [COL_LAYER] = CAT_SORT_LAYER,
-	[COL_CATEGORY] = CAT_SORT_CATEGORY, [COL_MCAP] = CAT_SORT_MCAP,
-	[COL_TVL] = CAT_SORT_TVL, [COL_STARS] = CAT_SORT_STARS,
-	[COL_CHANGE] = CAT_SORT_CHANGE, [COL_CONF] = CAT_SORT_CONFIDENCE,
-	[COL_STAGES] = CAT_SORT_STAGES,
+	[COL_CATEGORY] = CAT_SORT_CATEGORY, [COL_RANK] = -1,
+	[COL_MCAP] = CAT_SORT_MCAP, [COL_FDV] = -1,
+	[COL_VOLUME] = CAT_SORT_VOLUME, [COL_TVL] = CAT_SORT_TVL,
+	[COL_STARS] = CAT_SORT_STARS, [COL_CHANGE] = CAT_SORT_CHANGE,
+	[COL_CONF] = CAT_SORT_CONFIDENCE, [COL_STAGES] = CAT_SORT_STAGES,
 };
 
 static int
@@ -41,7 +45,10 @@ static int
 col_shown(const struct model *m, int col)
 {
 	switch (col) {
+	case COL_RANK: return m->has_metric[CAT_M_RANK];
 	case COL_MCAP: return m->has_metric[CAT_M_MCAP];
+	case COL_FDV: return m->has_metric[CAT_M_FDV];
+	case COL_VOLUME: return m->has_metric[CAT_M_VOLUME];
 	case COL_TVL: return m->has_metric[CAT_M_TVL];
 	case COL_STARS: return m->has_metric[CAT_M_STARS];
 	case COL_CHANGE: return m->has_metric[CAT_M_CHANGE_24H];
@@ -69,7 +76,7 @@ sort_cycle(struct model *m, int step)
 	col = cur < 0 ? (step > 0 ? -1 : COL_COUNT) : cur;
 	do {
 		col = (col + step + COL_COUNT) % COL_COUNT;
-	} while (!col_shown(m, col));
+	} while (!col_shown(m, col) || col_sort_key[col] < 0);
 	return model_sort_set(m, col_sort_key[col],
 			      default_desc(col_sort_key[col]));
 }
@@ -80,7 +87,7 @@ model_sort_label(int key)
 	static const char *const label[CAT_SORT_COUNT] = {
 		"id", "name", "layer", "category", "stages", "market cap",
 		"TVL", "GitHub stars", "24h change", "price", "volume",
-		"confidence",
+		"confidence", "7d change", "30d change", "FDV", "rank",
 	};
 	return key >= 0 && key < CAT_SORT_COUNT ? label[key] : "name";
 }
@@ -88,7 +95,20 @@ model_sort_label(int key)
 static int
 col_right(int col)
 {
-	return col >= COL_MCAP && col <= COL_CONF;
+	return col >= COL_RANK && col <= COL_CONF;
+}
+
+/* A column's heading with the sort mark when it is the sort: "Mkt cap↓",
+ * or in ASCII "Mkt cap v" (a letter run into a word would read as part of
+ * it: "Mkt capv"). */
+static void
+col_heading(const struct model *m, int col, char *out, size_t len)
+{
+	int sorted = col_sort(col) == m->sort;
+
+	snprintf(out, len, "%s%s%s", col_title[col],
+		 sorted && m->g == &model_glyphs_ascii ? " " : "",
+		 sorted ? (m->desc ? m->g->down : m->g->up) : "");
 }
 
 /* Fills m->col_x and m->col_w (0: not shown) for width w. Columns are
@@ -98,18 +118,32 @@ col_right(int col)
 static void
 layout_columns(struct model *m, int w)
 {
+	/* Volume, FDV and rank are the optional figures: on a wide
+	 * screen, never at the cost of the others. */
 	static const int prio[] = {
 		COL_NAME, COL_CATEGORY, COL_MCAP, COL_CONF, COL_TVL,
-		COL_STARS, COL_CHANGE, COL_LAYER, COL_STAGES,
+		COL_STARS, COL_CHANGE, COL_LAYER, COL_VOLUME, COL_FDV,
+		COL_RANK, COL_STAGES,
 	};
 	int want[COL_COUNT] = {
 		[COL_NAME] = m->name_w < 16 ? m->name_w : 16,
 		[COL_LAYER] = m->layer_w, [COL_CATEGORY] = m->cat_w,
-		[COL_MCAP] = 8, [COL_TVL] = 8, [COL_STARS] = 6,
+		[COL_RANK] = 5, [COL_MCAP] = 8, [COL_FDV] = 8,
+		[COL_VOLUME] = 8, [COL_TVL] = 8, [COL_STARS] = 6,
 		[COL_CHANGE] = 7, [COL_CONF] = 5, [COL_STAGES] = 10,
 	};
 	int avail = w - 2, used = 0, x = 2, extra, grow;
+	const struct model_pen pen = {NULL, m->opt.utf8, m->g->repl, m->g};
+	char head[32];
 
+	/* The sorted column is as wide as its heading with the mark. */
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (col_sort(c) != m->sort)
+			continue;
+		col_heading(m, c, head, sizeof head);
+		int hw = model_text_width(&pen, head);
+		want[c] = want[c] > hw ? want[c] : hw;
+	}
 	memset(m->col_w, 0, sizeof m->col_w);
 	for (size_t i = 0; i < sizeof prio / sizeof *prio; i++) {
 		int c = prio[i], cost = want[c] + (used ? 1 : 0);
@@ -196,8 +230,21 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 		snprintf(out, len, "%s", p->category >= 0 ?
 			 t->categories[p->category].id : "?");
 		break;
+	case COL_RANK:
+		if (isnan(p->metric[CAT_M_RANK]))
+			snprintf(out, len, "-");
+		else
+			model_fmt_metric(CAT_M_RANK, p->metric[CAT_M_RANK],
+					 out, len);
+		break;
 	case COL_MCAP:
 		fmt_money(p->metric[CAT_M_MCAP], out, len);
+		break;
+	case COL_FDV:
+		fmt_money(p->metric[CAT_M_FDV], out, len);
+		break;
+	case COL_VOLUME:
+		fmt_money(p->metric[CAT_M_VOLUME], out, len);
 		break;
 	case COL_TVL:
 		fmt_money(p->metric[CAT_M_TVL], out, len);
@@ -233,9 +280,7 @@ projects_draw(struct model *m, const struct model_pen *p)
 		char title[32];
 		if (!m->col_w[c])
 			continue;
-		snprintf(title, sizeof title, "%s%s", col_title[c],
-			 col_sort(c) == m->sort ?
-				 (m->desc ? p->g->down : p->g->up) : "");
+		col_heading(m, c, title, sizeof title);
 		model_put_fit(p, m->col_x[c], 1, m->col_w[c], title,
 			      MODEL_S_HEAD, col_right(c));
 	}
@@ -358,6 +403,8 @@ projects_mouse(struct model *m, int kind, int x, int y)
 			    x >= m->col_x[c] + m->col_w[c])
 				continue;
 			int key = col_sort_key[c];
+			if (key < 0)
+				return 0;
 			return model_sort_set(m, key, key == m->sort ? !m->desc
 							: default_desc(key));
 		}

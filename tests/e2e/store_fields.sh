@@ -101,6 +101,6 @@ assert_eq "its history kept" \
 	"$(sqlite3 "$db" "SELECT count(*) FROM metrics WHERE project = 'odd-ai'")" 1
 try aimap --db "$db" show odd-ai
 assert_status 0
-assert_out_contains "github.stars"
+assert_out_contains "GitHub stars"
 
 finish

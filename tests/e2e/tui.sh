@@ -89,6 +89,8 @@ typed "$AIMAP_BIN tui"
 keys Enter
 see "start-up shows the table" "[1 Projects]"
 see "start-up status line" "$total of $total projects · sorted by name ↑"
+E2E_NAME="no confidence column before any prediction is stored"
+grep -qF " Conf " "$OUT" && _bad "an empty Conf column" || _ok
 
 # ---- /zama: live filtering, Enter keeps, Enter opens the detail
 typed "/zama"
@@ -134,11 +136,32 @@ see "below 80x24: too small" "terminal too small: 70x20"
 tm resize-window -t t -x 100 -y 30
 see "back to 100x30" "[1 Projects]"
 
-# ---- ? help, r re-runs the classifier
+# ---- ? help: one screen in two columns at 120x40, pages at 80x24;
+# r re-runs the classifier
+tm resize-window -t t -x 120 -y 40
 typed "?"
-see "? shows the key bindings" "this help"
+see "? shows the key bindings" "next/previous view"
+see "the help's key column holds its widest keys" \
+	"Esc, h, Left, Backspace  back to the list"
+see "the help's last line is on the first screen at 120x40" \
+	"selects, then opens"
+E2E_NAME="the help fits one screen at 120x40"
+grep -qF "lines " "$OUT" && _bad "the help scrolls at 120x40" || _ok
+E2E_NAME="the help is in two columns at 120x40"
+grep -q "^ Everywhere  .*  Map (2)" "$OUT" && _ok ||
+	_bad "Everywhere and Map (2) are not side by side"
+tm resize-window -t t -x 80 -y 24
+see "at 80x24 the help scrolls, and says so" "lines 1-22 of"
+see "at 80x24 the help is in two columns too" "Map (2)"
+keys NPage
+see "PgDn turns the help's page at 80x24" "lines 23-"
+E2E_NAME="no help line runs into the next column at 80x24"
+screen >"$OUT"
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$OUT" && _ok ||
+	_bad "a line is wider than the screen"
 typed "q"
 see "q closes the help" "[1 Projects]"
+tm resize-window -t t -x 100 -y 30
 typed "r"
 see "r re-runs the classifier" "classifier re-run over"
 see "the confidence column appears" "Conf"
@@ -163,6 +186,28 @@ see "the export is written" "wrote $infra projects"
 assert_true "the export equals aimap export csv --layer infra" \
 	cmp -s "$T/view.csv" "$T/cli.csv"
 
+# ---- new data from another process: reloaded within seconds, the cursor
+# on the same project though a new one now sorts before it
+typed "g"
+typed "jj"
+see "the third row is selected" "row 3/$infra"
+before=$(screen | grep '^>')
+cat >"$T/reload.json" <<'JSON'
+[{"id": "aa-reload-test", "name": "00 Reload Test", "layer": "infra",
+  "category": "compute-general", "stages": ["inference"],
+  "description": "A project added while the dashboard runs."}]
+JSON
+"$AIMAP_BIN" import "$T/reload.json" >/dev/null 2>&1
+see "an import elsewhere is noticed" "the catalog changed: reloaded $((total + 1)) projects"
+keys C-l     # the message gives the status line back at the next key
+see "the reload counts the new project" "$((infra + 1)) of $((total + 1)) projects"
+see "the cursor stays on its project, now one row down" "row 4/$((infra + 1))"
+assert_eq "the selected line is the same project's" "$(screen | grep '^>')" "$before"
+typed "g"
+see "the new project is listed first" "> 00 Reload Test"
+infra=$((infra + 1))
+total=$((total + 1))
+
 # ---- q: exit 0, the terminal restored
 typed "q"
 E2E_NAME="q leaves the dashboard"
@@ -177,6 +222,10 @@ shell clear
 typed "$AIMAP_BIN tui --view stats"
 keys Enter
 see "--view stats" "Projects per category"
+typed "1"
+see "the stored predictions fill the confidence column from the start" " Conf "
+typed "3"
+see "back on the stats" "Projects per category"
 keys C-c
 E2E_NAME="Ctrl-C leaves the dashboard"
 wait_gone "Projects per category" && _ok || _bad "still on screen"

@@ -524,7 +524,12 @@ test_selection(void)
 	T_STR(model_selected(m)->id, "render");
 	model_set_filter(m, infra, -1, -1);
 	T_STR(model_selected(m)->id, "render");
+	/* Another sort starts at its top. */
 	model_sort_set(m, CAT_SORT_MCAP, 1);
+	T_EQ_INT(model_selected_index(m), 0);
+	T_STR(model_selected(m)->id, model_row(m, 0)->id);
+	while (model_selected(m) && strcmp(model_selected(m)->id, "render"))
+		model_select_move(m, 1);
 	T_STR(model_selected(m)->id, "render");
 	/* A filter that hides it selects the row at the same place. */
 	size_t at = model_selected_index(m);
@@ -579,6 +584,150 @@ test_set_projects(void)
 	char *s = fx_render(m, 80, 24);
 	T_OK(contains(s, "Kaito  (kaito)"));
 	free(s);
+	model_free(m);
+}
+
+/* A reload with a new project that sorts first (another process imported
+ * it): the cursor stays on its project, one row down, on the screen too. */
+static void
+test_reload_new_first(void)
+{
+	struct model_options o = {0};
+	struct cat_project *v, *all, first;
+	size_t n, nall, at = 0;
+	struct model *m;
+	char *s, *line;
+	const char *keep;
+
+	v = fx_projects(&n);
+	/* The model starts without the project that sorts first. */
+	for (size_t i = 1; i < n; i++)
+		if (cat_compare(&v[i], &v[at], CAT_SORT_NAME, 0) < 0)
+			at = i;
+	first = v[at];
+	v[at] = v[n - 1];
+	cat_project_free(&first);
+	o.utf8 = 1;
+	m = model_new(&fx_tax, v, n - 1, &o);
+	free(fx_render(m, 80, 24));
+	keys(m, "jj");
+	keep = model_selected(m)->id;
+	s = fx_render(m, 80, 24);
+	line = strstr(s, "\n>");
+	T_OK(line != NULL);
+	char before[256];
+	snprintf(before, sizeof before, "%.*s", (int)strcspn(line + 1, "\n"),
+		 line + 1);
+	free(s);
+	all = fx_projects(&nall);
+	char *id = strdup(keep);
+	model_set_projects(m, all, nall);
+	/* The first draw after the reload shows the new rows. */
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, before));
+	T_OK(contains(s, "row 4/"));
+	T_STR(model_selected(m)->id, id);
+	T_EQ_INT(model_selected_index(m), 3);
+	free(s);
+	free(id);
+	model_free(m);
+}
+
+/* The map's cells list their projects in the Projects view's order: the
+ * biggest market cap first when sorted by it, back to A to Z after. */
+static void
+test_map_order(void)
+{
+	struct model *m = fx_model(0, 1);
+	char *s;
+
+	model_sort_set(m, CAT_SORT_MCAP, 1);
+	keys(m, "2");
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "7 Chainlink, Filecoin, "));
+	T_OK(contains(s, "4 Bittensor, "));
+	T_OK(contains(s, "names by market cap"));
+	free(s);
+	model_sort_set(m, CAT_SORT_NAME, 0);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "4 Akash, Bittensor, Gensyn, io.net"));
+	T_OK(!contains(s, "names by"));
+	free(s);
+	model_free(m);
+}
+
+/* F asks the front end for a fetch, whose progress stays on the status
+ * line through keys; o asks it to open the website of the project in
+ * view, and only a web address. */
+static void
+test_live_keys(void)
+{
+	struct model *m = fx_model(0, 1);
+	char *s;
+
+	T_OK(model_key(m, 'F') & MODEL_FETCH);
+	model_activity(m, "fetch: 3/8 done");
+	keys(m, "j");
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, "fetch: 3/8 done · "));
+	free(s);
+	model_activity(m, NULL);
+	s = fx_render(m, 80, 24);
+	T_OK(!contains(s, "fetch:"));
+	free(s);
+	keys(m, "/zama <Enter>");
+	T_OK(model_key(m, 'o') & MODEL_OPEN_URL);
+	T_STR(model_url(m), "https://zama.ai");
+	keys(m, "<Enter>");
+	T_EQ_INT(model_view(m), MODEL_VIEW_DETAIL);
+	T_STR(model_url(m), "https://zama.ai");
+	keys(m, "<Esc> <Esc> /chainlink <Enter>");
+	T_OK(model_url(m) == NULL);
+	T_OK(!(model_key(m, 'o') & MODEL_OPEN_URL));
+	s = fx_render(m, 80, 24);
+	T_OK(contains(s, "Chainlink has no website"));
+	free(s);
+	model_free(m);
+}
+
+/* Volume, FDV and rank: columns of their own on a wide screen once any
+ * project has them, never pushing the others out at 80 columns. */
+static void
+test_optional_columns(void)
+{
+	struct model_options o = {0};
+	struct cat_project *v;
+	struct model *m;
+	size_t n;
+	char *s;
+
+	v = fx_projects(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, "chainlink") == 0) {
+			v[i].metric[CAT_M_VOLUME] = 412e6;
+			v[i].metric[CAT_M_FDV] = 17.2e9;
+			v[i].metric[CAT_M_RANK] = 14;
+		}
+	o.utf8 = 1;
+	m = model_new(&fx_tax, v, n, &o);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "Rank  Mkt cap      FDV   Volume      TVL"));
+	T_OK(contains(s, "#14") && contains(s, "$17.2B") &&
+	     contains(s, "$412M"));
+	free(s);
+	s = fx_render(m, 80, 24);
+	T_OK(!contains(s, "Volume") && contains(s, "Mkt cap") &&
+	     contains(s, "24h"));
+	free(s);
+	/* s visits Volume (a sort the catalog has), not FDV or rank. */
+	keys(m, "sss");
+	int key, desc;
+	model_sort(m, &key, &desc);
+	T_EQ_INT(key, CAT_SORT_MCAP);
+	keys(m, "s");
+	model_sort(m, &key, &desc);
+	T_EQ_INT(key, CAT_SORT_VOLUME);
+	T_STR(model_selected(m)->id, "chainlink");
 	model_free(m);
 }
 
@@ -712,10 +861,9 @@ test_key_table(void)
 	T_NONE(missing, "the help shows every binding");
 	T_OK(!contains(help, "lines "));
 	free(help);
-	/* One screen at 130x40 (120 before the Inbox's keys); at 80x24
-	 * every page fits. */
-	help = fx_render(m, 130, 40);
-	T_OK(!contains(help, "lines ") && fits(help, 130, 40));
+	/* One screen at 120x40; at 80x24 every page fits. */
+	help = fx_render(m, 120, 40);
+	T_OK(!contains(help, "lines ") && fits(help, 120, 40));
 	/* The keys column holds its widest keys ("Backspaback" once). */
 	T_OK(contains(help, "Esc, h, Left, Backspace  back to the list"));
 	free(help);
@@ -1331,6 +1479,10 @@ main(void)
 	T_RUN(test_search_keys);
 	T_RUN(test_selection);
 	T_RUN(test_set_projects);
+	T_RUN(test_reload_new_first);
+	T_RUN(test_map_order);
+	T_RUN(test_live_keys);
+	T_RUN(test_optional_columns);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
