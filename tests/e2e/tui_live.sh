@@ -66,7 +66,6 @@ see "q leaves at once during a fetch" "EXIT=0"
 E2E_NAME="no fetch is left running"
 sleep 0.5
 pgrep -f "$AIMAP_DB fetch" >/dev/null && _bad "a fetch outlived the dashboard" || _ok
-tm kill-session -t t
 
 # ---- o: the website, never through a shell
 cat >"$T/web.json" <<'JSON'
@@ -85,7 +84,9 @@ cat >"$T/bin/xdg-open" <<EOF2
 printf '%s\n' "\$#" "\$@" >"$T/opened"
 EOF2
 chmod +x "$T/bin/xdg-open"
-tm new-session -d -x 100 -y 30 -s t \
+# respawn-pane, not a new session: the server may still be shutting down
+# after its last session went.
+tm respawn-pane -k -t t \
 	"env -u DISPLAY -u WAYLAND_DISPLAY $AIMAP_BIN tui; sleep 60"
 see "start-up" "5 of 5 projects"
 typed "o"
@@ -94,9 +95,13 @@ see "o without a display shows the address" \
 typed "j"
 typed "o"
 see "o on a project without one says so" "Ab None has no website"
-tm kill-session -t t
-tm new-session -d -x 100 -y 30 -s t \
+tm respawn-pane -k -t t \
 	"env PATH=$T/bin:\$PATH DISPLAY=:99 $AIMAP_BIN tui; sleep 60"
+# The new dashboard's first screen replaces the last one's.
+for _ in $(seq $((LIMIT * 20))); do
+	tm capture-pane -p -t t | grep -qF "has no website" || break
+	sleep 0.05
+done
 see "start-up with a display" "5 of 5 projects"
 typed "o"
 see "o with a display hands it to xdg-open" "opening https://example.org/"
@@ -110,6 +115,5 @@ see "the detail" "Aa Web  (p-web)"
 rm -f "$T/opened"
 typed "o"
 see "o in the detail opens its project's website" "opening https://example.org/"
-tm kill-session -t t
 
 finish
