@@ -8,7 +8,8 @@
 #   make test SAN=1 the same suite against an ASan+UBSan build (build/san)
 #   make deps       the build packages; deps-test adds the tests', deps-dev
 #                   what CI adds (fuzzing, valgrind, benchmarks)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (the binary, the data, the
+#                   man page and the bash completion)
 #   make bench      run the benchmarks under bench/ (not a test)
 #
 # V=1 shows full commands.
@@ -102,13 +103,13 @@ $(BUILD)/%.o: %.c
 # - deps-test: the tests' tools: tmux (the dashboard), python3 (the HTTP
 #   fixture, CSV and HTML checks), sqlite3, libxml2-utils and w3c-sgml-lib
 #   (HTML checks), librsvg2-bin, fonts-noto-cjk and chromium (the report
-#   and the map drawn and looked at);
+#   and the map drawn and looked at), mandoc (the man page's lint);
 # - deps-dev: what CI adds: clang and its runtime (fuzzing), valgrind, bc
 #   (benchmarks).
 DEPS_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev \
 	libcurl4-openssl-dev libcjson-dev libncurses-dev ca-certificates
 DEPS_TEST  := tmux python3 sqlite3 libxml2-utils w3c-sgml-lib \
-	librsvg2-bin fonts-noto-cjk chromium
+	librsvg2-bin fonts-noto-cjk chromium mandoc
 DEPS_DEV   := clang libclang-rt-14-dev valgrind bc
 
 define install_missing
@@ -164,14 +165,20 @@ test-valgrind: deps-dev
 	  AIMAP_VALGRIND=1 tests/run $(T)
 
 DATADIR := $(PREFIX)/share/aimap
+MANDIR  := $(PREFIX)/share/man/man1
+COMPDIR := $(PREFIX)/share/bash-completion/completions
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aimap
-	install -m 644 data/taxonomy.json data/catalog.json $(DESTDIR)$(DATADIR)/
+	install -m 644 data/taxonomy.json data/catalog.json data/discovery.json $(DESTDIR)$(DATADIR)/
+	install -m 644 doc/aimap.1 $(DESTDIR)$(MANDIR)/aimap.1
+	install -m 644 doc/aimap.bash $(DESTDIR)$(COMPDIR)/aimap
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/aimap
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/aimap.1 $(DESTDIR)$(COMPDIR)/aimap
 
 bench: $(BIN)
 	bench/run

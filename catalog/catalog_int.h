@@ -17,7 +17,8 @@
  *   lock.c      the one-fetch-at-a-time lock
  *   query.c     filters, sorting, hashes (pure)
  *   export.c    CSV
- *   doctor.c    health checks */
+ *   doctor.c    health checks
+ *   candidates.c discovery's candidates, the user's edits and removals */
 #ifndef AIMAP_CATALOG_INT_H
 #define AIMAP_CATALOG_INT_H
 
@@ -59,6 +60,11 @@ void cati_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* A copy of a text column, or NULL. */
 char *cati_col_text(sqlite3_stmt *st, int i);
 int64_t cati_now(void);
+/* history.c: cat_load_changes inside the caller's read: of every
+ * project, or of the one whose id is only (not NULL). 0, or -1 (see
+ * cati_fail). */
+int cati_load_changes(struct cat *c, const char *only,
+		      struct cat_project *v, size_t n);
 
 /* The taxonomy of the database into c->tax (taxonomy.c). */
 int cati_load_taxonomy(struct cat *c, char *err, size_t errlen);
@@ -91,5 +97,9 @@ int cati_upsert_one(struct cat *c, struct upsert_stmts *s,
 		    int origin, int keep_user, int64_t t,
 		    struct cat_import_stats *st);
 void cati_upsert_finalize(struct upsert_stmts *s);
+
+/* After a data sync, inside its transaction: the user's removals stay
+ * removed; a fresh start forgets them (candidates.c). 0, or -1. */
+int cati_curation_apply(struct cat *c, int fresh);
 
 #endif

@@ -20,8 +20,8 @@ int cat_parse_entries(const struct cat_taxonomy *t, const cJSON *root,
 		      const char *name, struct cat_project **out, size_t *n,
 		      char *err, size_t errlen);
 
-/* The JSON object of one project, with the catalog's keys (and "metrics"
- * when any was fetched). The caller frees it with cJSON_Delete. */
+/* The JSON object of one project: every key of README's "JSON and CSV",
+ * always (null when unknown). The caller frees it with cJSON_Delete. */
 cJSON *cat_project_to_json(const struct cat_taxonomy *t,
 			   const struct cat_project *p);
 

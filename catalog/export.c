@@ -2,8 +2,10 @@
  * csv` and the dashboard's export, so all three write the same file. */
 #include "catalog/catalog.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/csv.h"
@@ -16,6 +18,12 @@ static const char *const csv_head[] = {
 	"volume_24h_usd", "fdv_usd", "market_cap_rank",
 	/* Later columns go last, so that readers by position keep working. */
 	"tagline", "tagline_zh", "status", "status_note",
+	"change_7d_pct", "change_30d_pct",
+	/* When each figure above was observed (ISO 8601, UTC). */
+	"market_cap_observed_at", "tvl_observed_at", "github_stars_observed_at",
+	"price_observed_at", "change_24h_observed_at",
+	"volume_24h_observed_at", "fdv_observed_at",
+	"market_cap_rank_observed_at",
 };
 
 int
@@ -75,6 +83,19 @@ cat_csv_write(const struct cat_taxonomy *t,
 					      p->status < CAT_STATUS_COUNT
 					      ? p->status : CAT_STATUS_ACTIVE]);
 		csv_text(&w, p->status_note);
+		csv_num(&w, p->change_7d);
+		csv_num(&w, p->change_30d);
+		for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) {
+			char when[32] = "";
+			if (!isnan(p->metric[metrics[i]])) {
+				time_t tt = (time_t)p->metric_at[metrics[i]];
+				struct tm tm;
+				gmtime_r(&tt, &tm);
+				strftime(when, sizeof when,
+					 "%Y-%m-%dT%H:%M:%SZ", &tm);
+			}
+			csv_text(&w, when);
+		}
 		csv_end_row(&w);
 		/* Written in pieces so memory does not grow with the rows. */
 		if (b.len >= (1u << 16)) {

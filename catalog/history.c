@@ -142,6 +142,104 @@ cat_metric_history(struct cat *c, const char *project, int metric,
 	return 0;
 }
 
+/* ---- 7d and 30d changes ---------------------------------------------- */
+
+static double
+change_pct(double before, double after)
+{
+	if (!(before > 0) || !isfinite(after))
+		return NAN;
+	return (after - before) / before * 100.0;
+}
+
+double
+cat_change_pct(const struct cat_point *h, size_t n, int64_t span)
+{
+	if (n < 2 || span <= 0)
+		return NAN;
+	int64_t latest = h[n - 1].t, at = latest - span;
+	for (size_t i = n - 1; i-- > 0;)
+		if (h[i].t <= at)
+			return h[i].t >= at - span / 2 ?
+			       change_pct(h[i].v, h[n - 1].v) : NAN;
+	return NAN;
+}
+
+/* The newest value of this row's (project, metric) observed between
+ * ?span + ?span/2 and ?span seconds before its latest: cat_change_pct's
+ * rule, found through metrics_by_project without reading the rest of the
+ * history. */
+#define BEFORE(span) \
+	"(SELECT x.value FROM metrics x WHERE x.project = l.project" \
+	" AND x.metric = l.metric AND x.observed_at <= l.observed_at - " span \
+	" AND x.observed_at >= l.observed_at - " span " - " span " / 2" \
+	" ORDER BY x.observed_at DESC, x.id DESC LIMIT 1)"
+
+int
+cati_load_changes(struct cat *c, const char *only, struct cat_project *v,
+		  size_t n)
+{
+	static const char sql[] =
+		"SELECT l.project, l.metric = ?3, l.value, " BEFORE("?4") ", "
+		BEFORE("?5") " FROM metrics_latest l"
+		" WHERE l.metric IN (?2, ?3) AND (?1 IS NULL OR l.project = ?1)"
+		" ORDER BY l.project";
+	sqlite3_stmt *st = cati_prep(c, sql);
+	size_t i = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	cati_bind_text(st, 1, only);
+	cati_bind_text(st, 2, cat_metric_names[CAT_M_PRICE]);
+	cati_bind_text(st, 3, cat_metric_names[CAT_M_MCAP]);
+	sqlite3_bind_int64(st, 4, 7 * (int64_t)CAT_DAY);
+	sqlite3_bind_int64(st, 5, 30 * (int64_t)CAT_DAY);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		int is_mcap = sqlite3_column_int(st, 1);
+		double after = sqlite3_column_double(st, 2), d[2];
+		int cmp = 1;
+
+		/* Both lists in id order, as load.c merges them. */
+		while (id && i < n && (cmp = strcmp(v[i].id, id)) < 0)
+			i++;
+		if (!id || i >= n || cmp != 0)
+			continue;
+		for (int k = 0; k < 2; k++)
+			d[k] = sqlite3_column_type(st, 3 + k) == SQLITE_NULL ?
+			       NAN : change_pct(sqlite3_column_double(st, 3 + k),
+						after);
+		/* The price's change wins; the market cap's stands in for
+		 * a project without one. */
+		if (!is_mcap || isnan(v[i].metric[CAT_M_PRICE])) {
+			if (!is_mcap || isnan(v[i].change_7d))
+				v[i].change_7d = d[0];
+			if (!is_mcap || isnan(v[i].change_30d))
+				v[i].change_30d = d[1];
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cat_load_changes(struct cat *c, struct cat_project *v, size_t n, char *err,
+		 size_t errlen)
+{
+	int own = !c->in_tx, rc;
+
+	for (size_t i = 0; i < n; i++)
+		v[i].change_7d = v[i].change_30d = NAN;
+	if (own && cati_exec(c, "BEGIN") < 0)
+		return cati_fail(c, err, errlen, "cannot read the history");
+	rc = cati_load_changes(c, NULL, v, n);
+	if (rc < 0)
+		rc = cati_fail(c, err, errlen, "cannot read the history");
+	if (own)
+		cati_exec(c, rc ? "ROLLBACK" : "COMMIT");
+	return rc;
+}
 
 /* ---- what the fetcher and the report read back --------------------- */
 

@@ -152,6 +152,7 @@ read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
 		p->metric[i] = NAN;
 	p->pred_category = -1;
 	p->pred_score = NAN;
+	p->change_7d = p->change_30d = NAN;
 }
 
 /* One detail row into its project. */
@@ -220,6 +221,11 @@ load_scope(struct cat *c, int scope, const char *key,
 		     cati_fail(c, err, errlen, "cannot read the projects");
 		sqlite3_finalize(st);
 	}
+	/* One project's changes cost nothing; every project's are read on
+	 * demand (cat_load_changes). */
+	if (rc == 0 && scope == SCOPE_ONE &&
+	    cati_load_changes(c, key, v, len) < 0)
+		rc = -1;
 	if (rc == -1)
 		rc = cati_fail(c, err, errlen, "cannot read the projects");
 	lookup_free(&k);

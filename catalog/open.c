@@ -110,6 +110,35 @@ static const char *const migrations[CAT_SCHEMA_VERSION] = {
 	"  instr(';' || stages || ';', ';' || old.id || ';'))"
 	"  BEGIN SELECT RAISE(ABORT, 'a project still names this stage');"
 	"  END;",
+	/* 3: discovery (issue 17). A candidate is a project the map does
+	 * not hold yet: where it was seen (sources joined by ';'), each
+	 * identifier with the source it came from, the figures seen, its
+	 * text and the classifier's prediction, and the analyst's
+	 * decision. Its history is kept apart, one row per event. The
+	 * user's own edits and removals of projects are recorded so that
+	 * a data sync (`aimap init`) leaves them as the user made them. */
+	"CREATE TABLE candidates(id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL, norm TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'new', reason TEXT,"
+	"  sources TEXT NOT NULL DEFAULT '', url TEXT,"
+	"  coingecko_id TEXT, coingecko_id_src TEXT,"
+	"  github TEXT, github_src TEXT,"
+	"  defillama_slug TEXT, defillama_slug_src TEXT,"
+	"  website TEXT, website_src TEXT, twitter TEXT, twitter_src TEXT,"
+	"  market_cap REAL, rank REAL, stars REAL, tvl REAL,"
+	"  text TEXT, layer TEXT, category TEXT, stages TEXT NOT NULL"
+	"  DEFAULT '', score REAL, uncertain INTEGER NOT NULL DEFAULT 0,"
+	"  project TEXT,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+	"CREATE INDEX candidates_by_status ON candidates(status);"
+	"CREATE TABLE candidate_history(id INTEGER PRIMARY KEY,"
+	"  candidate INTEGER NOT NULL REFERENCES candidates(id)"
+	"  ON DELETE CASCADE, at INTEGER NOT NULL, event TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX candidate_history_by_candidate ON"
+	"  candidate_history(candidate, at);"
+	"CREATE TABLE user_curation(project TEXT PRIMARY KEY,"
+	"  action TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 

@@ -125,6 +125,15 @@ add_str(cJSON *o, const char *key, const char *s)
 }
 
 static void
+add_num(cJSON *o, const char *key, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, v);
+}
+
+static void
 iso8601(int64_t t, char *out, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -164,28 +173,37 @@ cat_project_to_json(const struct cat_taxonomy *t, const struct cat_project *p)
 	add_str(o, "coingecko_id", p->coingecko_id);
 	add_str(o, "defillama_slug", p->defillama_slug);
 	add_str(o, "token", p->token);
-	if (p->chains) {
-		a = cJSON_AddArrayToObject(o, "chains");
-		for (size_t i = 0; i < p->nchains; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(p->chains[i]));
-	} else {
-		cJSON_AddNullToObject(o, "chains");
-	}
+	/* Every key in every object, null (or []) when unknown: readers
+	 * need no test for presence (README, "JSON and CSV"). */
+	a = cJSON_AddArrayToObject(o, "chains");
+	for (size_t i = 0; i < p->nchains; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->chains[i]));
+	cJSON_AddBoolToObject(o, "chains_known", p->chains != NULL);
 	add_str(o, "source", p->source);
-	if (!p->reviewed)
-		cJSON_AddFalseToObject(o, "reviewed");
+	cJSON_AddBoolToObject(o, "reviewed", p->reviewed != 0);
+	m = cJSON_AddObjectToObject(o, "metrics");
 	for (int i = 0; i < CAT_M_COUNT; i++) {
-		if (isnan(p->metric[i]))
+		if (isnan(p->metric[i])) {
+			cJSON_AddNullToObject(m, cat_metric_names[i]);
 			continue;
-		if (!m)
-			m = cJSON_AddObjectToObject(o, "metrics");
+		}
 		cJSON *x = cJSON_AddObjectToObject(m, cat_metric_names[i]);
 		cJSON_AddNumberToObject(x, "value", p->metric[i]);
 		iso8601(p->metric_at[i], when, sizeof when);
 		cJSON_AddStringToObject(x, "observed_at", when);
 	}
-	if (p->homepage_text)
-		cJSON_AddStringToObject(o, "homepage_text", p->homepage_text);
+	add_num(o, "change_7d_pct", p->change_7d);
+	add_num(o, "change_30d_pct", p->change_30d);
+	if (p->pred_category >= 0 && t && (size_t)p->pred_category <
+	    t->ncategories) {
+		cJSON *x = cJSON_AddObjectToObject(o, "prediction");
+		cJSON_AddStringToObject(x, "category",
+					t->categories[p->pred_category].id);
+		add_num(x, "score", p->pred_score);
+	} else {
+		cJSON_AddNullToObject(o, "prediction");
+	}
+	add_str(o, "homepage_text", p->homepage_text);
 	return o;
 }
 

@@ -8,8 +8,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/utf8.h"
 
 void
@@ -17,6 +19,19 @@ cat_filter_init(struct cat_filter *f)
 {
 	f->layer = f->category = f->stage = f->status = -1;
 	f->search = NULL;
+	f->chain = NULL;
+	f->has_token = -1;
+	f->min_mcap = f->max_mcap = NAN;
+	f->tax = NULL;
+}
+
+static int
+on_chain(const struct cat_project *p, const char *chain)
+{
+	for (size_t i = 0; i < p->nchains; i++)
+		if (strcasecmp(p->chains[i], chain) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -30,6 +45,20 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 		return 0;
 	if (f->status >= 0 && p->status != f->status)
 		return 0;
+	if (f->chain && !on_chain(p, f->chain))
+		return 0;
+	if (f->has_token >= 0 && (p->token && *p->token) != f->has_token)
+		return 0;
+	if (!isnan(f->min_mcap) || !isnan(f->max_mcap)) {
+		double m = p->metric[CAT_M_MCAP];
+		/* Without a figure no bound is met: an unknown market cap
+		 * is neither small nor large. */
+		if (isnan(m) || (!isnan(f->min_mcap) && m < f->min_mcap) ||
+		    (!isnan(f->max_mcap) && m > f->max_mcap))
+			return 0;
+	}
+	if (f->search && *f->search && f->tax)
+		return cat_search_rank(p, f->tax, f->search) != CAT_HIT_NONE;
 	if (f->search && *f->search) {
 		/* The needle is lowercased by the caller once, not per row. */
 		const char *q = f->search;
@@ -45,6 +74,112 @@ cat_match(const struct cat_project *p, const struct cat_filter *f)
 	return 1;
 }
 
+/* ---- search ------------------------------------------------------------ */
+
+/* One byte as the search sees it: ASCII letters lowercased, separators
+ * one space. Other bytes (UTF-8 included) are themselves. */
+static unsigned char
+fold(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (unsigned char)(c + 32);
+	if (c == '-' || c == '_' || c == ' ' || c == '\t' || c == '\n' ||
+	    c == '\r')
+		return ' ';
+	return c;
+}
+
+char *
+cat_search_fold(const char *text)
+{
+	char *out = xmalloc(strlen(text) + 1), *o = out;
+
+	for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+		unsigned char c = fold(*s);
+		if (c == ' ' && (o == out || o[-1] == ' '))
+			continue;
+		*o++ = (char)c;
+	}
+	if (o > out && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* 0: hay does not hold the folded needle; 1: it does; 2: it starts with
+ * it; 3: it is it. A run of separators in hay matches one space. */
+static int
+find_folded(const char *hay, const char *needle)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *n = (const unsigned char *)needle;
+
+	if (!hay || !*n)
+		return 0;
+	for (const unsigned char *at = h; *at; at++) {
+		const unsigned char *x = at, *y = n;
+		if (fold(*at) != *n)
+			continue;
+		while (*y && *x) {
+			unsigned char c = fold(*x);
+			if (c != *y)
+				break;
+			x++;
+			y++;
+			if (c == ' ')
+				while (*x && fold(*x) == ' ')
+					x++;
+		}
+		if (*y)
+			continue;
+		if (at == h)
+			return *x ? 2 : 3;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cat_search_rank(const struct cat_project *p, const struct cat_taxonomy *t,
+		const char *folded)
+{
+	const char *own[] = {p->name, p->id, p->token};
+	const char *text[] = {p->description, p->description_zh, p->tagline,
+			      p->tagline_zh};
+	int best = 0;
+
+	if (!folded || !*folded)
+		return CAT_HIT_EXACT;
+	for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+		int k = find_folded(own[i], folded);
+		if (k > best)
+			best = k;
+	}
+	if (best)
+		return best == 3 ? CAT_HIT_EXACT : best == 2 ? CAT_HIT_PREFIX :
+		       CAT_HIT_NAME;
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		if (find_folded(text[i], folded))
+			return CAT_HIT_TEXT;
+	if (!t)
+		return CAT_HIT_NONE;
+	if (p->category >= 0 && (size_t)p->category < t->ncategories) {
+		const struct cat_term *c = &t->categories[p->category];
+		if (find_folded(c->id, folded) || find_folded(c->name, folded) ||
+		    find_folded(c->name_zh, folded))
+			return CAT_HIT_TEXT;
+	}
+	for (size_t i = 0; i < t->nstages && i < CAT_MAX_STAGES; i++) {
+		const struct cat_term *st = &t->stages[i];
+		if ((p->stages & (1ULL << i)) &&
+		    (find_folded(st->id, folded) ||
+		     find_folded(st->name, folded) ||
+		     find_folded(st->name_zh, folded)))
+			return CAT_HIT_TEXT;
+	}
+	return CAT_HIT_NONE;
+}
+
 const char *const cat_sort_names[CAT_SORT_COUNT] = {
 	[CAT_SORT_ID] = "id",
 	[CAT_SORT_NAME] = "name",
@@ -58,6 +193,10 @@ const char *const cat_sort_names[CAT_SORT_COUNT] = {
 	[CAT_SORT_PRICE] = "price",
 	[CAT_SORT_VOLUME] = "volume",
 	[CAT_SORT_CONFIDENCE] = "confidence",
+	[CAT_SORT_CHANGE_7D] = "change_7d",
+	[CAT_SORT_CHANGE_30D] = "change_30d",
+	[CAT_SORT_FDV] = "fdv",
+	[CAT_SORT_RANK] = "rank",
 };
 
 int
@@ -80,6 +219,10 @@ figure(const struct cat_project *p, int key)
 	case CAT_SORT_PRICE: return p->metric[CAT_M_PRICE];
 	case CAT_SORT_VOLUME: return p->metric[CAT_M_VOLUME];
 	case CAT_SORT_CONFIDENCE: return p->pred_score;
+	case CAT_SORT_CHANGE_7D: return p->change_7d;
+	case CAT_SORT_CHANGE_30D: return p->change_30d;
+	case CAT_SORT_FDV: return p->metric[CAT_M_FDV];
+	case CAT_SORT_RANK: return p->metric[CAT_M_RANK];
 	default: return NAN;
 	}
 }

@@ -161,6 +161,9 @@ static const char *const known_keys[] = {
 	/* Written by `show --format json`; accepted so that its output can be
 	 * imported again, and ignored. */
 	"metrics", "reviewed", "homepage_text", "prediction",
+	"change_7d_pct", "change_30d_pct",
+	/* false: the chains ([] then) are unknown; must stay last. */
+	"chains_known",
 };
 
 int
@@ -264,8 +267,9 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 		cati_complain(v, "token", "must be a ticker symbol");
 	get_string(v, f[K_SOURCE], "source", 0, 16, &p->source);
 	if (p->source && strcmp(p->source, "seed") &&
-	    strcmp(p->source, "curated"))
-		cati_complain(v, "source", "must be \"seed\" or \"curated\"");
+	    strcmp(p->source, "curated") && strcmp(p->source, "discovered"))
+		cati_complain(v, "source", "must be \"seed\", \"curated\" "
+			      "or \"discovered\"");
 	if (!p->source)
 		p->source = xstrdup("curated");
 
@@ -318,6 +322,8 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 
 	/* Chains: null (unknown) or an array of short strings. */
 	it = f[K_CHAINS];
+	if (cJSON_IsFalse(f[sizeof known_keys / sizeof *known_keys - 1]))
+		it = NULL;
 	if (it && !cJSON_IsNull(it)) {
 		const cJSON *s;
 		if (!cJSON_IsArray(it)) {

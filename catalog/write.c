@@ -359,6 +359,8 @@ cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
 	memset(&tax, 0, sizeof tax);
 	if (upsert_all(c, v, n, CAT_ORIGIN_DATA, 1, st) < 0)
 		goto dberr;
+	if (cati_curation_apply(c, fresh) < 0)
+		goto dberr;
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
 	if (set_meta(c, "data_hash", hex) < 0)
 		goto dberr;

@@ -4,31 +4,22 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog/catjson.h"
 #include "util/fmt.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/strdist.h"
 #include "util/utf8.h"
 
 #define IMPORT_LIMIT (256u << 20)
 
-#define FILTER_HELP \
-	"  --layer L          only projects of layer L\n" \
-	"  --category C       only projects of category C\n" \
-	"  --stage S          only projects serving pipeline stage S\n" \
-	"  --status S         only projects of status S: active, sunset,\n" \
-	"                     acquired, merged or renamed (any case)\n" \
-	"  --search TEXT      name, id, description or tagline contains TEXT\n" \
-	"                     (case-insensitive; Chinese text matches too)\n" \
-	"  --sort FIELD       id, name, layer, category, stages, market_cap,\n" \
-	"                     tvl, stars, change_24h, price, volume, confidence\n" \
-	"                     (default: name)\n" \
-	"  --desc             sort in descending order\n" \
-	"  --limit N          at most N projects\n"
+#define FILTER_HELP CLI_FILTER_HELP CLI_SORT_HELP
 
 const char cmd_init_usage[] =
 	 "usage: aimap init [--force]\n"
@@ -59,7 +50,15 @@ const char cmd_list_usage[] =
 	 "usage: aimap list [options]\n"
 	 "\n"
 	 FILTER_HELP
-	 "  --format F         table (default), csv or json\n";
+	 "  --columns LIST     the figures to show, comma-separated: market_cap\n"
+	 "                     (or mcap), tvl, stars, price, change_24h,\n"
+	 "                     change_7d, change_30d, volume, fdv, rank,\n"
+	 "                     confidence; all; or none (default: market_cap,\n"
+	 "                     tvl and stars when any project has them; the\n"
+	 "                     --sort figure is always shown)\n"
+	 "  --format F         table (default), csv or json\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n";
 
 const char cmd_show_usage[] =
 	 "usage: aimap show [--format text|json] ID|NAME\n";
@@ -74,146 +73,24 @@ const char cmd_export_usage[] =
 	 "stages and chains joined by ';'). Text cells that a spreadsheet would\n"
 	 "run as a formula (starting with = + - @, tab or CR) get a leading '.\n"
 	 "\n"
-	 "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	 "  -o, --output FILE  write to FILE (atomically) instead of stdout; an\n"
+	 "                     existing file is replaced only with --force\n"
+	 "                     (on a terminal, export asks)\n"
+	 "  -f, --force        replace an existing FILE\n"
 	 "  --bom              start with a UTF-8 byte order mark (for Excel)\n"
 	 "  --raw              do not neutralise formula-like cells\n"
+	 "  --candidates       with discovery's open candidates, marked by\n"
+	 "                     source \"candidate\" (ids candidate-N)\n"
 	 FILTER_HELP;
 
-/* ---- shared: filters and selection ------------------------------------ */
+/* ---- shared --------------------------------------------------------- */
 
 enum {
-	K_LAYER = 1, K_CATEGORY, K_STAGE, K_SEARCH, K_SORT, K_DESC, K_LIMIT,
-	K_FORMAT, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_STATUS,
+	K_FORMAT = 1, K_OUTPUT, K_BOM, K_RAW, K_FORCE, K_DRYRUN, K_COLUMNS,
+	K_CANDIDATES,
 };
 
-#define FILTER_OPTS \
-	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
-	{"stage", 0, 1, K_STAGE}, {"search", 0, 1, K_SEARCH}, \
-	{"status", 0, 1, K_STATUS}, \
-	{"sort", 0, 1, K_SORT}, {"desc", 0, 0, K_DESC}, \
-	{"limit", 0, 1, K_LIMIT}
-
-struct selection {
-	const char *layer, *category, *stage, *search, *status;
-	const char *sort;
-	int desc;
-	long limit;             /* -1: all */
-};
-
-/* Takes a filter option; returns 1 when key was one, -1 on a bad value. */
-static int
-take_filter(const char *cmd, struct selection *s, int key, const char *val)
-{
-	switch (key) {
-	case K_LAYER: s->layer = val; return 1;
-	case K_CATEGORY: s->category = val; return 1;
-	case K_STAGE: s->stage = val; return 1;
-	case K_SEARCH: s->search = val; return 1;
-	case K_STATUS: s->status = val; return 1;
-	case K_SORT: s->sort = val; return 1;
-	case K_DESC: s->desc = 1; return 1;
-	case K_LIMIT:
-		s->limit = cli_parse_count(val);
-		if (s->limit < 0) {
-			cli_usage(cmd, "--limit needs a whole number, not "
-				  "'%s'", val);
-			return -1;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-static int
-unknown_term(const char *cmd, const char *what, const char *val,
-	     const struct cat_term *v, size_t n)
-{
-	struct buf b;
-	int rc;
-
-	buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
-	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
-	buf_free(&b);
-	return rc;
-}
-
-struct selected {
-	struct cat_project *all;
-	size_t nall;
-	const struct cat_project **rows;
-	size_t n;
-};
-
-static void
-selected_free(struct selected *s)
-{
-	cat_projects_free(s->all, s->nall);
-	free(s->rows);
-	memset(s, 0, sizeof *s);
-}
-
-/* Loads, filters and sorts the projects a selection names. */
-static int
-select_projects(struct cli *c, const char *cmd, const struct selection *s,
-		struct selected *out)
-{
-	const struct cat_taxonomy *t;
-	struct cat_filter f;
-	char err[CAT_ERRLEN], *needle = NULL;
-	int rc, sort = CAT_SORT_NAME;
-
-	memset(out, 0, sizeof *out);
-	if ((rc = cli_open(c)))
-		return rc;
-	t = cat_taxonomy(c->cat);
-	cat_filter_init(&f);
-	if (s->layer && (f.layer = cat_layer_index(t, s->layer)) < 0)
-		return unknown_term(cmd, "layer", s->layer, t->layers,
-				    t->nlayers);
-	if (s->category &&
-	    (f.category = cat_category_index(t, s->category)) < 0)
-		return unknown_term(cmd, "category", s->category,
-				    t->categories, t->ncategories);
-	if (s->stage && (f.stage = cat_stage_index(t, s->stage)) < 0)
-		return unknown_term(cmd, "stage", s->stage, t->stages,
-				    t->nstages);
-	if (s->status && (f.status = cat_status_index(s->status)) < 0)
-		return cli_usage(cmd, "unknown status '%s' (one of: active, "
-				 "sunset, acquired, merged, renamed)",
-				 s->status);
-	if (s->sort && (sort = cat_sort_index(s->sort)) < 0) {
-		struct buf b;
-		buf_init(&b, 0);
-		for (int i = 0; i < CAT_SORT_COUNT; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "", cat_sort_names[i]);
-		rc = cli_usage(cmd, "unknown sort field '%s' (one of: %s)",
-			       s->sort, b.data);
-		buf_free(&b);
-		return rc;
-	}
-	if (s->search) {
-		if (!utf8_valid(s->search, strlen(s->search), NULL))
-			return cli_usage(cmd, "--search: invalid UTF-8");
-		needle = utf8_ascii_lower(xstrdup(s->search));
-		f.search = needle;
-	}
-	if ((rc = cat_load(c->cat, &out->all, &out->nall, err, sizeof err))) {
-		cli_err("%s", err);
-		free(needle);
-		return rc;
-	}
-	out->rows = xcalloc(out->nall + 1, sizeof *out->rows);
-	for (size_t i = 0; i < out->nall; i++)
-		if (cat_match(&out->all[i], &f))
-			out->rows[out->n++] = &out->all[i];
-	free(needle);
-	cat_sort_ptrs(out->rows, out->n, sort, s->desc);
-	if (s->limit >= 0 && (size_t)s->limit < out->n)
-		out->n = (size_t)s->limit;
-	return 0;
-}
+#define FILTER_OPTS CLI_FILTER_OPTS, CLI_SORT_OPTS
 
 /* ---- init ------------------------------------------------------------- */
 
@@ -377,67 +254,211 @@ parse_format(const char *cmd, const char *val, const char *const *allowed,
 			*out = i;
 			return 0;
 		}
-	cli_usage(cmd, "unknown format '%s'", val);
+	size_t n = 0;
+	while (allowed[n])
+		n++;
+	cli_unknown_value(cmd, "format", val, allowed, n, NULL);
 	return -1;
 }
 
+/* The figures list can show, by their sort field names (the names
+ * --sort and --columns take). */
+static const struct figure_col {
+	int sort;              /* enum cat_sort */
+	const char *head;
+	int metric;            /* enum cat_metric for the format, -1: a
+				  percent change or a confidence */
+} figure_cols[] = {
+	{CAT_SORT_MCAP, "MCAP", CAT_M_MCAP},
+	{CAT_SORT_TVL, "TVL", CAT_M_TVL},
+	{CAT_SORT_STARS, "STARS", CAT_M_STARS},
+	{CAT_SORT_PRICE, "PRICE", CAT_M_PRICE},
+	{CAT_SORT_CHANGE, "24H", CAT_M_CHANGE_24H},
+	{CAT_SORT_CHANGE_7D, "7D", -1},
+	{CAT_SORT_CHANGE_30D, "30D", -1},
+	{CAT_SORT_VOLUME, "VOLUME", CAT_M_VOLUME},
+	{CAT_SORT_FDV, "FDV", CAT_M_FDV},
+	{CAT_SORT_RANK, "RANK", CAT_M_RANK},
+	{CAT_SORT_CONFIDENCE, "CONF", -1},
+};
+#define NFIGURES (int)(sizeof figure_cols / sizeof *figure_cols)
+
+static const struct figure_col *
+figure_col(int sort)
+{
+	for (int i = 0; i < NFIGURES; i++)
+		if (figure_cols[i].sort == sort)
+			return &figure_cols[i];
+	return NULL;
+}
+
+static double
+figure_value(const struct cat_project *p, int sort)
+{
+	switch (sort) {
+	case CAT_SORT_CHANGE_7D: return p->change_7d;
+	case CAT_SORT_CHANGE_30D: return p->change_30d;
+	case CAT_SORT_CONFIDENCE: return p->pred_score;
+	}
+	const struct figure_col *f = figure_col(sort);
+	return f ? p->metric[f->metric] : NAN;
+}
+
+static void
+figure_format(const struct cat_project *p, int sort, char *out, size_t len)
+{
+	const struct figure_col *f = figure_col(sort);
+	double v = figure_value(p, sort);
+
+	if (sort == CAT_SORT_CONFIDENCE)
+		snprintf(out, len, isnan(v) ? "-" : "%.0f%%", v * 100);
+	else if (f->metric < 0)
+		fmt_pct(v, out, len);
+	else
+		cli_fmt_metric(f->metric, v, out, len);
+}
+
 static int
-any_metric(const struct selected *s, int m)
+any_figure(const struct cli_selected *s, int sort)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!isnan(s->rows[i]->metric[m]))
+		if (!isnan(figure_value(s->rows[i], sort)))
 			return 1;
 	return 0;
 }
 
+/* --columns: a comma-separated list of figure names into cols (sort
+ * keys), "none" for no figures. 0, or EX_USAGE after a message. */
+static int
+parse_columns(const char *val, int *cols, int *n)
+{
+	const char *s = val;
+
+	*n = 0;
+	if (strcmp(val, "none") == 0)
+		return 0;
+	if (strcmp(val, "all") == 0) {
+		for (int i = 0; i < NFIGURES; i++)
+			cols[(*n)++] = figure_cols[i].sort;
+		return 0;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		char name[32];
+		int k = -1;
+		snprintf(name, sizeof name, "%.*s", (int)len, s);
+		if (strcmp(name, "mcap") == 0)
+			k = CAT_SORT_MCAP;
+		else if (len < sizeof name - 1)
+			k = cat_sort_index(name);
+		if (k < 0 || !figure_col(k)) {
+			const char *ids[NFIGURES];
+			for (int i = 0; i < NFIGURES; i++)
+				ids[i] = cat_sort_names[figure_cols[i].sort];
+			return cli_unknown_value("list", "figure", name, ids,
+						 NFIGURES, NULL);
+		}
+		int dup = 0;
+		for (int i = 0; i < *n; i++)
+			dup |= cols[i] == k;
+		if (!dup && *n < NFIGURES)
+			cols[(*n)++] = k;
+		s += len + (s[len] == ',');
+	}
+	return 0;
+}
+
+/* The table: name and category first, then the figures (the sorted one
+ * always), the id, the layer and the stages, left out in that order from
+ * the end when the terminal is narrow (as the dashboard lays out its
+ * columns), so that names are never cut short to keep the stages. */
 static void
-list_table(struct cli *c, const struct selected *s)
+list_table(struct cli *c, const struct cli_selected *s, const int *cols,
+	   int ncols)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c->cat);
-	const char *head[8] = {"ID", "NAME", "LAYER", "CATEGORY", "STAGES"};
-	int nc = 5, has_mcap = any_metric(s, CAT_M_MCAP),
-	    has_tvl = any_metric(s, CAT_M_TVL),
-	    has_stars = any_metric(s, CAT_M_STARS);
+	const char *head[TABLE_MAXCOLS] = {"NAME", "CATEGORY"};
+	int fig[NFIGURES + 1], nfig = 0, nc = 2, sorted_fig = -1;
 	struct table tb;
 
-	if (has_mcap)
-		head[nc++] = "MCAP";
-	if (has_tvl)
-		head[nc++] = "TVL";
-	if (has_stars)
-		head[nc++] = "STARS";
+	if (ncols < 0) {
+		/* The default: the usual figures, when anybody has them. */
+		static const int usual[] = {CAT_SORT_MCAP, CAT_SORT_TVL,
+					    CAT_SORT_STARS};
+		for (int i = 0; i < 3; i++)
+			if (any_figure(s, usual[i]))
+				fig[nfig++] = usual[i];
+	} else {
+		for (int i = 0; i < ncols; i++)
+			fig[nfig++] = cols[i];
+	}
+	if (figure_col(s->sort)) {
+		for (int i = 0; i < nfig; i++)
+			if (fig[i] == s->sort)
+				sorted_fig = i;
+		if (sorted_fig < 0) {
+			/* The sorted figure goes first: it is what was
+			 * asked for. */
+			memmove(fig + 1, fig, (size_t)nfig * sizeof *fig);
+			fig[0] = s->sort;
+			nfig++;
+			sorted_fig = 0;
+		}
+	}
+	for (int i = 0; i < nfig; i++)
+		head[nc++] = figure_col(fig[i])->head;
+	head[nc++] = "ID";
+	head[nc++] = "LAYER";
+	head[nc++] = "STAGES";
 	table_init(&tb, nc, head);
-	tb.shrink[0] = tb.shrink[1] = tb.shrink[4] = 1;
-	for (int i = 5; i < nc; i++)
-		tb.right[i] = 1;
+	tb.shrink[0] = tb.shrink[1] = 1;
+	tb.want[0] = 24;
+	tb.want[1] = 16;
+	tb.prio[1] = 1;
+	for (int i = 0; i < nfig; i++) {
+		tb.right[2 + i] = 1;
+		tb.prio[2 + i] = i == sorted_fig ? 0 : 2 + i;
+	}
+	tb.prio[nc - 3] = 3 + nfig;             /* id */
+	tb.prio[nc - 2] = 4 + nfig;             /* layer */
+	tb.prio[nc - 1] = 5 + nfig;             /* stages */
+	tb.shrink[nc - 3] = tb.shrink[nc - 1] = 1;
+	tb.want[nc - 1] = 16;
 	for (size_t r = 0; r < s->n; r++) {
 		const struct cat_project *p = s->rows[r];
 		char *stages = cat_stages_join(t, p->stages, ",");
-		char m1[32], m2[32], m3[32], name[CAT_LABEL_LEN];
+		char v[NFIGURES + 1][FMT_LEN], name[CAT_LABEL_LEN];
+		const char *cells[TABLE_MAXCOLS];
+		int k = 0;
 		cat_project_label(p, name, sizeof name);
-		const char *cells[8] = {p->id, name,
-					t->layers[p->layer].id,
-					t->categories[p->category].id, stages};
-		int k = 5;
-
-		fmt_money(p->metric[CAT_M_MCAP], m1, sizeof m1);
-		fmt_money(p->metric[CAT_M_TVL], m2, sizeof m2);
-		fmt_count(p->metric[CAT_M_STARS], m3, sizeof m3);
-		if (has_mcap)
-			cells[k++] = m1;
-		if (has_tvl)
-			cells[k++] = m2;
-		if (has_stars)
-			cells[k++] = m3;
+		cells[k++] = name;
+		cells[k++] = t->categories[p->category].id;
+		for (int i = 0; i < nfig; i++) {
+			figure_format(p, fig[i], v[i], sizeof v[i]);
+			cells[k++] = v[i];
+		}
+		cells[k++] = p->id;
+		cells[k++] = t->layers[p->layer].id;
+		cells[k++] = stages;
 		table_add(&tb, cells);
 		free(stages);
 	}
 	int width = cli_term_width();
 	table_print(&tb, stdout, width,
 		    width > 0 && !getenv("NO_COLOR"), c->utf8);
+	if (width > 0) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (int i = 0; i < nc; i++)
+			if (tb.hidden[i])
+				buf_printf(&b, "%s%s", b.len ? ", " : "",
+					   head[i]);
+		printf("%zu of %zu projects%s%s%s\n", s->n, s->nall,
+		       b.len ? " (left out to fit: " : "",
+		       b.len ? b.data : "", b.len ? ")" : "");
+		buf_free(&b);
+	}
 	table_free(&tb);
-	if (width > 0)
-		printf("%zu of %zu projects\n", s->n, s->nall);
 }
 
 static void
@@ -454,13 +475,16 @@ int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		FILTER_OPTS, {"format", 0, 1, K_FORMAT}, {0}};
+		FILTER_OPTS, {"format", 0, 1, K_FORMAT},
+		{"columns", 0, 1, K_COLUMNS},
+		{"candidates", 0, 0, K_CANDIDATES}, {0}};
 	static const char *const formats[] = {"table", "csv", "json", NULL};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+	struct cli_filter s;
+	struct cli_selected sel;
 	const char *val;
-	int i = 1, k, fmt = 0, rc;
+	int i = 1, k, fmt = 0, rc, cols[NFIGURES], ncols = -1;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "list", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -475,13 +499,39 @@ cmd_list(struct cli *c, int argc, char **argv)
 				return EX_USAGE;
 			continue;
 		}
-		if (take_filter("list", &s, k, val) < 0)
+		if (k == K_COLUMNS) {
+			if (parse_columns(val, cols, &ncols))
+				return EX_USAGE;
+			continue;
+		}
+		if (k == K_CANDIDATES) {
+			s.candidates = 1;
+			continue;
+		}
+		if (cli_filter_opt("list", &s, k, val) < 0)
 			return EX_USAGE;
 	}
-	if ((rc = select_projects(c, "list", &s, &sel)))
+	/* The 7d and 30d changes are read when shown: in every JSON and
+	 * CSV row, in a table that has their columns. */
+	s.changes = fmt != 0;
+	for (int j = 0; j < ncols; j++)
+		s.changes |= cols[j] == CAT_SORT_CHANGE_7D ||
+			     cols[j] == CAT_SORT_CHANGE_30D;
+	if ((rc = cli_select(c, "list", &s, &sel)))
 		return rc;
+	if (sel.n && figure_col(sel.sort) && !any_figure(&sel, sel.sort)) {
+		fflush(stdout);
+		fprintf(stderr, "aimap: no project here has a figure for '%s' "
+			"yet (`aimap fetch` gets them): sorted by name\n",
+			cat_sort_names[sel.sort]);
+	}
+	if (sel.n == 0) {
+		fflush(stdout);
+		fprintf(stderr, "aimap: no project matches (%zu in the "
+			"catalog)\n", sel.nall);
+	}
 	if (fmt == 0) {
-		list_table(c, &sel);
+		list_table(c, &sel, cols, ncols);
 	} else if (fmt == 1) {
 		if (cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n, 0, 0,
 				  stdout) < 0)
@@ -494,7 +544,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 		print_json(a);
 		cJSON_Delete(a);
 	}
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return rc;
 }
 
@@ -583,37 +633,117 @@ show_text(struct cli *c, const struct cat_project *p)
 		printf("\n");
 		print_wrapped(p->description_zh, 2, width);
 	}
+	/* Figures for people (util/fmt) under their labels, each with the
+	 * day it was observed; the exact values are in --format json. */
 	int any = 0;
 	for (int i = 0; i < CAT_M_COUNT; i++) {
-		char when[32];
-		time_t tt;
-		struct tm tm;
+		char v[FMT_LEN], when[FMT_LEN];
 		if (isnan(p->metric[i]))
 			continue;
 		if (!any++)
-			printf("\nMetrics (latest)\n");
-		tt = (time_t)p->metric_at[i];
-		gmtime_r(&tt, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		if (i == CAT_M_PUSHED_AT) {
-			char pushed[32];
-			time_t pt = (time_t)p->metric[i];
-			gmtime_r(&pt, &tm);
-			strftime(pushed, sizeof pushed, "%Y-%m-%d", &tm);
-			printf("  %-26s %18s   %s\n", cat_metric_names[i],
-			       pushed, when);
-		} else if (p->metric[i] == floor(p->metric[i]) &&
-			   fabs(p->metric[i]) < 1e15) {
-			printf("  %-26s %18.0f   %s\n", cat_metric_names[i],
-			       p->metric[i], when);
-		} else {
-			printf("  %-26s %18.6g   %s\n", cat_metric_names[i],
-			       p->metric[i], when);
-		}
+			printf("\nFigures (latest)%*s%s\n", 28 - 16, "",
+			       "observed");
+		cli_fmt_metric(i, p->metric[i], v, sizeof v);
+		fmt_date(p->metric_at[i], when, sizeof when);
+		printf("  %-16s %10s   %s\n", cat_metric_labels[i], v, when);
+	}
+	if (!isnan(p->change_7d) || !isnan(p->change_30d)) {
+		char d7[FMT_LEN], d30[FMT_LEN];
+		fmt_pct(p->change_7d, d7, sizeof d7);
+		fmt_pct(p->change_30d, d30, sizeof d30);
+		printf("  %-16s %10s\n  %-16s %10s\n", "Change 7d", d7,
+		       "Change 30d", d30);
 	}
 	if (p->pred_category >= 0)
 		printf("\nClassifier: %s (%.0f%%)\n",
 		       t->categories[p->pred_category].id, p->pred_score * 100);
+}
+
+/* Neither an id nor a name: a token ("tao"), any case, when exactly one
+ * project has it. 0 with *out filled, 1 when none or several (these are
+ * named), or an exit code. */
+static int
+find_by_token(struct cli *c, const char *key, struct cat_project *out)
+{
+	struct cat_project *v;
+	size_t n, hit = 0, first = 0;
+	char err[CAT_ERRLEN];
+	int rc;
+
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+		cli_err("%s", err);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].token && strcasecmp(v[i].token, key) == 0 &&
+		    !hit++)
+			first = i;
+	if (hit > 1) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].token && strcasecmp(v[i].token, key) == 0)
+				buf_printf(&b, "%s%s", b.len ? ", " : "",
+					   v[i].id);
+		char *safe = utf8_sanitize(b.data, 1);
+		cli_err("%zu projects have the token '%s': %s", hit,
+			v[first].token, safe);
+		free(safe);
+		buf_free(&b);
+		cat_projects_free(v, n);
+		return EX_USAGE;
+	}
+	rc = 1;
+	if (hit == 1) {
+		rc = cat_find(c->cat, v[first].id, out, err, sizeof err);
+		if (rc > 1)
+			cli_err("%s", err);
+	}
+	cat_projects_free(v, n);
+	return rc;
+}
+
+/* No such project: says so, with the nearest name or id when one is
+ * close, and a search to run; both commands are quoted for the shell, so
+ * that they run as printed. Returns 1. */
+static int
+not_found(struct cli *c, const char *key)
+{
+	char *safe = utf8_sanitize(key, 1), err[CAT_ERRLEN];
+	struct cat_project *v = NULL;
+	const char **cand = NULL, *near = NULL;
+	size_t n = 0, at = 0;
+	struct buf q, s;
+
+	buf_init(&q, 0);
+	buf_init(&s, 0);
+	if (cat_load(c->cat, &v, &n, err, sizeof err) == 0 && n) {
+		cand = xcalloc(2 * n, sizeof *cand);
+		for (size_t i = 0; i < n; i++) {
+			cand[2 * i] = v[i].name;
+			cand[2 * i + 1] = v[i].id;
+		}
+		near = strdist_nearest(key, cand, 2 * n);
+		while (near && cand[at] != near)
+			at++;
+	}
+	cli_shell_quote(&s, safe);
+	if (near) {
+		char *name = utf8_sanitize(v[at / 2].name, 1);
+		cli_shell_quote(&q, v[at / 2].id);
+		cli_err("no project '%s'; did you mean %s? (aimap show %s; or "
+			"aimap list --search %s)", safe, name, q.data, s.data);
+		free(name);
+	} else {
+		cli_err("no project '%s' (try: aimap list --search %s)", safe,
+			s.data);
+	}
+	buf_free(&q);
+	buf_free(&s);
+	free(cand);
+	cat_projects_free(v, n);
+	free(safe);
+	return 1;
 }
 
 int
@@ -646,13 +776,10 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)))
 		return rc;
 	rc = cat_find(c->cat, key, &p, err, sizeof err);
-	if (rc == 1) {
-		char *safe = utf8_sanitize(key, 1);
-		cli_err("no project '%s' (try `aimap list --search %s`)", safe,
-			safe);
-		free(safe);
-		return 1;
-	}
+	if (rc == 1)
+		rc = find_by_token(c, key, &p);
+	if (rc == 1)
+		return not_found(c, key);
 	if (rc) {
 		cli_err("%s", err);
 		return rc;
@@ -675,13 +802,15 @@ cmd_stats(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {{"format", 0, 1, K_FORMAT}, {0}};
 	static const char *const formats[] = {"table", "json", NULL};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+	struct cli_filter s;
+	struct cli_selected sel;
 	const struct cat_taxonomy *t;
 	size_t *lay, *cat, *stg, *map;
+	double *tot;
 	const char *val;
 	int i = 1, k, fmt = 0, rc;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "stats", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -694,17 +823,29 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		if (parse_format("stats", val, formats, &fmt))
 			return EX_USAGE;
 	}
-	if ((rc = select_projects(c, "stats", &s, &sel)))
+	if ((rc = cli_select(c, "stats", &s, &sel)))
 		return rc;
 	t = cat_taxonomy(c->cat);
 	lay = xcalloc(t->nlayers, sizeof *lay);
 	cat = xcalloc(t->ncategories, sizeof *cat);
 	stg = xcalloc(t->nstages, sizeof *stg);
 	map = xcalloc(t->nstages * t->nlayers, sizeof *map);
+	/* Per category: the sums of market cap, TVL and volume over the
+	 * projects that have them, and how many have a market cap. */
+	tot = xcalloc(t->ncategories * 4, sizeof *tot);
 	for (size_t r = 0; r < sel.n; r++) {
 		const struct cat_project *p = sel.rows[r];
+		double *ct = tot + (size_t)p->category * 4;
 		lay[p->layer]++;
 		cat[p->category]++;
+		if (!isnan(p->metric[CAT_M_MCAP])) {
+			ct[0] += p->metric[CAT_M_MCAP];
+			ct[3]++;
+		}
+		if (!isnan(p->metric[CAT_M_TVL]))
+			ct[1] += p->metric[CAT_M_TVL];
+		if (!isnan(p->metric[CAT_M_VOLUME]))
+			ct[2] += p->metric[CAT_M_VOLUME];
 		for (size_t j = 0; j < t->nstages; j++)
 			if (p->stages & (1ULL << j)) {
 				stg[j]++;
@@ -722,6 +863,17 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		for (size_t j = 0; j < t->ncategories; j++)
 			cJSON_AddNumberToObject(x, t->categories[j].id,
 						(double)cat[j]);
+		x = cJSON_AddObjectToObject(o, "category_totals");
+		for (size_t j = 0; j < t->ncategories; j++) {
+			cJSON *y = cJSON_AddObjectToObject(x,
+							   t->categories[j].id);
+			const double *ct = tot + j * 4;
+			cJSON_AddNumberToObject(y, "projects", (double)cat[j]);
+			cJSON_AddNumberToObject(y, "with_market_cap", ct[3]);
+			cJSON_AddNumberToObject(y, "market_cap_usd", ct[0]);
+			cJSON_AddNumberToObject(y, "tvl_usd", ct[1]);
+			cJSON_AddNumberToObject(y, "volume_24h_usd", ct[2]);
+		}
 		x = cJSON_AddObjectToObject(o, "stages");
 		for (size_t j = 0; j < t->nstages; j++)
 			cJSON_AddNumberToObject(x, t->stages[j].id,
@@ -741,10 +893,23 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	for (size_t j = 0; j < t->nlayers; j++)
 		printf("  %-20s %-28s %5zu\n", t->layers[j].id,
 		       t->layers[j].name, lay[j]);
-	printf("\nBy category\n");
-	for (size_t j = 0; j < t->ncategories; j++)
-		printf("  %-20s %-12s %5zu\n", t->categories[j].id,
-		       t->layers[t->categories[j].layer].id, cat[j]);
+	printf("\nBy category%*s%s\n", 36 - 11, "",
+	       "projects    mkt cap        TVL  vol 24h");
+	for (size_t j = 0; j < t->ncategories; j++) {
+		const double *ct = tot + j * 4;
+		char m[FMT_LEN] = "-", tv[FMT_LEN] = "-", vo[FMT_LEN] = "-";
+		/* A sum over nobody is unknown, not $0. */
+		if (ct[3] > 0)
+			fmt_money(ct[0], m, sizeof m);
+		if (ct[1] > 0)
+			fmt_money(ct[1], tv, sizeof tv);
+		if (ct[2] > 0)
+			fmt_money(ct[2], vo, sizeof vo);
+		printf("  %-20s %-12s %8zu %10s %10s %8s\n",
+		       t->categories[j].id,
+		       t->layers[t->categories[j].layer].id, cat[j], m, tv,
+		       vo);
+	}
 	printf("\nBy pipeline stage\n");
 	for (size_t j = 0; j < t->nstages; j++)
 		printf("  %-20s %5zu\n", t->stages[j].id, stg[j]);
@@ -765,28 +930,61 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		printf("\n");
 	}
 out:
+	free(tot);
 	free(lay);
 	free(cat);
 	free(stg);
 	free(map);
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return 0;
 }
 
 /* ---- export ----------------------------------------------------------- */
+
+/* An existing file is replaced only when asked: --force, or a yes on a
+ * terminal (the dashboard's export asks the same). Devices, FIFOs and
+ * /dev/fd/N are not files to lose and are written as they are. 0 to go
+ * on, or an exit code after the reason. */
+static int
+may_replace(const char *path)
+{
+	struct stat st;
+	char answer[16] = "";
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	char *safe = utf8_sanitize(path, 1);
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "aimap: %s exists; replace it? [y/N] ", safe);
+		fflush(stderr);
+		if (fgets(answer, sizeof answer, stdin) &&
+		    (answer[0] == 'y' || answer[0] == 'Y')) {
+			free(safe);
+			return 0;
+		}
+		cli_err("%s kept as it was", safe);
+	} else {
+		cli_err("%s exists (--force replaces it)", safe);
+	}
+	free(safe);
+	return EX_CANTCREAT;
+}
 
 int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		FILTER_OPTS, {"output", 'o', 1, K_OUTPUT}, {"bom", 0, 0, K_BOM},
-		{"raw", 0, 0, K_RAW}, {0}};
-	struct selection s = {.limit = -1};
-	struct selected sel;
+		{"raw", 0, 0, K_RAW}, {"force", 'f', 0, K_FORCE},
+		{"candidates", 0, 0, K_CANDIDATES}, {0}};
+	struct cli_filter s;
+	struct cli_selected sel;
 	struct cli_out o;
 	const char *val, *what = NULL, *out = NULL;
-	int i = 1, k, bom = 0, raw = 0, rc;
+	int i = 1, k, bom = 0, raw = 0, force = 0, rc;
 
+	cli_filter_init(&s);
 	while ((k = cli_next_opt(c, "export", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -804,7 +1002,11 @@ cmd_export(struct cli *c, int argc, char **argv)
 			bom = 1;
 		} else if (k == K_RAW) {
 			raw = 1;
-		} else if (take_filter("export", &s, k, val) < 0) {
+		} else if (k == K_FORCE) {
+			force = 1;
+		} else if (k == K_CANDIDATES) {
+			s.candidates = 1;
+		} else if (cli_filter_opt("export", &s, k, val) < 0) {
 			return EX_USAGE;
 		}
 	}
@@ -813,7 +1015,10 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (strcmp(what, "csv") != 0)
 		return cli_usage("export", "unknown export format '%s' (csv)",
 				 what);
-	if ((rc = select_projects(c, "export", &s, &sel)))
+	s.changes = 1;
+	if (out && !force && (rc = may_replace(out)))
+		return rc;
+	if ((rc = cli_select(c, "export", &s, &sel)))
 		return rc;
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		int bad = cat_csv_write(cat_taxonomy(c->cat), sel.rows, sel.n,
@@ -823,6 +1028,6 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (rc == 0 && out)
 		fprintf(stderr, "aimap: wrote %zu project(s) to %s\n", sel.n,
 			out);
-	selected_free(&sel);
+	cli_selected_free(&sel);
 	return rc;
 }

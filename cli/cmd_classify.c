@@ -16,6 +16,7 @@
 #include "util/csv.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/strdist.h"
 #include "util/utf8.h"
 
 /* Input larger than this is refused before it is parsed: a JSON tree
@@ -267,6 +268,84 @@ read_items(const cJSON *root, struct problems *p, struct clf_item **out,
 		buf_printf(&p->b, "%s: %d more problem(s) not shown\n", p->file,
 			   p->n - MAX_ERRORS);
 	return p->n ? EX_DATAERR : 0;
+}
+
+/* The keys an entry may have: classify's own, and a catalog entry's
+ * (what `show --format json` or data/catalog.json holds), which may be
+ * classified as they are. */
+static const char *const known_keys[] = {
+	"name", "description", "description_zh", "website", "github", "id",
+	"token", "tags", "layer", "category", "stages", "twitter",
+	"coingecko_id", "defillama_slug", "chains", "chains_known", "source",
+	"tagline", "tagline_zh", "status", "status_note", "metrics",
+	"reviewed", "homepage_text", "prediction", "change_7d_pct",
+	"change_30d_pct",
+};
+#define NKNOWN (sizeof known_keys / sizeof *known_keys)
+
+/* Where key is a member name in text[from..to): the offset of its
+ * opening quote, or from when it cannot be found (an escaped name). */
+static size_t
+key_offset(const char *text, size_t from, size_t to, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = from; i + kl + 2 <= to; i++) {
+		if (text[i] != '"' || memcmp(text + i + 1, key, kl) != 0 ||
+		    text[i + 1 + kl] != '"')
+			continue;
+		size_t j = i + kl + 2;
+		while (j < to && strchr(" \t\r\n", text[j]))
+			j++;
+		if (j < to && text[j] == ':')
+			return i;
+	}
+	return from;
+}
+
+/* A misspelt key (descripton_zh) would silently drop what it holds:
+ * each unknown key is named as FILE:LINE:COL, with the nearest known
+ * one. A warning, not an error: import refuses such a file, classify
+ * still classifies what it understood. */
+static void
+warn_unknown_keys(const char *file, const char *text, size_t len,
+		  const cJSON *root)
+{
+	struct json_scan sc;
+	struct json_span span = {0, len};
+	char err[256];
+	const cJSON *el = cJSON_IsArray(root) ? root->child : root;
+	size_t i = 0;
+
+	json_scan_init(&sc, file, text, len);
+	for (; el; el = cJSON_IsArray(root) ? el->next : NULL, i++) {
+		if (cJSON_IsArray(root) &&
+		    json_scan_next(&sc, &span, err, sizeof err) != 1)
+			span = (struct json_span){0, len};
+		if (!cJSON_IsObject(el))
+			continue;
+		for (const cJSON *it = el->child; it; it = it->next) {
+			size_t k = 0;
+			while (k < NKNOWN && strcmp(it->string, known_keys[k]))
+				k++;
+			if (k < NKNOWN)
+				continue;
+			int line, col;
+			const char *near = strdist_nearest(it->string,
+							   known_keys, NKNOWN);
+			char *safe = utf8_sanitize(it->string, 1);
+			json_position(text, key_offset(text, span.off,
+						       span.off + span.len,
+						       it->string),
+				      &line, &col);
+			fflush(stdout);
+			fprintf(stderr, "aimap: %s:%d:%d: entry %zu: unknown "
+				"key \"%s\" (ignored)%s%s%s\n", file, line, col,
+				i, safe, near ? "; did you mean \"" : "",
+				near ? near : "", near ? "\"?" : "");
+			free(safe);
+		}
+	}
 }
 
 static void
@@ -540,6 +619,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	struct cat_project *cat = NULL;
 	struct clf_model *m = NULL;
 	cJSON *root = NULL;
+	struct buf text;
 	const char *val, *file = NULL;
 	char *err = xmalloc(CAT_ERRLEN);
 	size_t n = 0, ncat = 0;
@@ -548,6 +628,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	struct run run = {0};
 
 	buf_init(&pr.b, 0);
+	buf_init(&text, 0);
 	while ((k = cli_next_opt(c, "classify", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR) {
@@ -586,11 +667,15 @@ cmd_classify(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	/* Read and check everything before the database is touched. */
-	if ((rc = json_load(file, CLASSIFY_LIMIT, &root, err, CAT_ERRLEN))) {
+	pr.file = strcmp(file, "-") ? file : "<stdin>";
+	if ((rc = json_read_file(file, CLASSIFY_LIMIT, &text, err,
+				 CAT_ERRLEN)) ||
+	    (rc = json_parse(pr.file, text.data, text.len, &root, err,
+			     CAT_ERRLEN))) {
 		cli_err("%s", err);
 		goto out;
 	}
-	pr.file = strcmp(file, "-") ? file : "<stdin>";
+	warn_unknown_keys(pr.file, text.data, text.len, root);
 	if ((rc = read_items(root, &pr, &v, &n))) {
 		fflush(stdout);
 		fprintf(stderr, "%s%s\n", pr.b.data, save ?
@@ -637,6 +722,7 @@ out:
 	free(saved);
 	free(run.ex);
 	cJSON_Delete(root);
+	buf_free(&text);
 	items_free(v, n);
 	cat_projects_free(cat, ncat);
 	clf_free(m);

@@ -6,37 +6,65 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/report.h"
+#include "util/buf.h"
+#include "util/mem.h"
+#include "util/utf8.h"
+
+/* The filters report and map share with list. */
+#define SCOPE_HELP \
+	"  --layer L          only projects of layer L\n" \
+	"  --category C       only projects of category C\n" \
+	"  --stage S          only projects serving pipeline stage S\n" \
+	"  --status S         only projects of status S: active, sunset,\n" \
+	"                     acquired, merged or renamed\n" \
+	"  --search TEXT      name, id, description or tagline contains\n" \
+	"                     TEXT (case-insensitive)\n"
 
 const char cmd_report_usage[] =
-	"usage: aimap report [-o FILE] [--format md|html|csv]\n"
+	"usage: aimap report [-o FILE] [--format md|text|html|csv] [FILTERS]\n"
 	"\n"
-	"The analysis of the catalog, for a memo or a slide: per layer and\n"
-	"per category the number of projects, their share, total and median\n"
-	"market cap, total TVL, GitHub stars, recent activity and leaders;\n"
-	"per pipeline stage who serves it, and the white space; the movers\n"
-	"between the two latest fetches; curation hints (projects that the\n"
-	"classifier places in another category with at least 80%\n"
-	"confidence); and how fresh the data is. A figure never fetched is\n"
-	"shown as missing, never as zero.\n"
+	"A memo on the catalog worth forwarding: the key findings first;\n"
+	"the top projects with market cap, FDV, volume, TVL, stars and the\n"
+	"24 h move; where the figures come from and a not-investment-advice\n"
+	"line. Then per layer and per category the number of projects, their\n"
+	"share, total and median market cap, TVL, GitHub stars, recent\n"
+	"activity and leaders; per pipeline stage who serves it, and the\n"
+	"white space; the movers between the two latest fetches. Appendices:\n"
+	"how fresh the data is, and curation hints (projects the classifier\n"
+	"places in another category with at least 80% confidence). A figure\n"
+	"never fetched is shown as missing, never as zero; ties for a lead\n"
+	"are all named; projects the classifier placed and nobody reviewed\n"
+	"are marked [unreviewed].\n"
 	"\n"
 	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
-	"  --format F         md (Markdown, the default); html (one page,\n"
+	"  --format F         md (Markdown, the default); text (plain,\n"
+	"                     wrapped at 78 columns, moves in colour on a\n"
+	"                     terminal unless NO_COLOR is set); html (one page,\n"
 	"                     sortable tables and the map sized by market\n"
 	"                     cap, nothing loaded from the network); csv\n"
 	"                     (the category table, quoted as `export csv`\n"
 	"                     quotes). Without --format, the extension of\n"
-	"                     FILE decides (.md, .html or .htm, .csv).\n"
+	"                     FILE decides (.md, .txt, .html or .htm, .csv).\n"
+	"                     HTML goes to a file or a pipe, never to a\n"
+	"                     terminal.\n"
+	SCOPE_HELP
+	"A filtered report covers only the projects selected (shares are of\n"
+	"them) and says so at the top: one sector's memo is\n"
+	"  aimap report --category verification -o verification.html\n"
 	"\n"
 	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
 	"the same database gives the same bytes.\n";
 
 const char cmd_map_usage[] =
 	"usage: aimap map [-o FILE.svg] [--size-by count|market_cap|tvl|stars]"
-	"\n"
+	"\n                 [FILTERS]\n"
 	"\n"
 	"The market map as an SVG 1.1 picture for one A4 or letter page in\n"
 	"landscape: the layers as bands, each category a box sized by its\n"
@@ -45,16 +73,143 @@ const char cmd_map_usage[] =
 	"tooltip). When the catalog is too large for one page, each box\n"
 	"shows its leaders and a \"+N more\" tile.\n"
 	"\n"
-	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
+	"                     FILE must end in .svg (the map is SVG only:\n"
+	"                     aimap map | rsvg-convert -f pdf -o map.pdf\n"
+	"                     makes a PDF or, with -f png, a PNG). Without\n"
+	"                     -o, stdout must not be a terminal (pipe it)\n"
 	"  --size-by F        count (the default: tiles alike, in\n"
 	"                     alphabetical order), or market_cap, tvl or\n"
-	"                     stars: tiles ordered by that figure, the\n"
-	"                     largest drawn two or four cells big, those\n"
-	"                     without it dashed\n";
+	"                     stars: each box a treemap, a tile's area\n"
+	"                     following that figure (down to a small tile\n"
+	"                     that still holds a name); projects without\n"
+	"                     it get a small dashed tile\n"
+	SCOPE_HELP;
 
-enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
+enum {
+	K_OUTPUT = 1, K_FORMAT, K_SIZE_BY,
+	K_LAYER, K_CATEGORY, K_STAGE, K_STATUS, K_SEARCH
+};
 
-enum { FMT_MD, FMT_HTML, FMT_CSV };
+#define SCOPE_OPTS \
+	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
+	{"stage", 0, 1, K_STAGE}, {"status", 0, 1, K_STATUS}, \
+	{"search", 0, 1, K_SEARCH}
+
+/* ---- the selection: the same filters as list ---------------------------
+ *
+ * A small copy of list's filter handling until cli/opt.c offers one
+ * parser to every command. */
+
+struct scope {
+	const char *layer, *category, *stage, *status, *search;
+	struct cat_filter f;
+	char *needle;            /* f.search's owned, lowered copy */
+	char *words;             /* what the selection is, for people */
+};
+
+/* Takes a filter option: 1 when key was one, else 0. */
+static int
+scope_take(struct scope *s, int key, const char *val)
+{
+	switch (key) {
+	case K_LAYER: s->layer = val; return 1;
+	case K_CATEGORY: s->category = val; return 1;
+	case K_STAGE: s->stage = val; return 1;
+	case K_STATUS: s->status = val; return 1;
+	case K_SEARCH: s->search = val; return 1;
+	}
+	return 0;
+}
+
+static int
+scope_unknown(const char *cmd, const char *what, const char *val,
+	      const struct cat_term *v, size_t n)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
+	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
+	buf_free(&b);
+	return rc;
+}
+
+/* Resolves the filters against the taxonomy into s->f and s->words
+ * ("category Verification, status active"; NULL when nothing is
+ * filtered). Returns 0 or EX_USAGE (said). */
+static int
+scope_resolve(struct scope *s, const char *cmd, const struct cat_taxonomy *t)
+{
+	struct buf b;
+
+	cat_filter_init(&s->f);
+	if (s->layer && (s->f.layer = cat_layer_index(t, s->layer)) < 0)
+		return scope_unknown(cmd, "layer", s->layer, t->layers,
+				     t->nlayers);
+	if (s->category &&
+	    (s->f.category = cat_category_index(t, s->category)) < 0)
+		return scope_unknown(cmd, "category", s->category,
+				     t->categories, t->ncategories);
+	if (s->stage && (s->f.stage = cat_stage_index(t, s->stage)) < 0)
+		return scope_unknown(cmd, "stage", s->stage, t->stages,
+				     t->nstages);
+	if (s->status && (s->f.status = cat_status_index(s->status)) < 0)
+		return cli_usage(cmd, "unknown status '%s' (one of: active, "
+				 "sunset, acquired, merged, renamed)",
+				 s->status);
+	if (s->search) {
+		if (!utf8_valid(s->search, strlen(s->search), NULL))
+			return cli_usage(cmd, "--search: invalid UTF-8");
+		s->needle = utf8_ascii_lower(xstrdup(s->search));
+		s->f.search = s->needle;
+	}
+	buf_init(&b, 0);
+	if (s->f.layer >= 0)
+		buf_printf(&b, "layer %s", t->layers[s->f.layer].name);
+	if (s->f.category >= 0)
+		buf_printf(&b, "%scategory %s", b.len ? ", " : "",
+			   t->categories[s->f.category].name);
+	if (s->f.stage >= 0)
+		buf_printf(&b, "%sstage %s", b.len ? ", " : "",
+			   t->stages[s->f.stage].name);
+	if (s->f.status >= 0)
+		buf_printf(&b, "%sstatus %s", b.len ? ", " : "",
+			   cat_status_names[s->f.status]);
+	if (s->search)
+		buf_printf(&b, "%smatching \"%s\"", b.len ? ", " : "",
+			   s->search);
+	s->words = b.len ? buf_take(&b) : NULL;
+	buf_free(&b);
+	return 0;
+}
+
+/* Keeps the projects of v[0..*n) the scope selects, in order, and frees
+ * the others: v stays one array for cat_projects_free. */
+static void
+scope_apply(const struct scope *s, struct cat_project *v, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (cat_match(&v[i], &s->f))
+			v[k++] = v[i];
+		else
+			cat_project_free(&v[i]);
+	}
+	*n = k;
+}
+
+static void
+scope_free(struct scope *s)
+{
+	free(s->needle);
+	free(s->words);
+}
+
+enum { FMT_MD, FMT_HTML, FMT_CSV, FMT_TEXT };
 
 static int
 format_from_name(const char *s)
@@ -65,6 +220,8 @@ format_from_name(const char *s)
 		return FMT_HTML;
 	if (strcmp(s, "csv") == 0)
 		return FMT_CSV;
+	if (strcmp(s, "text") == 0 || strcmp(s, "txt") == 0)
+		return FMT_TEXT;
 	return -1;
 }
 
@@ -90,6 +247,39 @@ report_now(int64_t *now)
 	return 0;
 }
 
+/* Markup is for a file or a pipe: on a terminal it is a screenful of
+ * noise, so refuse it there as gzip refuses to write compressed data to
+ * one. out NULL or "-" is standard output. */
+static int
+refuse_terminal(const char *cmd, const char *out, const char *what)
+{
+	if (out && strcmp(out, "-") != 0)
+		return 0;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	return cli_usage(cmd, "%s is not written to a terminal: give -o FILE "
+			 "or pipe it", what);
+}
+
+/* The map is SVG only: a name promising another format (map.png) would
+ * hold SVG. A path that is neither a regular file nor absent (/dev/null,
+ * a FIFO) is not a name for a format and is written as given. */
+static int
+map_name_ok(const char *out)
+{
+	const char *base, *dot;
+	struct stat st;
+
+	if (!out || strcmp(out, "-") == 0)
+		return 1;
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+		return 1;
+	base = strrchr(out, '/');
+	base = base ? base + 1 : out;
+	dot = strrchr(base, '.');
+	return dot && strcasecmp(dot, ".svg") == 0;
+}
+
 static int
 any_figure(const struct cat_project *v, size_t n, int metric)
 {
@@ -103,8 +293,9 @@ int
 cmd_report(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT}, {0}};
-	static const char *const fmt_names[] = {"md", "html", "csv"};
+		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT},
+		SCOPE_OPTS, {0}};
+	static const char *const fmt_names[] = {"md", "html", "csv", "text"};
 	int metrics[REPORT_F_COUNT];
 	struct cat_metric_pair *pairs[REPORT_F_COUNT] = {0};
 	size_t npairs[REPORT_F_COUNT] = {0};
@@ -114,6 +305,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 	struct report r;
 	struct report_map map;
 	struct cli_out o;
+	struct scope sc = {0};
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
 	int i = 1, k, fmt = -1, rc, bad = 0, have_map = 0;
@@ -128,11 +320,13 @@ cmd_report(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("report", "unexpected argument '%s'",
 					 val);
-		if (k == K_OUTPUT) {
+		if (scope_take(&sc, k, val)) {
+			continue;
+		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((fmt = format_from_name(val)) < 0) {
 			return cli_usage("report", "unknown format '%s' (md, "
-					 "html or csv)", val);
+					 "text, html or csv)", val);
 		}
 	}
 	if (fmt < 0) {
@@ -141,23 +335,35 @@ cmd_report(struct cli *c, int argc, char **argv)
 		if (fmt < 0)
 			fmt = FMT_MD;
 	}
+	if (fmt == FMT_HTML && (rc = refuse_terminal("report", out,
+						     "the HTML report")))
+		return rc;
 	if ((rc = report_now(&now)))
 		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
+	if ((rc = scope_resolve(&sc, "report", cat_taxonomy(c->cat)))) {
+		scope_free(&sc);
+		return rc;
+	}
 	for (int f = 0; f < REPORT_F_COUNT; f++)
 		metrics[f] = report_fig_metric[f];
 	rc = cat_load_snapshot(c->cat, &v, &n, metrics, REPORT_F_COUNT, pairs,
 			       npairs, err, sizeof err);
 	if (rc) {
 		cli_err("%s", err);
+		scope_free(&sc);
 		return rc;
 	}
+	/* History pairs of projects left out find no project and are
+	 * skipped by report_build. */
+	scope_apply(&sc, v, &n);
 	for (int f = 0; f < REPORT_F_COUNT; f++) {
 		hist.pairs[f] = pairs[f];
 		hist.npairs[f] = npairs[f];
 	}
 	report_build(cat_taxonomy(c->cat), v, n, &hist, now, &r);
+	r.scope = sc.words;
 	if (fmt == FMT_HTML) {
 		int size_by = any_figure(v, n, CAT_M_MCAP) ? REPORT_SIZE_MCAP
 							   : REPORT_SIZE_COUNT;
@@ -168,12 +374,18 @@ cmd_report(struct cli *c, int argc, char **argv)
 			goto done;
 		}
 		have_map = 1;
+		report_map_set_scope(&map, sc.words);
 	}
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		if (fmt == FMT_MD)
 			bad = report_write_md(&r, o.f) < 0;
 		else if (fmt == FMT_HTML)
 			bad = report_write_html(&r, &map, o.f) < 0;
+		else if (fmt == FMT_TEXT)
+			/* Colour only where a person reads it as it comes. */
+			bad = report_write_text(&r, (!out || strcmp(out, "-") == 0)
+						&& isatty(STDOUT_FILENO) &&
+						!getenv("NO_COLOR"), o.f) < 0;
 		else
 			bad = report_write_csv(&r, 0, o.f) < 0;
 		if (bad && out)
@@ -190,6 +402,7 @@ done:
 	for (int f = 0; f < REPORT_F_COUNT; f++)
 		cat_metric_pairs_free(pairs[f], npairs[f]);
 	cat_projects_free(v, n);
+	scope_free(&sc);
 	return rc;
 }
 
@@ -198,11 +411,12 @@ cmd_map(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"output", 'o', 1, K_OUTPUT}, {"size-by", 0, 1, K_SIZE_BY},
-		{0}};
+		SCOPE_OPTS, {0}};
 	struct cat_project *v = NULL;
 	size_t n = 0;
 	struct report_map map;
 	struct cli_out o;
+	struct scope sc = {0};
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
 	int i = 1, k, size_by = REPORT_SIZE_COUNT, rc, bad;
@@ -217,7 +431,9 @@ cmd_map(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("map", "unexpected argument '%s'",
 					 val);
-		if (k == K_OUTPUT) {
+		if (scope_take(&sc, k, val)) {
+			continue;
+		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((size_by = report_size_index(val)) < 0) {
 			return cli_usage("map", "unknown --size-by '%s' "
@@ -225,12 +441,24 @@ cmd_map(struct cli *c, int argc, char **argv)
 					 val);
 		}
 	}
+	if (!map_name_ok(out))
+		return cli_usage("map", "'%s': the map is an SVG picture; name "
+				 "the file .svg (to get PNG or PDF: aimap map | "
+				 "rsvg-convert -f png -o map.png)", out);
+	if ((rc = refuse_terminal("map", out, "the map (SVG)")))
+		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
-	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
-		cli_err("%s", err);
+	if ((rc = scope_resolve(&sc, "map", cat_taxonomy(c->cat)))) {
+		scope_free(&sc);
 		return rc;
 	}
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+		cli_err("%s", err);
+		scope_free(&sc);
+		return rc;
+	}
+	scope_apply(&sc, v, &n);
 	for (size_t j = 0; j < n; j++)
 		for (int m = 0; m < CAT_M_COUNT; m++)
 			if (!isnan(v[j].metric[m]) &&
@@ -241,8 +469,10 @@ cmd_map(struct cli *c, int argc, char **argv)
 	if (rc) {
 		cli_err("%s", err);
 		cat_projects_free(v, n);
+		scope_free(&sc);
 		return rc;
 	}
+	report_map_set_scope(&map, sc.words);
 	if ((rc = cli_out_open(&o, out)) == 0) {
 		bad = report_map_svg(&map, 1, o.f) < 0;
 		if (bad && out)
@@ -254,5 +484,6 @@ cmd_map(struct cli *c, int argc, char **argv)
 			"shown) to %s\n", map.nshown, map.nprojects, out);
 	report_map_free(&map);
 	cat_projects_free(v, n);
+	scope_free(&sc);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* main.c: the aimap command-line entry: global options and dispatch. */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -11,7 +12,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "catalog/catjson.h"
+#include "util/json.h"
 #include "util/mem.h"
+#include "util/strdist.h"
 
 const struct cli_command cli_commands[] = {
 	{"init", cmd_init, "create the database, or update it from data/", cmd_init_usage},
@@ -28,8 +32,14 @@ const struct cli_command cli_commands[] = {
 	{"report", cmd_report, "the analysis report (md, html, csv)", cmd_report_usage},
 	{"map", cmd_map, "the market map as an SVG picture", cmd_map_usage},
 	{"doctor", cmd_doctor, "check the database's health", cmd_doctor_usage},
+	{"discover", cmd_discover, "find projects the catalog does not hold yet", cmd_discover_usage},
+	{"review", cmd_review, "decide on discovered candidates: accept, reject, snooze", cmd_review_usage},
+	{"edit", cmd_edit, "change a project as your own (kept across init)", cmd_edit_usage},
+	{"remove", cmd_remove, "remove a project (kept removed across init)", cmd_remove_usage},
 	{NULL, NULL, NULL, NULL},
 };
+
+static char *find_datadir(void);
 
 static const struct cli_command *
 find_command(const char *name)
@@ -56,7 +66,8 @@ main_usage(FILE *out)
 	      "                $XDG_DATA_HOME/aimap/aimap.db, else\n"
 	      "                ~/.local/share/aimap/aimap.db)\n"
 	      "  --version     print the version\n"
-	      "  --help        this help; `aimap COMMAND --help` for a command\n"
+	      "  --help        this help; `aimap help COMMAND` (or\n"
+	      "                `aimap COMMAND --help`) for a command\n"
 	      "\n"
 	      "Environment: AIMAP_DB, AIMAP_DATA (the data directory),\n"
 	      "NO_COLOR.\n", out);
@@ -99,14 +110,273 @@ cli_usage(const char *cmd, const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* Examples for each command's help, as git's and sqlite3's help have:
+ * kept here, apart from the usage texts, so that a command's file need
+ * not change for them. A usage text with its own "Examples:" wins. */
+static const struct {
+	const char *cmd, *text;
+} examples[] = {
+	{"init",
+	 "  aimap init                    create the database, or update it\n"
+	 "  aimap init --force            start afresh (a backup is kept)\n"},
+	{"import",
+	 "  aimap import --dry-run new.json    check a file, write nothing\n"
+	 "  aimap import new.json\n"
+	 "  curl -s URL | aimap import -\n"},
+	{"list",
+	 "  aimap list --layer middleware --stage zkml\n"
+	 "  aimap list --search 'zero knowledge'\n"
+	 "  aimap list --sort market_cap --desc --limit 20 --columns mcap,volume,change_7d\n"
+	 "  aimap list --chain ethereum --has-token --min-mcap 100M\n"
+	 "  aimap list --category privacy --format json | jq '.[].name'\n"},
+	{"show",
+	 "  aimap show bittensor\n"
+	 "  aimap show 'The Graph'\n"
+	 "  aimap show tao                a token finds its project\n"
+	 "  aimap show zama --format json\n"},
+	{"stats",
+	 "  aimap stats\n"
+	 "  aimap stats --format json | jq .category_totals\n"},
+	{"export",
+	 "  aimap export csv -o catalog.csv\n"
+	 "  aimap export csv --bom --category storage -o storage.csv\n"
+	 "  aimap export csv --force -o catalog.csv    replace the file\n"},
+	{"classify",
+	 "  aimap classify new.json\n"
+	 "  aimap classify --explain --format json new.json\n"
+	 "  echo '{\"name\": \"X\", \"description\": \"GPU rental\"}' | aimap classify -\n"},
+	{"train",
+	 "  aimap train\n"
+	 "  aimap train --model nn --format json\n"},
+	{"eval",
+	 "  aimap eval\n"
+	 "  aimap eval --folds 5 --repeat 3 --format json\n"},
+	{"fetch",
+	 "  aimap fetch\n"
+	 "  aimap fetch --source coingecko --stale-after 6h\n"
+	 "  aimap fetch --project bittensor --verbose\n"},
+	{"tui",
+	 "  aimap tui\n"
+	 "  aimap tui --view map --layer infra\n"},
+	{"report",
+	 "  aimap report -o memo.html\n"
+	 "  aimap report --format md | less\n"},
+	{"map",
+	 "  aimap map -o map.svg\n"
+	 "  aimap map -o map.svg --size-by market_cap\n"},
+	{"doctor",
+	 "  aimap doctor\n"},
+};
+
+/* The ids a filter takes, from the data directory's taxonomy (help never
+ * opens, let alone creates, the database). */
+static void
+help_taxonomy(void)
+{
+	struct cat_taxonomy t = {0};
+	char path[PATH_MAX + 32], err[CAT_ERRLEN];
+	char *dir = find_datadir();
+	cJSON *root = NULL;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof path, "%s/taxonomy.json", dir);
+	free(dir);
+	if (json_load(path, 1u << 22, &root, err, sizeof err) ||
+	    cat_taxonomy_from_json(root, path, &t, err, sizeof err)) {
+		cJSON_Delete(root);
+		return;
+	}
+	cJSON_Delete(root);
+	const struct {
+		const char *what;
+		const struct cat_term *v;
+		size_t n;
+	} sets[] = {
+		{"Layers", t.layers, t.nlayers},
+		{"Categories", t.categories, t.ncategories},
+		{"Pipeline stages", t.stages, t.nstages},
+	};
+	for (size_t k = 0; k < 3; k++) {
+		printf("\n%s (--%s):\n", sets[k].what,
+		       k == 0 ? "layer" : k == 1 ? "category" : "stage");
+		for (size_t i = 0; i < sets[k].n; i++) {
+			const struct cat_term *x = &sets[k].v[i];
+			if (k == 1)
+				printf("  %-20s %-28s (%s)\n", x->id, x->name,
+				       t.layers[x->layer].id);
+			else
+				printf("  %-20s %s\n", x->id, x->name);
+		}
+	}
+	cat_taxonomy_free(&t);
+}
+
 int
 cli_help(const char *cmd)
 {
 	const struct cli_command *c = find_command(cmd);
 
 	fputs(c->usage, stdout);
-	fputs("\nCommon options: --db PATH (the database), --help\n", stdout);
+	if (!strstr(c->usage, "\nExamples:"))
+		for (size_t i = 0; i < sizeof examples / sizeof *examples; i++)
+			if (strcmp(examples[i].cmd, cmd) == 0)
+				printf("\nExamples:\n%s", examples[i].text);
+	/* Commands that take the shared filters list their values. */
+	if (strstr(c->usage, "--layer L"))
+		help_taxonomy();
+	fputs("\nCommon options: --db PATH (the database), --help\n"
+	      "See also: aimap help COMMAND, man aimap\n", stdout);
 	return 0;
+}
+
+/* ---- completion ------------------------------------------------------- */
+
+/* Prints each distinct option a usage text names (--long and -x),
+ * one a line: what the usage says is what the command takes. */
+static void
+complete_options(const char *usage)
+{
+	struct buf seen;
+	const char *s = usage;
+
+	buf_init(&seen, 0);
+	buf_puts(&seen, "\n--help\n--db\n");
+	fputs("--help\n--db\n", stdout);
+	for (; (s = strchr(s, '-')); s++) {
+		if (s > usage && (isalnum((unsigned char)s[-1]) ||
+				  s[-1] == '-'))
+			continue;
+		size_t n = 1 + (s[1] == '-');
+		while (s[n] && strchr("abcdefghijklmnopqrstuvwxyz0123456789-",
+				      s[n]))
+			n++;
+		if (n < 2 || (s[1] != '-' && n != 2) || (s[1] == '-' && n < 4) ||
+		    s[n - 1] == '-')
+			continue;
+		char word[64];
+		snprintf(word, sizeof word, "\n%.*s\n", (int)n, s);
+		if (strlen(word) < sizeof word - 1 && !strstr(seen.data, word)) {
+			buf_puts(&seen, word + 1);
+			printf("%.*s\n", (int)n, s);
+		}
+		s += n - 1;
+	}
+	buf_free(&seen);
+}
+
+/* The values --format takes, from the usage ("--format md|html|csv"). */
+static void
+complete_formats(const char *usage)
+{
+	const char *f = strstr(usage, "--format ");
+	size_t n;
+
+	if (f) {
+		f += strlen("--format ");
+		n = strspn(f, "abcdefghijklmnopqrstuvwxyz|");
+		if (memchr(f, '|', n)) {
+			for (size_t i = 0; i < n; i++)
+				putchar(f[i] == '|' ? '\n' : f[i]);
+			putchar('\n');
+			return;
+		}
+	}
+	puts("table\ncsv\njson");
+}
+
+/* aimap _complete WHAT [COMMAND]: the words bash completion offers
+ * (doc/aimap.bash). Not a command people type: it is not listed. */
+static int
+complete(struct cli *c, int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	const struct cli_command *cmd = argc > 2 ? find_command(argv[2]) : NULL;
+
+	if (strcmp(what, "commands") == 0) {
+		for (const struct cli_command *k = cli_commands; k->name; k++)
+			puts(k->name);
+		puts("help");
+	} else if (strcmp(what, "options") == 0) {
+		if (cmd)
+			complete_options(cmd->usage);
+	} else if (strcmp(what, "formats") == 0) {
+		if (cmd)
+			complete_formats(cmd->usage);
+	} else if (strcmp(what, "sorts") == 0) {
+		for (int i = 0; i < CAT_SORT_COUNT; i++)
+			puts(cat_sort_names[i]);
+	} else if (strcmp(what, "statuses") == 0) {
+		for (int i = 0; i < CAT_STATUS_COUNT; i++)
+			puts(cat_status_names[i]);
+	} else if (strcmp(what, "layers") == 0 ||
+		   strcmp(what, "categories") == 0 ||
+		   strcmp(what, "stages") == 0) {
+		struct cat_taxonomy t = {0};
+		char path[PATH_MAX + 32], err[CAT_ERRLEN];
+		char *dir = find_datadir();
+		cJSON *root = NULL;
+		if (!dir)
+			return 0;
+		snprintf(path, sizeof path, "%s/taxonomy.json", dir);
+		free(dir);
+		if (json_load(path, 1u << 22, &root, err, sizeof err) == 0 &&
+		    cat_taxonomy_from_json(root, path, &t, err,
+					   sizeof err) == 0) {
+			const struct cat_term *v = what[0] == 'l' ? t.layers :
+				what[0] == 'c' ? t.categories : t.stages;
+			size_t n = what[0] == 'l' ? t.nlayers :
+				   what[0] == 'c' ? t.ncategories : t.nstages;
+			for (size_t i = 0; i < n; i++)
+				puts(v[i].id);
+			cat_taxonomy_free(&t);
+		}
+		cJSON_Delete(root);
+	} else if (strcmp(what, "projects") == 0) {
+		/* Only an existing database: completing never creates one. */
+		struct stat st;
+		struct cat_project *v;
+		size_t n;
+		char err[CAT_ERRLEN];
+		if (cat_default_path(c->db_opt, c->db_path, sizeof c->db_path) ||
+		    stat(c->db_path, &st) != 0)
+			return 0;
+		if (cli_open(c) == 0 &&
+		    cat_load(c->cat, &v, &n, err, sizeof err) == 0) {
+			for (size_t i = 0; i < n; i++)
+				puts(v[i].id);
+			cat_projects_free(v, n);
+		}
+	}
+	return 0;
+}
+
+/* aimap help [COMMAND]: the command's help, as COMMAND --help. */
+static int
+help_command(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return cli_usage(NULL, "help: one command at a time");
+	if (strcmp(argv[1], "help") == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (!find_command(argv[1])) {
+		const char *names[64];
+		size_t n = 0;
+		for (const struct cli_command *k = cli_commands;
+		     k->name && n < 64; k++)
+			names[n++] = k->name;
+		const char *near = strdist_nearest(argv[1], names, n);
+		return cli_usage(NULL, "help: no command '%s'%s%s%s", argv[1],
+				 near ? "; did you mean '" : "",
+				 near ? near : "", near ? "'?" : "");
+	}
+	return cli_help(argv[1]);
 }
 
 /* The data directory: $AIMAP_DATA, else next to the binary (installed:
@@ -221,9 +491,27 @@ main(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (strcmp(argv[i], "help") == 0) {
+		rc = help_command(argc - i, argv + i);
+		goto out;
+	}
+	if (strcmp(argv[i], "_complete") == 0) {
+		rc = complete(&c, argc - i, argv + i);
+		goto out;
+	}
 	cmd = find_command(argv[i]);
 	if (!cmd) {
-		rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
+		const char *names[64];
+		size_t n = 0;
+		for (const struct cli_command *k = cli_commands;
+		     k->name && n < 64; k++)
+			names[n++] = k->name;
+		const char *near = strdist_nearest(argv[i], names, n);
+		if (near)
+			rc = cli_usage(NULL, "unknown command '%s'; did you "
+				       "mean '%s'?", argv[i], near);
+		else
+			rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
 		goto out;
 	}
 	rc = cmd->run(&c, argc - i, argv + i);

@@ -69,12 +69,78 @@ put_cell(FILE *out, const char *s, size_t w, int right, int last,
 			fputc(' ', out);
 }
 
-void
-table_print(const struct table *t, FILE *out, int width, int bold, int utf8)
+/* Chooses the columns and their widths for width (see struct table):
+ * w[c] gets each shown column's width, t->hidden the others. */
+static void
+layout(struct table *t, int width, size_t *w)
 {
-	size_t w[TABLE_MAXCOLS], total = 0;
+	size_t full[TABLE_MAXCOLS], total = 0;
+	int nc = t->ncols, order[TABLE_MAXCOLS], n = 0;
+
+	for (int c = 0; c < nc; c++) {
+		full[c] = w[c];
+		t->hidden[c] = 0;
+		total += w[c] + (c ? 2 : 0);
+	}
+	if (width <= 0 || total <= (size_t)width)
+		return;
+	/* Columns by ascending prio (stable: in table order among equals). */
+	for (int p = 0, more = 1; more; p++) {
+		more = 0;
+		for (int c = 0; c < nc; c++) {
+			if (t->prio[c] == p)
+				order[n++] = c;
+			else if (t->prio[c] > p)
+				more = 1;
+		}
+	}
+	total = 0;
+	for (int k = 0; k < n; k++) {
+		int c = order[k];
+		size_t cw = full[c];
+		if (t->shrink[c] && t->want[c] > 0 && cw > (size_t)t->want[c])
+			cw = (size_t)t->want[c];
+		size_t cost = cw + (total ? 2 : 0);
+		if (t->prio[c] > 0 && total + cost > (size_t)width) {
+			t->hidden[c] = 1;
+			w[c] = 0;
+			continue;
+		}
+		w[c] = cw;
+		total += cost;
+	}
+	/* What is left widens the shrunk columns back, most wanted first. */
+	for (int k = 0; k < n && total < (size_t)width; k++) {
+		int c = order[k];
+		if (t->hidden[c] || w[c] >= full[c])
+			continue;
+		size_t grow = full[c] - w[c];
+		if (grow > (size_t)width - total)
+			grow = (size_t)width - total;
+		w[c] += grow;
+		total += grow;
+	}
+	/* Still too wide: cut the widest shrinkable column a step at a
+	 * time, never below 6. */
+	while (total > (size_t)width) {
+		int widest = -1;
+		for (int c = 0; c < nc; c++)
+			if (!t->hidden[c] && t->shrink[c] && w[c] > 6 &&
+			    (widest < 0 || w[c] > w[widest]))
+				widest = c;
+		if (widest < 0)
+			break;
+		w[widest]--;
+		total--;
+	}
+}
+
+void
+table_print(struct table *t, FILE *out, int width, int bold, int utf8)
+{
+	size_t w[TABLE_MAXCOLS];
 	const char *ell = utf8 ? "\xE2\x80\xA6" : "~";
-	int nc = t->ncols;
+	int nc = t->ncols, last = 0;
 
 	for (int c = 0; c < nc; c++) {
 		w[c] = utf8_width(t->head[c]);
@@ -83,37 +149,27 @@ table_print(const struct table *t, FILE *out, int width, int bold, int utf8)
 			if (x > w[c])
 				w[c] = x;
 		}
-		total += w[c] + (c ? 2 : 0);
 	}
-	/* Cut the widest shrinkable column one step at a time. */
-	while (width > 0 && total > (size_t)width) {
-		int widest = -1;
-		for (int c = 0; c < nc; c++)
-			if (t->shrink[c] && w[c] > 6 &&
-			    (widest < 0 || w[c] > w[widest]))
-				widest = c;
-		if (widest < 0)
-			break;
-		w[widest]--;
-		total--;
-	}
-	if (bold)
-		fputs("\033[1m", out);
-	for (int c = 0; c < nc; c++) {
-		if (c)
-			fputs("  ", out);
-		put_cell(out, t->head[c], w[c], t->right[c], c == nc - 1, ell, 1);
-	}
-	if (bold)
-		fputs("\033[0m", out);
-	fputc('\n', out);
-	for (size_t r = 0; r < t->nrows; r++) {
+	layout(t, width, w);
+	for (int c = 0; c < nc; c++)
+		if (!t->hidden[c])
+			last = c;
+	for (size_t r = 0; r <= t->nrows; r++) {
+		int first = 1;
+		if (r == 0 && bold)
+			fputs("\033[1m", out);
 		for (int c = 0; c < nc; c++) {
-			if (c)
+			if (t->hidden[c])
+				continue;
+			if (!first)
 				fputs("  ", out);
-			put_cell(out, t->cells[r * (size_t)nc + (size_t)c], w[c],
-				 t->right[c], c == nc - 1, ell, 1);
+			first = 0;
+			put_cell(out, r ? t->cells[(r - 1) * (size_t)nc +
+						    (size_t)c] : t->head[c],
+				 w[c], t->right[c], c == last, ell, 1);
 		}
+		if (r == 0 && bold)
+			fputs("\033[0m", out);
 		fputc('\n', out);
 	}
 }

@@ -663,8 +663,13 @@ give_up_source(struct fetch_http *h, int source, const char *terr)
 static void
 block_lane(struct fetch_http *h, struct lane *l, int64_t until)
 {
-	int64_t now = (int64_t)time(NULL);
-	double wait = (double)(until - now);
+	struct timespec ts;
+	/* The wall clock to the nanosecond: a reset at a whole second,
+	 * waited for from the truncated second, cost up to a second more
+	 * per pause (bench/discover, search at 3 calls a second: 1.39x of
+	 * the ideal before, 1.20x after). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double wait = (double)until - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
 	char when[32], line[400];
 	struct tm tm;
 	time_t tt = (time_t)until;

@@ -233,6 +233,38 @@ fresh_add(struct report_fresh *fr, const struct cat_project *p, int metric)
 		fr->newest = t;
 }
 
+double
+report_rank_value(const struct report_segment *s, int what)
+{
+	if (what < REPORT_F_COUNT)
+		return s->fig[what].total;
+	if (what == REPORT_RANK_COUNT)
+		return (double)s->count;
+	if (what == REPORT_RANK_ACTIVE)
+		return (double)s->active;
+	return s->fig[REPORT_F_MCAP].known >= 2 ? s->fig[REPORT_F_MCAP].median
+						: NAN;
+}
+
+size_t
+report_tied(const struct report *r, int what, int *out)
+{
+	int lead = what < REPORT_F_COUNT ? r->find.top_fig[what]
+		   : what == REPORT_RANK_COUNT ? r->find.most_projects
+		   : what == REPORT_RANK_ACTIVE ? r->find.most_active
+		   : r->find.top_median_mcap;
+	size_t k = 0;
+	double v;
+
+	if (lead < 0)
+		return 0;
+	v = report_rank_value(&r->categories[lead], what);
+	for (size_t i = (size_t)lead; i < r->tax->ncategories; i++)
+		if (report_rank_value(&r->categories[i], what) == v)
+			out[k++] = (int)i;
+	return k;
+}
+
 static int
 argmax_segment(const struct report_segment *s, size_t n, int what)
 {
@@ -240,18 +272,10 @@ argmax_segment(const struct report_segment *s, size_t n, int what)
 	double bv = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		double v;
-		if (what < REPORT_F_COUNT)
-			v = s[i].fig[what].total;
-		else if (what == REPORT_F_COUNT)
-			v = (double)s[i].count;
-		else if (what == REPORT_F_COUNT + 1)
-			v = (double)s[i].active;
-		else
-			v = s[i].fig[REPORT_F_MCAP].known >= 2
-			    ? s[i].fig[REPORT_F_MCAP].median : NAN;
+		double v = report_rank_value(&s[i], what);
 		/* Only a positive figure leads: an empty catalog or an
-		 * unfetched figure names no segment. */
+		 * unfetched figure names no segment. The first in taxonomy
+		 * order leads a tie; report_tied() names the others. */
 		if (!isnan(v) && v > 0 && (best < 0 || v > bv)) {
 			best = (int)i;
 			bv = v;
@@ -282,6 +306,12 @@ report_build(const struct cat_taxonomy *t, const struct cat_project *v,
 		order[i] = byid[i] = &v[i];
 	qsort(order, n, sizeof *order, report_leader_cmp);
 	qsort(byid, n, sizeof *byid, cmp_id);
+
+	/* The top projects: the leader order, those with some figure. */
+	out->top = xcalloc(REPORT_TOP + 1, sizeof *out->top);
+	for (i = 0; i < n && out->ntop < REPORT_TOP; i++)
+		if (has_figure(order[i]))
+			out->top[out->ntop++] = order[i];
 
 	/* Segments: each is a filter over the leader order, so members come
 	 * out already ranked. */
@@ -365,16 +395,16 @@ report_build(const struct cat_taxonomy *t, const struct cat_project *v,
 	/* Findings. */
 	out->find.most_projects = argmax_segment(out->categories,
 						 t->ncategories,
-						 REPORT_F_COUNT);
+						 REPORT_RANK_COUNT);
 	for (int f = 0; f < REPORT_F_COUNT; f++)
 		out->find.top_fig[f] = argmax_segment(out->categories,
 						      t->ncategories, f);
 	out->find.most_active = argmax_segment(out->categories,
 					       t->ncategories,
-					       REPORT_F_COUNT + 1);
+					       REPORT_RANK_ACTIVE);
 	out->find.top_median_mcap = argmax_segment(out->categories,
 						   t->ncategories,
-						   REPORT_F_COUNT + 2);
+						   REPORT_RANK_MEDIAN_MCAP);
 	free(order);
 	free(byid);
 	free(grp);
@@ -395,5 +425,6 @@ report_free(struct report *r)
 		}
 	free(r->stages);
 	free(r->hints);
+	free(r->top);
 	memset(r, 0, sizeof *r);
 }

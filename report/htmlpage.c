@@ -29,10 +29,13 @@ static const char css[] =
 	"\n"
 	"th{background:#edf2f7;text-align:left;cursor:pointer;"
 	"user-select:none;white-space:nowrap}\n"
-	"th.num,td.num{text-align:right}\n"
+	"th.num,td.num{text-align:right}td.num{white-space:nowrap}\n"
 	"th[aria-sort=ascending]::after{content:' \\25B2'}\n"
 	"th[aria-sort=descending]::after{content:' \\25BC'}\n"
 	"td.missing{color:#a0aec0}\n"
+	"td.up{color:#1e7a3c}td.down{color:#c53030}\n"
+	".method{font-size:.9em}.advice{font-weight:bold}\n"
+	"#appendix{margin-top:3em;border-top:3px double #cbd5e0}\n"
 	"tfoot td{font-weight:bold;background:#f7fafc}\n"
 	".white{background:#fff5f5}\n"
 	".badge{font-size:.8em;background:#fed7d7;color:#742a2a;"
@@ -172,7 +175,8 @@ segment_cells(struct buf *b, const struct report_segment *s)
 	for (size_t i = 0; i < s->nleaders; i++) {
 		if (i)
 			buf_puts(b, ", ");
-		esc(b, s->leader[i]->name);
+		char nm[CAT_LABEL_LEN];
+		esc(b, report_project_label(s->leader[i], nm, sizeof nm));
 	}
 	buf_puts(b, "</td></tr>\n");
 }
@@ -197,6 +201,8 @@ segments(struct buf *b, const struct report *r, struct report_out *o)
 	}
 	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < t->nlayers; i++) {
+		if (r->scope && !r->layers[i].count)
+			continue;   /* a memo on a selection: its segments */
 		buf_puts(b, "<tr>");
 		text_cell(b, t->layers[i].name);
 		segment_cells(b, &r->layers[i]);
@@ -217,6 +223,8 @@ segments(struct buf *b, const struct report *r, struct report_out *o)
 	}
 	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < t->ncategories; i++) {
+		if (r->scope && !r->categories[i].count)
+			continue;
 		buf_puts(b, "<tr>");
 		text_cell(b, t->categories[i].name);
 		text_cell(b, t->layers[t->categories[i].layer].name);
@@ -278,7 +286,9 @@ stages(struct buf *b, const struct report *r, struct report_out *o)
 		for (size_t j = 0; j < k; j++) {
 			if (j)
 				buf_puts(b, ", ");
-			esc(b, s->projects[j]->name);
+			char nm[CAT_LABEL_LEN];
+			esc(b, report_project_label(s->projects[j], nm,
+						    sizeof nm));
 		}
 		if (k < s->count)
 			buf_printf(b, " and %zu more", s->count - k);
@@ -332,7 +342,7 @@ movers(struct buf *b, const struct report *r)
 				double pct = m[i].before != 0
 					     ? d / fabs(m[i].before) : NAN;
 				buf_puts(b, "<tr>");
-				text_cell(b, cat_project_label(m[i].p, nm, sizeof nm));
+				text_cell(b, report_project_label(m[i].p, nm, sizeof nm));
 				text_cell(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -354,6 +364,77 @@ movers(struct buf *b, const struct report *r)
 	buf_puts(b, "</section>\n");
 }
 
+/* A move in percent, green when up and red when down, with an arrow
+ * too: colour alone is lost in print and to some eyes. */
+static void
+move_cell(struct buf *b, double v)
+{
+	char s[32];
+
+	report_fmt_metric(CAT_M_CHANGE_24H, v, s, sizeof s);
+	if (!*s) {
+		num_cell(b, NULL, NAN);
+		return;
+	}
+	buf_printf(b, "<td class=\"num%s\" data-v=\"%.17g\">%s%s</td>",
+		   v > 0 ? " up" : v < 0 ? " down" : "", v,
+		   v > 0 ? "\xE2\x96\xB2 " : v < 0 ? "\xE2\x96\xBC " : "", s);
+}
+
+static void
+top(struct buf *b, const struct report *r)
+{
+	char nm[CAT_LABEL_LEN], v[32];
+	/* Headings: '#' marks the numeric columns (thead). */
+	char heads[REPORT_TOP_COLS + REPORT_MOVES][64];
+	const char *cols[4 + REPORT_TOP_COLS + REPORT_MOVES] = {
+		"#Rank", "Project", "Category"};
+	size_t k = 3;
+
+	for (int i = 0; i < REPORT_TOP_COLS + REPORT_MOVES; i++) {
+		snprintf(heads[i], sizeof heads[i], "#%s", i < REPORT_TOP_COLS
+			 ? report_top_heads[i]
+			 : report_move_heads[i - REPORT_TOP_COLS]);
+		cols[k++] = heads[i];
+	}
+	cols[k] = NULL;
+	buf_puts(b, "<section id=\"top\"><h2>Top projects</h2>\n");
+	if (!r->ntop) {
+		buf_puts(b, "<p>No figure has been fetched yet, so nothing "
+			 "ranks the projects: run <code>aimap fetch</code>."
+			 "</p></section>\n");
+		return;
+	}
+	buf_puts(b, "<div class=\"scroll\"><table id=\"top-table\" "
+		 "class=\"sortable\">\n");
+	thead(b, cols);
+	buf_puts(b, "<tbody>\n");
+	for (size_t i = 0; i < r->ntop; i++) {
+		const struct cat_project *p = r->top[i];
+		buf_printf(b, "<tr><td class=\"num\" data-v=\"%zu\">%zu</td>",
+			   i + 1, i + 1);
+		text_cell(b, report_project_label(p, nm, sizeof nm));
+		text_cell(b, r->tax->categories[p->category].name);
+		for (int c = 0; c < REPORT_TOP_COLS; c++) {
+			int m = report_top_metric[c];
+			report_fmt_metric(m, p->metric[m], v, sizeof v);
+			num_cell(b, v, p->metric[m]);
+		}
+		for (int c = 0; c < REPORT_MOVES; c++)
+			move_cell(b, p->metric[report_move_metric[c]]);
+		buf_puts(b, "</tr>\n");
+	}
+	buf_printf(b, "</tbody>\n</table></div>\n<p class=\"meta\">The %zu "
+		   "largest by market cap, then TVL, then GitHub stars. "
+		   "7-day and 30-day moves are not shown: the catalog keeps "
+		   "no such figure yet.</p>\n", r->ntop);
+	buf_puts(b, "<p class=\"method\" id=\"method\">");
+	esc(b, report_sources);
+	buf_puts(b, "</p>\n<p class=\"advice\" id=\"advice\">");
+	esc(b, report_not_advice);
+	buf_puts(b, "</p>\n</section>\n");
+}
+
 static void
 hints(struct buf *b, const struct report *r)
 {
@@ -363,25 +444,25 @@ hints(struct buf *b, const struct report *r)
 		"#Confidence", NULL};
 	size_t shown = r->nhints < HINTS_MAX ? r->nhints : HINTS_MAX;
 
-	buf_puts(b, "<section id=\"hints\"><h2>Curation hints</h2>\n");
+	char *curation = report_curation(r);
+
+	buf_puts(b, "<section id=\"hints\"><h3>Appendix B: curation hints"
+		 "</h3>\n<p>");
+	esc(b, curation);
+	free(curation);
 	if (!r->nhints) {
-		buf_puts(b, "<p>Nothing to review: no catalog project is "
-			 "placed in another category by the classifier with "
-			 "high confidence.</p></section>\n");
+		buf_puts(b, "</p></section>\n");
 		return;
 	}
-	buf_printf(b, "<p>Catalog projects whose description the classifier "
-		   "places in another category with at least %.0f%% "
-		   "confidence: worth a second look.</p>\n<div "
-		   "class=\"scroll\"><table id=\"hints-"
-		   "table\" class=\"sortable\">\n", REPORT_HINT_SCORE * 100);
+	buf_puts(b, " Worth a second look:</p>\n<div class=\"scroll\">"
+		 "<table id=\"hints-table\" class=\"sortable\">\n");
 	thead(b, cols);
 	buf_puts(b, "<tbody>\n");
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_hint *h = &r->hints[i];
 		char v[16];
 		buf_puts(b, "<tr>");
-		text_cell(b, cat_project_label(h->p, nm, sizeof nm));
+		text_cell(b, report_project_label(h->p, nm, sizeof nm));
 		text_cell(b, r->tax->categories[h->p->category].name);
 		text_cell(b, r->tax->categories[h->category].name);
 		snprintf(v, sizeof v, "%.0f%%", h->score * 100);
@@ -397,9 +478,11 @@ hints(struct buf *b, const struct report *r)
 }
 
 static void
-list(struct buf *b, const char *id, const char *title, char **v, size_t n)
+list(struct buf *b, const char *id, int level, const char *title, char **v,
+     size_t n)
 {
-	buf_printf(b, "<section id=\"%s\"><h2>%s</h2>\n<ul>\n", id, title);
+	buf_printf(b, "<section id=\"%s\"><h%d>%s</h%d>\n<ul>\n", id, level,
+		   title, level);
 	for (size_t i = 0; i < n; i++) {
 		buf_puts(b, "<li>");
 		esc(b, v[i]);
@@ -431,19 +514,23 @@ report_write_html(const struct report *r, const struct report_map *map,
 		   "<title>AI+Web3 market report</title>\n<style>\n%s"
 		   "</style>\n</head>\n<body>\n<header>\n"
 		   "<h1>AI+Web3 market report</h1>\n"
-		   "<p class=\"meta\">%zu projects in %zu categories and %zu "
+		   "<p class=\"meta\">%zu project%s in %zu categories and %zu "
 		   "layers, mapped on %zu pipeline stages. Report made %s."
-		   "</p>\n<nav><a href=\"#findings\">Findings</a><a href=\"#map"
-		   "\">Map</a><a href=\"#categories\">Categories</a><a href=\""
-		   "#stages\">Stages</a><a href=\"#movers\">Movers</a><a href="
-		   "\"#hints\">Curation</a></nav>\n</header>\n<main>\n",
-		   css, r->n, t->ncategories, t->nlayers, t->nstages, date);
-	n = report_freshness(r, &lines);
-	list(b, "freshness", "Data freshness", lines, n);
-	report_lines_free(lines, n);
+		   "</p>\n<nav><a href=\"#findings\">Findings</a><a href=\"#top"
+		   "\">Top projects</a><a href=\"#map\">Map</a><a href=\""
+		   "#categories\">Categories</a><a href=\"#stages\">Stages</a>"
+		   "<a href=\"#movers\">Movers</a><a href=\"#appendix\">"
+		   "Appendix</a></nav>\n</header>\n<main>\n",
+		   css, r->n, r->n == 1 ? "" : "s", t->ncategories, t->nlayers, t->nstages, date);
+	if (r->scope) {
+		buf_puts(b, "<p class=\"meta\" id=\"scope\">Scope: ");
+		esc(b, r->scope);
+		buf_puts(b, " (shares are of these projects).</p>\n");
+	}
 	n = report_findings(r, &lines);
-	list(b, "findings", "Key findings", lines, n);
+	list(b, "findings", 2, "Key findings", lines, n);
 	report_lines_free(lines, n);
+	top(b, r);
 
 	if (map) {
 		buf_puts(b, "<section id=\"map\"><h2>Market map</h2>\n"
@@ -460,7 +547,12 @@ report_write_html(const struct report *r, const struct report_map *map,
 	segments(b, r, &o);
 	stages(b, r, &o);
 	movers(b, r);
+	buf_puts(b, "<section id=\"appendix\"><h2>Appendix</h2>\n");
+	n = report_freshness(r, &lines);
+	list(b, "freshness", 3, "Appendix A: data freshness", lines, n);
+	report_lines_free(lines, n);
 	hints(b, r);
+	buf_puts(b, "</section>\n");
 	buf_printf(b, "</main>\n<footer class=\"meta\"><p>Made by aimap from "
 		   "its catalog of AI+Web3 projects. This page loads nothing "
 		   "from the network.</p></footer>\n<script>\n%s</script>\n"

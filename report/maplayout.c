@@ -2,20 +2,24 @@
  * goes, and how each label is shortened to fit.
  *
  * The page holds a title, one band per layer, and a legend. Inside a band,
- * each category is a box: a label, then a grid of tiles, one per project.
- * All tiles of the map share one size (a "cell"); a project with a large
- * figure takes two cells or two by two. A band's boxes share at most its
- * number of rows R, each box as narrow as R rows allow and as tall as its
- * tiles need, so that a box's area follows its number of projects.
+ * each category is a box: a label, then its tiles, one per project. The
+ * boxes are laid out on a grid of cells shared by the whole map, one cell
+ * per project, so that a box's area follows its number of projects: a
+ * band's boxes share at most its number of rows R, each box as narrow as
+ * R rows allow and as tall as its tiles need.
+ *
+ * Sized by count, each tile is one cell. Sized by a figure, the box's
+ * cells are shared out again as a squarified treemap: a tile's area
+ * follows its figure, down to a small floor (a name needs room), and a
+ * project without the figure gets that small tile, dashed.
  *
  * The search: for a font and the tiles to show, each band takes the fewest
  * rows at which its boxes fit the page's width, and the bands must fit its
  * height. The largest tile font (FONT_MAX down to REPORT_MAP_MIN_FONT) at
- * which every project fits wins; failing that, box names may wrap, then
- * large tiles shrink to wide ones, then to one cell. When even that does
- * not fit, each box shows at most K tiles, K as large as fits at the
- * smallest font: a box with more projects shows its K - 1 leaders and a
- * "+N more" tile. */
+ * which every project fits wins; failing that, box names may wrap. When
+ * even that does not fit, each box shows at most K tiles, K as large as
+ * fits at the smallest font: a box with more projects shows its K - 1
+ * leaders and a "+N more" tile. */
 #include "report/report.h"
 
 #include <math.h>
@@ -47,8 +51,6 @@
 #define TILE_EM_H 1.8
 #define TILE_EM_H_MAX 2.6   /* spare page height grows cells this far */
 #define TILE_PAD_EM 0.35
-#define BIG_SHARE 0.25      /* two by two: figure >= 25% of the largest */
-#define WIDE_SHARE 0.05     /* two wide: >= 5% */
 
 #define AVAIL_W (REPORT_MAP_W - 2 * PAGE_PAD)
 
@@ -73,8 +75,6 @@ struct cat_work {                /* one category while laying out */
 	int layer;
 	/* For the current K: */
 	size_t ntiles;           /* tiles shown (members + "more" tile) */
-	int *span;               /* per tile: 1, 2 or 4 */
-	int min_cols;
 	size_t max_cols;
 	size_t *rows_for;        /* rows_for[c]: rows at c columns */
 	double label_min;        /* width its label asks for */
@@ -84,8 +84,6 @@ struct cat_work {                /* one category while laying out */
 struct work {
 	const struct cat_taxonomy *t;
 	int size_by, fig;        /* fig: -1 for count */
-	double fig_max;
-	int span_cap;            /* largest tile allowed: 4, 2 or 1 cells */
 	int wrap;                /* box names may take two lines */
 	struct cat_work *cats;
 	size_t ncats;
@@ -100,60 +98,11 @@ fig_of(const struct work *w, const struct cat_project *p)
 	return w->fig < 0 ? NAN : p->metric[report_fig_metric[w->fig]];
 }
 
-static int
-tile_span(const struct work *w, const struct cat_project *p)
-{
-	double v = fig_of(w, p);
-	int span = 1;
-
-	if (isnan(v) || !(w->fig_max > 0) || v <= 0)
-		return 1;
-	if (v >= BIG_SHARE * w->fig_max)
-		span = 4;
-	else if (v >= WIDE_SHARE * w->fig_max)
-		span = 2;
-	return span < w->span_cap ? span : w->span_cap;
-}
-
-/* Greedy first-fit packing in reading order: each tile goes to the first
- * free place it fits. Tiles come largest first, so small ones fill the
- * holes the large leave. Writes positions when col/row are not NULL and
- * returns the rows used. */
+/* Rows a box of n tiles needs at cols columns. */
 static size_t
-pack(const int *span, size_t n, size_t cols, size_t *col, size_t *row)
+grid_rows(size_t n, size_t cols)
 {
-	size_t cap = 2 * n + 2, rows = 0;
-	unsigned char *used = xcalloc(cap * cols, 1);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t cw = span[i] >= 2 && cols >= 2 ? 2 : 1;
-		size_t ch = span[i] == 4 && cols >= 2 ? 2 : 1;
-		size_t r, c;
-
-		for (r = 0;; r++) {
-			for (c = 0; c + cw <= cols; c++) {
-				int ok = 1;
-				for (size_t y = r; y < r + ch && ok; y++)
-					for (size_t x = c; x < c + cw; x++)
-						if (used[y * cols + x])
-							ok = 0;
-				if (ok)
-					goto place;
-			}
-		}
-place:
-		for (size_t y = r; y < r + ch; y++)
-			for (size_t x = c; x < c + cw; x++)
-				used[y * cols + x] = 1;
-		if (r + ch > rows)
-			rows = r + ch;
-		if (col) {
-			col[i] = c;
-			row[i] = r;
-		}
-	}
-	free(used);
-	return rows;
+	return (n + cols - 1) / cols;
 }
 
 /* The best split of a name into at most two lines: the widest line of the
@@ -234,26 +183,15 @@ prepare_k(struct work *w, size_t k, size_t max_cols)
 {
 	for (size_t i = 0; i < w->ncats; i++) {
 		struct cat_work *cw = &w->cats[i];
-		size_t shown = cw->count <= k ? cw->count : k - 1;
 
-		free(cw->span);
 		free(cw->rows_for);
 		cw->ntiles = cw->count <= k ? cw->count : k;
 		if (cw->count == 0)
 			cw->ntiles = 1;      /* the "no projects" tile */
-		cw->span = xcalloc(cw->ntiles + 1, sizeof *cw->span);
-		cw->min_cols = 1;
-		for (size_t j = 0; j < cw->ntiles; j++) {
-			cw->span[j] = j < shown && cw->count ?
-				tile_span(w, cw->members[j]) : 1;
-			if (cw->span[j] > 1)
-				cw->min_cols = 2;
-		}
 		cw->max_cols = max_cols;
 		cw->rows_for = xcalloc(max_cols + 1, sizeof *cw->rows_for);
 		for (size_t c = 1; c <= max_cols; c++)
-			cw->rows_for[c] = c < (size_t)cw->min_cols ? (size_t)-1
-				: pack(cw->span, cw->ntiles, c, NULL, NULL);
+			cw->rows_for[c] = grid_rows(cw->ntiles, c);
 	}
 }
 
@@ -261,7 +199,7 @@ prepare_k(struct work *w, size_t k, size_t max_cols)
 static size_t
 cols_for_rows(const struct cat_work *cw, size_t rows)
 {
-	for (size_t c = (size_t)cw->min_cols; c <= cw->max_cols; c++)
+	for (size_t c = 1; c <= cw->max_cols; c++)
 		if (cw->rows_for[c] <= rows)
 			return c;
 	return 0;
@@ -300,7 +238,7 @@ fit_bands(struct work *w, double fs)
 		for (size_t i = 0; i < w->ncats; i++)
 			if (w->cats[i].layer == (int)l) {
 				const struct cat_work *cw = &w->cats[i];
-				size_t most = cw->rows_for[cw->min_cols];
+				size_t most = cw->rows_for[1];
 				nboxes++;
 				if (most > maxrows)
 					maxrows = most;
@@ -378,12 +316,28 @@ centre_baseline(double top, double h, double s)
 	return top + h / 2 + 0.35 * s;
 }
 
+/* A tile's name as shown: a dagger before a project no longer active, an
+ * asterisk after one the classifier placed and nobody has reviewed (the
+ * legend explains both). Returns p->name or out. */
+static const char *
+tile_name(const struct cat_project *p, char *out, size_t len)
+{
+	int gone = p->status > CAT_STATUS_ACTIVE &&
+		   p->status < CAT_STATUS_COUNT;
+
+	if (!gone && p->reviewed)
+		return p->name;
+	snprintf(out, len, "%s%s%s", gone ? "\xE2\x80\xA0 " : "", p->name,
+		 p->reviewed ? "" : "*");
+	return out;
+}
+
 static void
-tile_labels(const struct work *w, struct report_tile *tl, double fs)
+tile_labels(struct report_tile *tl, double fs)
 {
 	double pad = TILE_PAD_EM * fs, x = tl->r.x + pad,
 	       inner = tl->r.w - 2 * pad;
-	char fig[32] = "", more[48], marked[CAT_LABEL_LEN];
+	char more[48], marked[CAT_LABEL_LEN];
 	const char *name;
 
 	if (!tl->p) {
@@ -397,40 +351,9 @@ tile_labels(const struct work *w, struct report_tile *tl, double fs)
 		tl->nlabels = 1;
 		return;
 	}
-	/* A project no longer active: a dagger, explained in the legend. */
-	if (tl->p->status > CAT_STATUS_ACTIVE &&
-	    tl->p->status < CAT_STATUS_COUNT) {
-		snprintf(marked, sizeof marked, "\xE2\x80\xA0 %s",
-			 tl->p->name);
-		name = marked;
-	} else {
-		name = tl->p->name;
-	}
-	if (w->fig >= 0 && !tl->missing)
-		report_fmt_fig(w->fig, fig_of(w, tl->p), fig, sizeof fig);
-	if (tl->span == 4) {
-		/* Name large and bold, the figure on a line below. */
-		double big = fs * 1.3, b1 = tl->r.y + tl->r.h / 2 - 0.1 * fs;
-		set_label(&tl->label[0], name, x, b1, big, inner, 1, 0);
-		set_label(&tl->label[1], fig, x, b1 + 1.25 * fs, fs, inner, 0,
-			  0);
-		tl->nlabels = 2;
-		return;
-	}
-	double by = centre_baseline(tl->r.y, tl->r.h, fs);
-	if (tl->span == 2 && *fig) {
-		/* The figure at the right end, the name in what is left. */
-		double fw = report_text_width(fig, fs, 0), gap = 0.6 * fs;
-		if (fw + gap < inner / 2) {
-			set_label(&tl->label[0], name, x, by, fs,
-				  inner - fw - gap, 0, 0);
-			set_label(&tl->label[1], fig, tl->r.x + tl->r.w - pad,
-				  by, fs, fw, 0, 1);
-			tl->nlabels = 2;
-			return;
-		}
-	}
-	set_label(&tl->label[0], name, x, by, fs, inner, 0, 0);
+	name = tile_name(tl->p, marked, sizeof marked);
+	set_label(&tl->label[0], name, x,
+		  centre_baseline(tl->r.y, tl->r.h, fs), fs, inner, 0, 0);
 	tl->nlabels = 1;
 }
 
@@ -480,6 +403,277 @@ box_labels(const struct work *w, struct report_box *bx, int lines)
 	bx->nlabels = k;
 	free(name);
 	free(sub);
+}
+
+/* ---- the treemap inside a box (sizing by a figure) ------------------- */
+
+/* The worst aspect ratio of a row of areas a[0..n) laid along a side of
+ * length side (Bruls, Huizing and van Wijk's squarified treemaps). */
+static double
+worst_ratio(const double *a, size_t n, double side)
+{
+	double sum = 0, hi = 0, lo = INFINITY, s2 = side * side;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += a[i];
+		if (a[i] > hi)
+			hi = a[i];
+		if (a[i] < lo)
+			lo = a[i];
+	}
+	if (!(sum > 0) || !(lo > 0))
+		return INFINITY;
+	return fmax(s2 * hi / (sum * sum), sum * sum / (s2 * lo));
+}
+
+/* Squarified treemap: a[0..n) (largest first, summing to area's area)
+ * become rectangles out[0..n) tiling area, each as square as the rows
+ * allow. */
+static void
+squarify(const double *a, size_t n, struct report_rect area,
+	 struct report_rect *out)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		double side = fmin(area.w, area.h), sum = 0, t, pos;
+		size_t j = i + 1;
+
+		while (j < n && worst_ratio(a + i, j + 1 - i, side) <=
+				worst_ratio(a + i, j - i, side))
+			j++;
+		for (size_t k = i; k < j; k++)
+			sum += a[k];
+		if (j == n)       /* the last row takes what is left */
+			sum = area.w * area.h;
+		if (area.w >= area.h) {   /* a column at the left */
+			t = area.h > 0 ? sum / area.h : 0;
+			if (j == n || t > area.w)
+				t = area.w;
+			pos = area.y;
+			for (size_t k = i; k < j; k++) {
+				double h = sum > 0 ? a[k] / sum * area.h : 0;
+				if (k + 1 == j)
+					h = area.y + area.h - pos;
+				out[k] = (struct report_rect){area.x, pos, t,
+							      h};
+				pos += h;
+			}
+			area.x += t;
+			area.w -= t;
+		} else {                  /* a row at the top */
+			t = area.w > 0 ? sum / area.w : 0;
+			if (j == n || t > area.h)
+				t = area.h;
+			pos = area.x;
+			for (size_t k = i; k < j; k++) {
+				double wd = sum > 0 ? a[k] / sum * area.w : 0;
+				if (k + 1 == j)
+					wd = area.x + area.w - pos;
+				out[k] = (struct report_rect){pos, area.y, wd,
+							      t};
+				pos += wd;
+			}
+			area.y += t;
+			area.h -= t;
+		}
+		i = j;
+	}
+}
+
+/* The areas of a box's tiles: a tile with the figure gets a share of the
+ * box in proportion to it, but never less than SMALL_CELLS of an average
+ * tile (below that no name is legible); a tile without the figure (and
+ * the "+N more" tile) gets exactly that small size, so that missing data
+ * takes little room and looks alike. The floor is at least legible (one
+ * line at the minimum font), and at most an even share. */
+#define SMALL_CELLS 0.5
+#define TILE_ASPECT 3.0
+#define LINE_EM 1.5         /* a line of text: DejaVu's 1.46 em, rounded */
+static void
+treemap_areas(const struct work *w, const struct report_tile *tl, size_t n,
+	      double total, double legible, double *a)
+{
+	double small = fmin(fmax(SMALL_CELLS * total / (double)n, legible),
+			    total / (double)n),
+	       avail = total, sumf, scale;
+	unsigned char *fixed = xcalloc(n + 1, 1);
+	int changed = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		double f = tl[i].p ? fig_of(w, tl[i].p) : NAN;
+		if (isnan(f) || !(f > 0)) {
+			fixed[i] = 1;
+			a[i] = small;
+			avail -= small;
+		}
+	}
+	/* Tiles whose share falls below the floor are fixed at it and the
+	 * rest shared again, until none falls below. */
+	while (changed) {
+		changed = 0;
+		sumf = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!fixed[i])
+				sumf += fig_of(w, tl[i].p);
+		scale = sumf > 0 ? avail / sumf : 0;
+		for (size_t i = 0; i < n; i++) {
+			if (fixed[i])
+				continue;
+			a[i] = fig_of(w, tl[i].p) * scale;
+			if (a[i] < small) {
+				a[i] = small;
+				fixed[i] = 1;
+				avail -= small;
+				changed = 1;
+			}
+		}
+	}
+	/* With nothing left to share (no tile has the figure), the small
+	 * tiles grow alike to fill the box. */
+	sumf = 0;
+	for (size_t i = 0; i < n; i++)
+		sumf += a[i];
+	if (sumf > 0 && sumf < total)
+		for (size_t i = 0; i < n; i++)
+			a[i] *= total / sumf;
+	free(fixed);
+}
+
+/* Labels of a treemap tile: the name (and the figure when there is room)
+ * at the map's tile font, or smaller down to REPORT_MAP_MIN_FONT when
+ * that makes the whole name fit; shortened with "…" when even that does
+ * not. span tells the writers and tests which layout was used: 4 name
+ * over figure, 2 name and figure on one line, 1 name only. */
+static void
+treemap_labels(const struct work *w, struct report_tile *tl,
+	       const char *name, double fs)
+{
+	double size = fs, pad, inner;
+	char fig[32] = "";
+
+	if (w->fig >= 0 && tl->p && !tl->missing)
+		report_fmt_fig(w->fig, fig_of(w, tl->p), fig, sizeof fig);
+	/* A smaller font for a small tile, never below the minimum. */
+	while (size - FONT_STEP >= REPORT_MAP_MIN_FONT - 1e-9 &&
+	       (tl->r.h < LINE_EM * size ||
+		report_text_width(name, size, 0) >
+			tl->r.w - 2 * TILE_PAD_EM * size))
+		size -= FONT_STEP;
+	pad = TILE_PAD_EM * size;
+	inner = tl->r.w - 2 * pad;
+	tl->span = 1;
+	if (tl->r.h < LINE_EM * size || inner <= 0) {
+		/* No room: an empty label (the tooltip still names it). */
+		set_label(&tl->label[0], "", tl->r.x, tl->r.y + tl->r.h, size,
+			  0, 0, 0);
+		tl->nlabels = 1;
+		return;
+	}
+	/* A figure is never shortened: it is shown whole or not at all. */
+	if (*fig && report_text_width(fig, size, 0) > inner)
+		*fig = '\0';
+	if (*fig && tl->r.h >= 3.4 * fs &&
+	    report_text_width(fig, fs, 0) <= tl->r.w - 2 * TILE_PAD_EM * fs) {
+		double iw = tl->r.w - 2 * TILE_PAD_EM * fs, big = fs * 1.3;
+		/* Large and bold when the name fits so, else as large as
+		 * lets it fit, shortened at the minimum. */
+		if (report_text_width(name, big, 1) > iw)
+			for (big = fs; big - FONT_STEP >=
+				       REPORT_MAP_MIN_FONT - 1e-9 &&
+			     report_text_width(name, big, 1) > iw;
+			     big -= FONT_STEP)
+				;
+		double b1 = tl->r.y + tl->r.h / 2 - 0.1 * fs;
+		set_label(&tl->label[0], name, tl->r.x + TILE_PAD_EM * fs, b1,
+			  big, tl->r.w - 2 * TILE_PAD_EM * fs, 1, 0);
+		set_label(&tl->label[1], fig, tl->r.x + TILE_PAD_EM * fs,
+			  b1 + 1.25 * fs, fs, tl->r.w - 2 * TILE_PAD_EM * fs,
+			  0, 0);
+		tl->nlabels = 2;
+		tl->span = 4;
+		return;
+	}
+	/* The line's ascent and descent centred: a small tile has no room
+	 * to spare. */
+	double by = tl->r.y + (tl->r.h - 1.46 * size) / 2 + 1.16 * size;
+	if (*fig) {
+		double fw = report_text_width(fig, size, 0),
+		       gap = 0.6 * size;
+		if (fw + gap < inner / 2 &&
+		    report_text_width(name, size, 0) <= inner - fw - gap) {
+			set_label(&tl->label[0], name, tl->r.x + pad, by, size,
+				  inner - fw - gap, 0, 0);
+			set_label(&tl->label[1], fig, tl->r.x + tl->r.w - pad,
+				  by, size, fw, 0, 1);
+			tl->nlabels = 2;
+			tl->span = 2;
+			return;
+		}
+	}
+	set_label(&tl->label[0], name, tl->r.x + pad, by, size, inner, 0, 0);
+	tl->nlabels = 1;
+	/* An ellipsis alone says nothing: leave the tile to its tooltip. */
+	if (strcmp(tl->label[0].text, "\xE2\x80\xA6") == 0)
+		tl->label[0].text[0] = '\0';
+}
+
+/* Lays a box's tiles tl[0..n) out as a treemap over the grid area g. */
+static void
+treemap_box(const struct work *w, struct report_tile *tl, size_t n,
+	    struct report_rect g, double fs)
+{
+	double *a = xcalloc(n + 1, sizeof *a);
+	struct report_rect *r = xcalloc(n + 1, sizeof *r);
+	/* The gap: lay out over the area grown by half a gap on each side,
+	 * then shrink each tile by as much, so that tiles at the edge stay
+	 * inside and neighbours are a whole gap apart. */
+	struct report_rect grown = {g.x - TILE_GAP / 2, g.y - TILE_GAP / 2,
+				    g.w + TILE_GAP, g.h + TILE_GAP};
+
+	/* Squarified in a space TILE_ASPECT times narrower, so that tiles
+	 * come out that much wider than tall: a line of text needs width. */
+	struct report_rect narrow = {0, 0, grown.w / TILE_ASPECT, grown.h};
+
+	/* A line at the minimum font, as wide as TILE_ASPECT makes it. */
+	double line = (LINE_EM + 0.1) * REPORT_MAP_MIN_FONT + TILE_GAP;
+
+	treemap_areas(w, tl, n, narrow.w * narrow.h, 1.5 * line * line, a);
+	squarify(a, n, narrow, r);
+	for (size_t i = 0; i < n; i++) {
+		r[i].x = grown.x + r[i].x * TILE_ASPECT;
+		r[i].w *= TILE_ASPECT;
+		r[i].y += grown.y;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char marked[CAT_LABEL_LEN], more[48];
+		const char *name;
+
+		tl[i].r.x = r[i].x + TILE_GAP / 2;
+		tl[i].r.y = r[i].y + TILE_GAP / 2;
+		tl[i].r.w = fmax(r[i].w - TILE_GAP, 0.5);
+		tl[i].r.h = fmax(r[i].h - TILE_GAP, 0.5);
+		/* Rounding must not push a tile out of its box. */
+		if (tl[i].r.x + tl[i].r.w > g.x + g.w)
+			tl[i].r.w = g.x + g.w - tl[i].r.x;
+		if (tl[i].r.y + tl[i].r.h > g.y + g.h)
+			tl[i].r.h = g.y + g.h - tl[i].r.y;
+		for (size_t k = 0; k < tl[i].nlabels; k++) {
+			free(tl[i].label[k].text);
+			tl[i].label[k].text = NULL;
+		}
+		tl[i].nlabels = 0;
+		if (!tl[i].p) {
+			snprintf(more, sizeof more, tl[i].more ? "+%zu more"
+				 : "no projects yet", tl[i].more);
+			name = more;
+		} else {
+			name = tile_name(tl[i].p, marked, sizeof marked);
+		}
+		treemap_labels(w, &tl[i], name, fs);
+	}
+	free(a);
+	free(r);
 }
 
 /* ---- placing ---------------------------------------------------------- */
@@ -574,12 +768,9 @@ place(struct work *w, struct report_map *m, double fs, double bands_h)
 			bx->first = m->ntiles;
 			bx->ntiles = cw->ntiles;
 
-			size_t *pc = xcalloc(cw->ntiles + 1, sizeof *pc),
-			       *pr = xcalloc(cw->ntiles + 1, sizeof *pr);
 			size_t shown = cw->count <= cw->ntiles ? cw->count
 							      : cw->ntiles - 1;
-			size_t used_rows = pack(cw->span, cw->ntiles, cols, pc,
-						pr);
+			size_t used_rows = grid_rows(cw->ntiles, cols);
 			double gy = bx->r.y + label_height(lines);
 			/* A box is as tall as its tiles need, so that its
 			 * area, not only its width, follows its number of
@@ -589,17 +780,13 @@ place(struct work *w, struct report_map *m, double fs, double bands_h)
 			for (size_t j = 0; j < cw->ntiles; j++) {
 				struct report_tile *tl =
 					&m->tiles[m->ntiles++];
-				int span = cw->span[j];
-				size_t cws = span >= 2 && cols >= 2 ? 2 : 1,
-				       chs = span == 4 && cols >= 2 ? 2 : 1;
-				tl->span = cws == 1 ? 1 : chs == 1 ? 2 : 4;
+				tl->span = 1;
 				tl->r.x = bx->r.x + BOX_PAD +
-					  (double)pc[j] * (tw + TILE_GAP);
-				tl->r.y = gy + (double)pr[j] * (th + TILE_GAP);
-				tl->r.w = (double)cws * tw +
-					  (double)(cws - 1) * TILE_GAP;
-				tl->r.h = (double)chs * th +
-					  (double)(chs - 1) * TILE_GAP;
+					  (double)(j % cols) * (tw + TILE_GAP);
+				tl->r.y = gy +
+					  (double)(j / cols) * (th + TILE_GAP);
+				tl->r.w = tw;
+				tl->r.h = th;
 				if (cw->count && j < shown) {
 					tl->p = cw->members[j];
 					tl->missing = w->fig >= 0 &&
@@ -607,10 +794,16 @@ place(struct work *w, struct report_map *m, double fs, double bands_h)
 				} else if (cw->count) {
 					tl->more = cw->count - shown;
 				}
-				tile_labels(w, tl, fs);
+				if (w->fig < 0)
+					tile_labels(tl, fs);
 			}
-			free(pc);
-			free(pr);
+			if (w->fig >= 0)
+				treemap_box(w, &m->tiles[bx->first],
+					    cw->ntiles, (struct report_rect){
+						bx->r.x + BOX_PAD, gy,
+						bw - 2 * BOX_PAD,
+						bx->r.h - label_height(lines) -
+						BOX_PAD}, fs);
 			x += bw + BOX_GAP;
 		}
 		bd->nboxes = m->nboxes - bd->first;
@@ -657,7 +850,6 @@ work_free(struct work *w)
 {
 	for (size_t i = 0; i < w->ncats; i++) {
 		free(w->cats[i].members);
-		free(w->cats[i].span);
 		free(w->cats[i].rows_for);
 	}
 	free(w->cats);
@@ -672,8 +864,8 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
       int64_t data_newest)
 {
 	struct buf b;
-	char date[32], top[32];
-	size_t inactive = 0;
+	char date[32];
+	size_t inactive = 0, unreviewed = 0;
 	double x = PAGE_PAD, inner = REPORT_MAP_W - 2 * PAGE_PAD;
 
 	m->head = (struct report_rect){0, 0, REPORT_MAP_W, HEAD_H + PAGE_PAD};
@@ -682,10 +874,10 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 	set_label(&m->title, "AI \xC3\x97 Web3 market map", x,
 		  PAGE_PAD + 20, 20, inner, 1, 0);
 	buf_init(&b, 0);
-	buf_printf(&b, "%zu projects in %zu categories", m->nprojects, ncats);
+	buf_printf(&b, "%zu project%s in %zu categories", m->nprojects,
+		   m->nprojects == 1 ? "" : "s", ncats);
 	if (w->fig >= 0)
-		buf_printf(&b, " \xC2\xB7 tiles ordered%s by %s",
-			   w->span_cap > 1 ? " and sized" : "",
+		buf_printf(&b, " \xC2\xB7 tiles sized by %s",
 			   report_fig_words[w->fig]);
 	else
 		buf_printf(&b, " \xC2\xB7 tiles in alphabetical order");
@@ -696,25 +888,33 @@ texts(const struct work *w, struct report_map *m, size_t ncats,
 
 	buf_reset(&b);
 	buf_printf(&b, "Boxes are sized by their number of projects.");
-	if (w->fig >= 0) {
-		/* Say only the sizes the page could afford. */
-		report_fmt_fig(w->fig, w->fig_max, top, sizeof top);
-		if (w->fig_max > 0 && w->span_cap == 4)
-			buf_printf(&b, " Large tile: %s at least %.0f%% of the "
-				   "largest (%s); wide tile: at least %.0f%%.",
-				   report_fig_words[w->fig], BIG_SHARE * 100, top,
-				   WIDE_SHARE * 100);
-		else if (w->fig_max > 0 && w->span_cap == 2)
-			buf_printf(&b, " Wide tile: %s at least %.0f%% of the "
-				   "largest (%s).", report_fig_words[w->fig],
-				   WIDE_SHARE * 100, top);
-		buf_printf(&b, " Dashed: never fetched.");
+	if (w->fig >= 0)
+		buf_printf(&b, " In a box, a tile's area follows its %s, "
+			   "down to a small tile; dashed: never fetched.",
+			   report_fig_words[w->fig]);
+	/* A tile left without room for its name is named here. */
+	size_t unnamed = 0;
+	for (size_t i = 0; i < m->ntiles; i++) {
+		const struct report_tile *tl = &m->tiles[i];
+		if (!tl->p || (tl->nlabels && *tl->label[0].text))
+			continue;
+		char *name = report_clean(tl->p->name);
+		buf_printf(&b, "%s%s", unnamed++ ? ", " : " Too small to name: ",
+			   name);
+		free(name);
 	}
+	if (unnamed)
+		buf_putc(&b, '.');
 	set_label(&m->legend[0], b.data, x, m->foot.y + 10, 8, inner, 0, 0);
 	buf_reset(&b);
 	for (size_t i = 0; i < m->ntiles; i++)
 		if (m->tiles[i].p && m->tiles[i].p->status > CAT_STATUS_ACTIVE)
 			inactive++;
+	for (size_t i = 0; i < m->ntiles; i++)
+		unreviewed += m->tiles[i].p && !m->tiles[i].p->reviewed;
+	if (unreviewed)
+		buf_printf(&b, "* unreviewed: placed by the classifier (%zu). ",
+			   unreviewed);
 	if (inactive)
 		buf_printf(&b, "\xE2\x80\xA0 no longer active (%zu: sunset, "
 			   "acquired, merged or renamed). ", inactive);
@@ -736,8 +936,8 @@ report_map_layout(const struct cat_taxonomy *t, const struct cat_project *v,
 {
 	struct work w;
 	static const struct {
-		int wrap, span_cap;
-	} levels[] = {{0, 4}, {1, 4}, {1, 2}, {1, 1}};
+		int wrap;
+	} levels[] = {{0}, {1}};
 	enum { NLEVELS = sizeof levels / sizeof *levels };
 	size_t maxcount = 0, lo, hi, k, cap_cols, capacity;
 	double fs = FONT_MAX, h = -1;
@@ -760,12 +960,6 @@ report_map_layout(const struct cat_taxonomy *t, const struct cat_project *v,
 	w.cols = xcalloc(w.ncats + 1, sizeof *w.cols);
 	w.band_rows = xcalloc(t->nlayers + 1, sizeof *w.band_rows);
 	w.band_lines = xcalloc(t->nlayers + 1, sizeof *w.band_lines);
-	w.fig_max = 0;
-	for (size_t i = 0; i < n; i++) {
-		double f = fig_of(&w, &v[i]);
-		if (!isnan(f) && f > w.fig_max)
-			w.fig_max = f;
-	}
 	for (size_t i = 0; i < w.ncats; i++) {
 		struct cat_work *cw = &w.cats[i];
 		cw->layer = t->categories[i].layer;
@@ -792,11 +986,10 @@ report_map_layout(const struct cat_taxonomy *t, const struct cat_project *v,
 	k = maxcount > 0 ? maxcount : 1;
 	if (k > capacity)
 		k = capacity;
-	/* Every project, at the largest font that fits; giving up, in this
-	 * order, one-line box names, two-by-two tiles, then wide tiles. */
+	/* Every project, at the largest font that fits, with one-line box
+	 * names if possible. */
 	for (level = 0; level < NLEVELS && !fits; level++) {
 		w.wrap = levels[level].wrap;
-		w.span_cap = levels[level].span_cap;
 		for (size_t i = 0; i < w.ncats; i++)
 			label_widths(&w, &w.cats[i], (int)i);
 		if (k < maxcount)
@@ -813,7 +1006,6 @@ report_map_layout(const struct cat_taxonomy *t, const struct cat_project *v,
 		/* Not everything fits: the most tiles per box that do, all
 		 * alike, at the smallest font. */
 		w.wrap = 1;
-		w.span_cap = 1;
 		for (size_t i = 0; i < w.ncats; i++)
 			label_widths(&w, &w.cats[i], (int)i);
 		fs = REPORT_MAP_MIN_FONT;
@@ -856,6 +1048,22 @@ out:
 	if (rc)
 		report_map_free(out);
 	return rc;
+}
+
+void
+report_map_set_scope(struct report_map *m, const char *scope)
+{
+	struct buf b;
+
+	if (!scope || !*scope)
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "%s \xC2\xB7 %s", scope, m->subtitle.text);
+	free(m->subtitle.text);
+	set_label(&m->subtitle, b.data, m->subtitle.x, m->subtitle.y,
+		  m->subtitle.size, m->subtitle.maxw, m->subtitle.bold,
+		  m->subtitle.anchor_end);
+	buf_free(&b);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/fmt.h"
 
 #define MISSING "\xE2\x80\x94"     /* an em dash: never fetched */
 #define STAGE_NAMES 8              /* projects named per stage */
@@ -49,7 +50,9 @@ leaders(struct buf *b, const struct report_segment *s)
 	for (size_t i = 0; i < s->nleaders; i++) {
 		if (i)
 			buf_puts(b, ", ");
-		report_esc_md(b, s->leader[i]->name);
+		char nm[CAT_LABEL_LEN];
+		report_esc_md(b, report_project_label(s->leader[i], nm,
+							sizeof nm));
 	}
 	buf_puts(b, " |");
 }
@@ -133,7 +136,7 @@ movers(struct buf *b, const struct report *r)
 			size_t k = dir ? mv->ndown : mv->nup;
 			for (size_t i = 0; i < k; i++) {
 				buf_putc(b, '|');
-				cell_esc(b, cat_project_label(m[i].p, nm, sizeof nm));
+				cell_esc(b, report_project_label(m[i].p, nm, sizeof nm));
 				cell_esc(b, r->tax->categories[
 					m[i].p->category].name);
 				report_fmt_fig(f, m[i].before, v, sizeof v);
@@ -157,31 +160,84 @@ movers(struct buf *b, const struct report *r)
 	}
 }
 
+/* A move in percent with its direction, for a format without colour:
+ * "▲ +7.3%", "▼ -2.1%", "0.0%". */
+static void
+move_cell(struct buf *b, double v)
+{
+	char s[FMT_LEN];
+
+	report_fmt_metric(CAT_M_CHANGE_24H, v, s, sizeof s);
+	if (!*s) {
+		cell(b, NULL);
+		return;
+	}
+	buf_printf(b, " %s%s |", v > 0 ? "\xE2\x96\xB2 " : v < 0
+		   ? "\xE2\x96\xBC " : "", s);
+}
+
+static void
+top(struct buf *b, const struct report *r)
+{
+	char nm[CAT_LABEL_LEN], v[FMT_LEN];
+
+	buf_puts(b, "## Top projects\n\n");
+	if (!r->ntop) {
+		buf_puts(b, "No figure has been fetched yet, so nothing ranks "
+			 "the projects: run `aimap fetch`.\n\n");
+		return;
+	}
+	buf_puts(b, "| # | Project | Category |");
+	for (int i = 0; i < REPORT_TOP_COLS; i++)
+		buf_printf(b, " %s |", report_top_heads[i]);
+	for (int i = 0; i < REPORT_MOVES; i++)
+		buf_printf(b, " %s |", report_move_heads[i]);
+	buf_puts(b, "\n| ---: | --- | --- |");
+	for (int i = 0; i < REPORT_TOP_COLS + REPORT_MOVES; i++)
+		buf_puts(b, " ---: |");
+	buf_putc(b, '\n');
+	for (size_t i = 0; i < r->ntop; i++) {
+		const struct cat_project *p = r->top[i];
+		buf_printf(b, "| %zu |", i + 1);
+		cell_esc(b, report_project_label(p, nm, sizeof nm));
+		cell_esc(b, r->tax->categories[p->category].name);
+		for (int k = 0; k < REPORT_TOP_COLS; k++) {
+			int m = report_top_metric[k];
+			report_fmt_metric(m, p->metric[m], v, sizeof v);
+			cell(b, v);
+		}
+		for (int k = 0; k < REPORT_MOVES; k++)
+			move_cell(b, p->metric[report_move_metric[k]]);
+		buf_putc(b, '\n');
+	}
+	buf_printf(b, "\nThe %zu largest by market cap, then TVL, then GitHub "
+		   "stars. 7-day and 30-day moves are not shown: the catalog "
+		   "keeps no such figure yet.\n\n", r->ntop);
+}
+
 static void
 hints(struct buf *b, const struct report *r)
 {
+	char *curation = report_curation(r);
 	char nm[CAT_LABEL_LEN];
 	static const char *const cols[] = {
 		"Project", "Catalog category", "Classifier says",
 		"Confidence", NULL};
 	size_t shown = r->nhints < HINTS_MAX ? r->nhints : HINTS_MAX;
 
-	buf_puts(b, "## Curation hints\n\n");
+	buf_puts(b, "## Appendix B: curation hints\n\n");
+	report_esc_md(b, curation);
+	free(curation);
 	if (!r->nhints) {
-		buf_puts(b, "Nothing to review: no catalog project is placed "
-			 "in another category by the classifier with high "
-			 "confidence.\n\n");
+		buf_puts(b, "\n\n");
 		return;
 	}
-	buf_printf(b, "Catalog projects whose description the classifier "
-		   "places in another category with at least %.0f%% "
-		   "confidence: worth a second look.\n\n",
-		   REPORT_HINT_SCORE * 100);
+	buf_puts(b, " Worth a second look:\n\n");
 	head(b, cols, "lllr");
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_hint *h = &r->hints[i];
 		buf_putc(b, '|');
-		cell_esc(b, cat_project_label(h->p, nm, sizeof nm));
+		cell_esc(b, report_project_label(h->p, nm, sizeof nm));
 		cell_esc(b, r->tax->categories[h->p->category].name);
 		cell_esc(b, r->tax->categories[h->category].name);
 		buf_printf(b, " %.0f%% |\n", h->score * 100);
@@ -207,19 +263,26 @@ report_write_md(const struct report *r, FILE *f)
 	report_out_init(&o, f);
 	report_fmt_date(r->now, date, sizeof date);
 	buf_printf(b, "# AI+Web3 market report\n\n"
-		   "%zu projects in %zu categories and %zu layers, mapped on "
+		   "%zu project%s in %zu categories and %zu layers, mapped on "
 		   "%zu pipeline stages. Report made %s.\n\n", r->n,
-		   t->ncategories, t->nlayers, t->nstages, date);
-
-	buf_puts(b, "## Data freshness\n\n");
-	n = report_freshness(r, &lines);
-	para_lines(b, lines, n, 1);
-	report_lines_free(lines, n);
+		   r->n == 1 ? "" : "s", t->ncategories, t->nlayers, t->nstages, date);
+	if (r->scope) {
+		buf_puts(b, "Scope: ");
+		report_esc_md(b, r->scope);
+		buf_puts(b, " (shares are of these projects).\n\n");
+	}
 
 	buf_puts(b, "## Key findings\n\n");
 	n = report_findings(r, &lines);
 	para_lines(b, lines, n, 1);
 	report_lines_free(lines, n);
+
+	top(b, r);
+	buf_putc(b, '*');
+	report_esc_md(b, report_sources);
+	buf_puts(b, "*\n\n**");
+	report_esc_md(b, report_not_advice);
+	buf_puts(b, "**\n\n");
 
 	buf_puts(b, "## Layers\n\n| Layer |");
 	for (size_t i = 0; seg_cols[i]; i++)
@@ -227,6 +290,8 @@ report_write_md(const struct report *r, FILE *f)
 	buf_puts(b, "\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | "
 		 "---: | --- |\n");
 	for (size_t i = 0; i < t->nlayers; i++) {
+		if (r->scope && !r->layers[i].count)
+			continue;   /* a memo on a selection: its segments */
 		buf_putc(b, '|');
 		cell_esc(b, t->layers[i].name);
 		segment_cells(b, &r->layers[i]);
@@ -240,6 +305,8 @@ report_write_md(const struct report *r, FILE *f)
 	buf_puts(b, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
 		 "| ---: | --- |\n");
 	for (size_t i = 0; i < t->ncategories; i++) {
+		if (r->scope && !r->categories[i].count)
+			continue;
 		buf_putc(b, '|');
 		cell_esc(b, t->categories[i].name);
 		cell_esc(b, t->layers[t->categories[i].layer].name);
@@ -287,7 +354,9 @@ report_write_md(const struct report *r, FILE *f)
 		for (size_t j = 0; j < k; j++) {
 			if (j)
 				buf_puts(b, ", ");
-			report_esc_md(b, s->projects[j]->name);
+			char nm[CAT_LABEL_LEN];
+			report_esc_md(b, report_project_label(
+						 s->projects[j], nm, sizeof nm));
 		}
 		if (k < s->count)
 			buf_printf(b, " and %zu more", s->count - k);
@@ -297,6 +366,11 @@ report_write_md(const struct report *r, FILE *f)
 	buf_putc(b, '\n');
 
 	movers(b, r);
+
+	buf_puts(b, "---\n\n## Appendix A: data freshness\n\n");
+	n = report_freshness(r, &lines);
+	para_lines(b, lines, n, 1);
+	report_lines_free(lines, n);
 	hints(b, r);
 	buf_puts(b, "---\n\nThe market map: `aimap map -o map.svg`; the same "
 		 "report with sortable tables and the map: `aimap report "

@@ -11,7 +11,8 @@
  *   (report_write_md, _html, _csv) only format a struct report.
  *
  * - The map. report_map_layout() places the layers as bands, the
- *   categories as boxes and the projects as tiles on one A4/letter page,
+ *   categories as boxes and the projects as tiles (a treemap when sized
+ *   by a figure) on one A4/letter page,
  *   with every label already shortened to fit its tile; report_map_svg()
  *   writes that layout as SVG 1.1. Keeping the geometry apart from the
  *   writer lets tests check "no text leaves its box" on the numbers.
@@ -34,6 +35,7 @@
 #include "util/buf.h"
 
 #define REPORT_LEADERS 3          /* leaders named per segment */
+#define REPORT_TOP 10             /* rows of the top-projects table */
 #define REPORT_MOVERS 5           /* risers and fallers per figure */
 #define REPORT_ACTIVE_DAYS 30     /* "recent activity": pushed within */
 #define REPORT_HINT_SCORE 0.8     /* curation hints: classifier score from */
@@ -111,11 +113,24 @@ struct report_findings {
 	int most_active;          /* most projects active recently */
 };
 
+/* What the findings rank categories by: a figure's total (enum
+ * report_fig), or one of these. */
+enum {
+	REPORT_RANK_COUNT = REPORT_F_COUNT,  /* number of projects */
+	REPORT_RANK_ACTIVE,                  /* projects active recently */
+	REPORT_RANK_MEDIAN_MCAP              /* median market cap (>= 2) */
+};
+double report_rank_value(const struct report_segment *s, int what);
+
 struct report {
 	const struct cat_taxonomy *tax;
 	const struct cat_project *projects;
 	size_t n;
 	int64_t now;              /* when the report was made (Unix) */
+	const char *scope;        /* the selection, for people ("category
+				     Verification"); NULL: the whole catalog.
+				     Borrowed; set by the caller after
+				     report_build */
 	struct report_segment all;        /* the whole catalog */
 	struct report_segment *layers;    /* tax->nlayers */
 	struct report_segment *categories; /* tax->ncategories */
@@ -130,6 +145,9 @@ struct report {
 	struct report_fresh fresh_pushed; /* GitHub's last push */
 	int64_t data_newest;      /* latest observation of any metric */
 	struct report_findings find;
+	const struct cat_project **top;   /* up to REPORT_TOP, leader order,
+					     only projects with some figure */
+	size_t ntop;
 };
 
 /* History for the movers: pairs[f] (npairs[f] of them, any order) hold the
@@ -151,6 +169,17 @@ void report_free(struct report *r);
  * A qsort comparator over const struct cat_project *. */
 int report_leader_cmp(const void *a, const void *b);
 
+/* The categories tied for the lead by what (a REPORT_RANK_ value or a
+ * figure), the leader first and the rest in taxonomy order: writes up to
+ * tax->ncategories indexes to out and returns how many (0: no leader). */
+size_t report_tied(const struct report *r, int what, int *out);
+
+/* A project's name for the report and the map: cat_project_label's
+ * ("Name [sunset]"), with " [unreviewed]" after a project the classifier
+ * placed and nobody has reviewed. Returns out. */
+char *report_project_label(const struct cat_project *p, char *out,
+			   size_t len);
+
 /* ---- sentences shared by the writers --------------------------------- */
 
 /* The report's opening as plain sentences (not escaped): how fresh each
@@ -158,6 +187,19 @@ int report_leader_cmp(const void *a, const void *b);
  * sets *out to an array of them; free it with report_lines_free. */
 size_t report_freshness(const struct report *r, char ***out);
 size_t report_findings(const struct report *r, char ***out);
+/* The curation summary for the appendix (one sentence, plain text; the
+ * caller frees it). */
+char *report_curation(const struct report *r);
+/* The sources-and-method paragraph and the disclaimer every format ends
+ * its main part with. */
+extern const char report_sources[];
+extern const char report_not_advice[];
+
+/* The moves the top-projects table shows, as CoinGecko's columns do:
+ * the metric each reads (percent) and its heading. */
+#define REPORT_MOVES 1
+extern const int report_move_metric[REPORT_MOVES];
+extern const char *const report_move_heads[REPORT_MOVES];
 void report_lines_free(char **v, size_t n);
 
 /* ---- writers -------------------------------------------------------- */
@@ -170,6 +212,9 @@ int report_write_md(const struct report *r, FILE *f);
  * map inline when map is not NULL; it loads nothing from anywhere. */
 int report_write_html(const struct report *r, const struct report_map *map,
 		      FILE *f);
+/* Plain text wrapped at 78 columns, for a terminal or an e-mail; with
+ * colour, moves are green or red (ANSI escapes). */
+int report_write_text(const struct report *r, int colour, FILE *f);
 /* The segment table, one row per category, as `export csv` writes CSV
  * (RFC 4180, CRLF, formula-like text neutralised unless raw). */
 int report_write_csv(const struct report *r, int raw, FILE *f);
@@ -177,8 +222,9 @@ int report_write_csv(const struct report *r, int raw, FILE *f);
 /* ---- the market map ------------------------------------------------- */
 
 /* What tiles are ordered and sized by: count keeps every tile one cell
- * (alphabetical); a figure orders tiles by it, largest first, and widens
- * those with a large figure. */
+ * (alphabetical); a figure orders tiles by it, largest first, and makes
+ * each box a squarified treemap, a tile's area following its figure down
+ * to a small floor (projects without the figure get that small tile). */
 enum report_size_by {
 	REPORT_SIZE_COUNT,
 	REPORT_SIZE_MCAP, REPORT_SIZE_TVL, REPORT_SIZE_STARS,
@@ -211,8 +257,9 @@ struct report_tile {
 	struct report_rect r;
 	const struct cat_project *p;  /* NULL for the "+N more" tile */
 	size_t more;              /* projects the "+N more" tile stands for */
-	int span;                 /* 1: one cell; 2: two cells wide; 4: two by
-				     two */
+	int span;                 /* how its labels are set: 1 the name alone;
+				     2 name and figure on one line; 4 name
+				     over figure (large tiles) */
 	int missing;              /* the sizing figure was never fetched */
 	struct report_label label[REPORT_TILE_LABELS]; /* name, figure */
 	size_t nlabels;
@@ -260,6 +307,9 @@ int report_map_layout(const struct cat_taxonomy *t,
 		      int64_t data_newest, struct report_map *out, char *err,
 		      size_t errlen);
 void report_map_free(struct report_map *m);
+/* Names the selection the map shows ("category Verification") at the
+ * head of its subtitle; NULL or "" leaves it as it is. */
+void report_map_set_scope(struct report_map *m, const char *scope);
 
 /* Writes the map as an SVG 1.1 document (standalone: the XML declaration
  * and doctype) or as an <svg> element to embed in HTML. */
@@ -300,6 +350,14 @@ void report_fmt_sum(int fig, const struct report_sum *s, size_t count,
 /* A change: "+$1.20M", "-350", "+12.5%"; NaN gives "". */
 void report_fmt_change(int fig, double delta, char *out, size_t len);
 void report_fmt_pct(double ratio, char *out, size_t len);
+/* Any metric of a project as people read it: money, a count, or a
+ * change in percent ("+7.3%"); NaN gives "". */
+void report_fmt_metric(int metric, double v, char *out, size_t len);
+/* The top-projects table's columns after the project and category: the
+ * metric each shows, its heading. */
+#define REPORT_TOP_COLS 5
+extern const int report_top_metric[REPORT_TOP_COLS];
+extern const char *const report_top_heads[REPORT_TOP_COLS];
 /* "2025-05-03" (UTC); 0 gives "". */
 void report_fmt_date(int64_t t, char *out, size_t len);
 

@@ -53,7 +53,9 @@ report_write_csv(const struct report *r, int raw, FILE *f)
 		csv_int(&w, (long long)s->pushed_known);
 		buf_init(&lead, 0);
 		for (size_t j = 0; j < s->nleaders; j++) {
-			char *name = report_clean(s->leader[j]->name);
+			char nm[CAT_LABEL_LEN];
+			char *name = report_clean(report_project_label(
+				s->leader[j], nm, sizeof nm));
 			buf_printf(&lead, "%s%s", j ? "; " : "", name);
 			free(name);
 		}

@@ -237,6 +237,21 @@ report_fmt_fig(int fig, double v, char *out, size_t len)
 }
 
 void
+report_fmt_metric(int metric, double v, char *out, size_t len)
+{
+	if (isnan(v))
+		snprintf(out, len, "%s", "");
+	else if (metric == CAT_M_CHANGE_24H)
+		fmt_pct(v, out, len);
+	else if (metric == CAT_M_PRICE || metric == CAT_M_MCAP ||
+		 metric == CAT_M_FDV || metric == CAT_M_VOLUME ||
+		 metric == CAT_M_TVL)
+		fmt_money(v, out, len);
+	else
+		fmt_count(v, out, len);
+}
+
+void
 report_fmt_date(int64_t t, char *out, size_t len)
 {
 	if (t <= 0)

@@ -44,6 +44,10 @@ sort_value(const struct cat_project *p, int key, uint64_t *out)
 	case CAT_SORT_PRICE: d = p->metric[CAT_M_PRICE]; break;
 	case CAT_SORT_VOLUME: d = p->metric[CAT_M_VOLUME]; break;
 	case CAT_SORT_CONFIDENCE: d = p->pred_score; break;
+	case CAT_SORT_CHANGE_7D: d = p->change_7d; break;
+	case CAT_SORT_CHANGE_30D: d = p->change_30d; break;
+	case CAT_SORT_FDV: d = p->metric[CAT_M_FDV]; break;
+	case CAT_SORT_RANK: d = p->metric[CAT_M_RANK]; break;
 	default:
 		*out = 0;
 		return 1;

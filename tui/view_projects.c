@@ -87,7 +87,7 @@ model_sort_label(int key)
 	static const char *const label[CAT_SORT_COUNT] = {
 		"id", "name", "layer", "category", "stages", "market cap",
 		"TVL", "GitHub stars", "24h change", "price", "volume",
-		"confidence",
+		"confidence", "7d change", "30d change", "FDV", "rank",
 	};
 	return key >= 0 && key < CAT_SORT_COUNT ? label[key] : "name";
 }

@@ -71,7 +71,7 @@ assert_out_contains "model-network"
 try aimap show "the graph" --format json
 assert_status 0
 assert_true "show json has catalog keys" \
-	python3 -c "import json; d=json.load(open('$OUT')); assert d['id']=='the-graph' and d['layer']=='infra' and d['category']=='indexing' and 'description_zh' in d and 'metrics' not in d"
+	python3 -c "import json; d=json.load(open('$OUT')); assert d['id']=='the-graph' and d['layer']=='infra' and d['category']=='indexing' and 'description_zh' in d and all(v is None for v in d['metrics'].values())"
 try aimap show no-such-thing
 assert_status 1
 assert_err_contains "no project 'no-such-thing'"
@@ -269,6 +269,41 @@ try aimap show akash --format json
 assert_true "metric kept by init" python3 -c "import json; d=json.load(open('$OUT')); assert d['metrics']['coingecko.market_cap_usd']['value']==1e9; assert d['metrics']['coingecko.market_cap_usd']['observed_at']=='1970-01-01T00:16:40Z'"
 try aimap list --sort market_cap --desc --limit 1 --format json
 assert_true "sort by market cap puts akash first" python3 -c "import json; assert json.load(open('$OUT'))[0]['id']=='akash'"
+# Issue 16 item 2: show prints figures for people under their labels,
+# never raw keys or exponents; the 7d change comes from the history.
+sqlite3 "$AIMAP_DB" "INSERT INTO metrics(project, source, metric, value, observed_at) VALUES('akash','coingecko','coingecko.market_cap_usd',8e8,1000 - 7*86400)"
+try aimap show akash
+assert_status 0
+assert_out_contains "Market cap"
+assert_out_contains '$1.00B'
+assert_out_contains "Change 7d"
+assert_out_contains "+25.0%"
+assert_out_contains "1970-01-01"
+assert_out_lacks "coingecko.market_cap_usd"
+assert_out_lacks "e+09"
+# Issue 16: the filters on chains, tokens and market cap, taxonomy values
+# in any case, and the shared parser's errors.
+try aimap list --min-mcap 500M --format json
+assert_true "--min-mcap 500M keeps akash only" python3 -c "import json; assert [p['id'] for p in json.load(open('$OUT'))]==['akash']"
+try aimap list --max-mcap 1.5B --min-mcap '$1e9' --format json
+assert_true "--max-mcap bounds it" python3 -c "import json; assert [p['id'] for p in json.load(open('$OUT'))]==['akash']"
+try aimap list --min-mcap 2B
+assert_status 0
+assert_out_lacks "akash"
+try aimap list --min-mcap lots
+assert_status 64
+assert_err_contains "--min-mcap needs an amount"
+try aimap list --chain ETHEREUM --format json
+assert_true "--chain matches any case" python3 -c "import json; d=json.load(open('$OUT')); assert len(d)>=3 and all('ethereum' in [c.lower() for c in p['chains']] for p in d)"
+try aimap list --has-token --format json
+assert_true "--has-token: each has one" python3 -c "import json; d=json.load(open('$OUT')); assert d and all(p.get('token') for p in d)"
+try aimap list --no-token --format json
+assert_true "--no-token: none has one" python3 -c "import json; d=json.load(open('$OUT')); assert d and not any(p.get('token') for p in d)"
+try aimap list --layer Infra --format json
+assert_status 0
+assert_true "--layer Infra is the infra layer" python3 -c "import json; d=json.load(open('$OUT')); assert d and all(p['layer']=='infra' for p in d)"
+try aimap list --sort change_7d
+assert_status 0
 try aimap show acme-gpu
 assert_status 0
 # Issue 13 item 18: on a terminal --force asks first, and a "no" keeps
@@ -292,7 +327,7 @@ rm -f "$backup"
 try aimap show acme-gpu
 assert_status 1
 try aimap show akash --format json
-assert_true "metric dropped by --force" python3 -c "import json; d=json.load(open('$OUT')); assert 'metrics' not in d"
+assert_true "metric dropped by --force" python3 -c "import json; d=json.load(open('$OUT')); assert all(v is None for v in d['metrics'].values())"
 
 # ---- database paths
 try aimap --db "$T/other.db" list --limit 1

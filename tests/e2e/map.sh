@@ -87,6 +87,34 @@ assert_status 64
 try aimap map -o
 assert_status 64
 
+# ---- the map is SVG: no other name, no terminal
+try aimap map -o "$T/map.png"
+assert_status 64
+assert_err_contains "'$T/map.png': the map is an SVG picture; name the file .svg"
+assert_true "no map.png is written" test ! -e "$T/map.png"
+try aimap map -o "$T/map.PDF"
+assert_status 64
+try aimap map -o "$T/MAP.SVG"
+assert_status 0
+try aimap map -o /dev/null
+assert_status 0
+# On a terminal (script gives the command one) the markup is refused.
+script -qec "$AIMAP_BIN map" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="map on a terminal"
+assert_status 64
+assert_out_contains "the map (SVG) is not written to a terminal: give -o FILE or pipe it"
+assert_out_lacks "<svg"
+script -qec "$AIMAP_BIN map -o '$T/tty.svg'" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="map on a terminal, with -o"
+assert_status 0
+script -qec "$AIMAP_BIN map | head -c 5" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="map into a pipe from a terminal"
+assert_status 0
+assert_out_contains "<?xml"
+
 # ---- the shipped catalog
 try aimap map -o "$T/map.svg"
 assert_status 0
@@ -149,7 +177,9 @@ assert "<script" not in s and "\x07" not in s and "\u202e" not in s
 assert ">德尔塔网络</text>" in s
 assert "Beta &lt;b&gt;&amp;&quot;Net&quot;" in s
 assert "<title>Theta with a very very long name that cannot fit in any tile at all \u2014" in s
-assert "Theta with a very very long name that cannot fit in any tile at all</text>" not in s
+# A long name is set smaller to fit, never below the minimum font (7).
+import re
+assert min(float(x) for x in re.findall(r'font-size="([0-9.]+)"', s)) >= 7
 assert "\u2026</text>" in s              # shortened with an ellipsis
 assert ">$1.00B</text>" in s             # the largest tile shows its figure
 assert "Market cap: never fetched</title>" in s

@@ -48,14 +48,14 @@ echo old >"$T/mine.csv"
 chmod 600 "$T/mine.csv"
 if [ "$(id -u)" = 0 ]; then chown nobody "$T/mine.csv"; fi
 before=$(stat -c '%a %U' "$T/mine.csv")
-try aimap export csv -o "$T/mine.csv"
+try aimap export csv --force -o "$T/mine.csv"
 assert_status 0
 assert_eq "mode and owner kept" "$(stat -c '%a %U' "$T/mine.csv")" "$before"
 
 echo old >"$T/linked.csv"
 ln "$T/linked.csv" "$T/hard.csv"
 ln -s "$T/linked.csv" "$T/sym.csv"
-try aimap export csv -o "$T/sym.csv"
+try aimap export csv --force -o "$T/sym.csv"
 assert_status 0
 assert_true "the symlink is still a symlink" test -L "$T/sym.csv"
 assert_eq "the symlink's target holds the export" \

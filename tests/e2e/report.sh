@@ -24,10 +24,10 @@ PY
 # ---- help and usage errors
 try aimap report --help
 assert_status 0
-assert_out_contains "usage: aimap report [-o FILE] [--format md|html|csv]"
+assert_out_contains "usage: aimap report [-o FILE] [--format md|text|html|csv] [FILTERS]"
 try aimap report --format pdf
 assert_status 64
-assert_err_contains "unknown format 'pdf'"
+assert_err_contains "unknown format 'pdf' (md, text, html or csv)"
 try aimap report extra
 assert_status 64
 assert_err_contains "unexpected argument 'extra'"
@@ -36,6 +36,17 @@ assert_status 64
 try env SOURCE_DATE_EPOCH=yesterday "$AIMAP_BIN" report
 assert_status 64
 assert_err_contains "SOURCE_DATE_EPOCH: not a Unix time"
+# HTML is refused on a terminal (script gives it one); Markdown is text.
+script -qec "$AIMAP_BIN report --format html" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report --format html on a terminal"
+assert_status 64
+assert_out_contains "the HTML report is not written to a terminal: give -o FILE or pipe it"
+assert_out_lacks "<html"
+script -qec "$AIMAP_BIN report" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report (Markdown) on a terminal"
+assert_status 0
 
 # ---- Markdown: every figure as expected (reviewed golden file)
 try aimap report
@@ -150,7 +161,7 @@ else
 		python3 - "$T/page.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = {"layers-table": 3, "categories-table": 14, "stages-table": 11,
+want = {"top-table": 9, "layers-table": 3, "categories-table": 14, "stages-table": 11,
         "movers-market_cap": 3, "movers-tvl": 1, "movers-stars": 1,
         "hints-table": 2}
 assert d["tables"] == want, d["tables"]
@@ -170,6 +181,29 @@ assert set(s["first"][5:]) == set(s["second"][5:]) == \
 PY
 fi
 
+# ---- the memo as a person sees it: a screenshot, kept for review in
+# build/artefacts/report (AIMAP_ARTEFACTS moves it), and checked: a page
+# of the right width, ink on it, the moves in green and red.
+ART=${AIMAP_ARTEFACTS:-$TOP/build/artefacts}/report
+mkdir -p "$ART"
+python3 "$FIX/browser_check.py" shot "$T/report.html" "$ART/report.png" 1280 1600 >"$T/shot.json" 2>>"$T/browser.err"
+rc=$?
+if [ $rc -eq 77 ]; then
+	echo "skipped: the screenshot (no chromium installed)"
+else
+	assert_true "the screenshot shows the memo, moves in colour ($ART/report.png)" \
+		python3 - "$T/shot.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["width"] == 1280 and d["height"] == 1600, d
+assert 0.05 < d["ink"] < 0.6, d["ink"]          # neither blank nor a blot
+assert d["distinct"] > 200, d["distinct"]        # text, tables, the map
+assert d["colours"]["up"] > 20 and d["colours"]["down"] > 20, d["colours"]
+assert d["requests"] == [], d["requests"]
+PY
+	cp "$T/report.html" "$ART/report.html"
+fi
+
 # ---- a catalog never fetched: figures missing, said so, never zero
 try env AIMAP_DATA="$TOP/data" "$AIMAP_BIN" --db "$T/fresh.db" report
 assert_status 0
@@ -182,5 +216,79 @@ try env AIMAP_DATA="$TOP/data" "$AIMAP_BIN" --db "$T/fresh.db" report --format c
 assert_status 0
 assert_true "an unfetched catalog has empty figure cells" \
 	python3 -c "import csv; rows=list(csv.DictReader(open('$OUT', newline=''))); assert len(rows)==14 and all(r['market_cap_usd']=='' and r['market_cap_known']=='0' for r in rows)"
+
+# ---- plain text: the same memo, wrapped for a terminal
+try aimap report --format text
+assert_status 0
+assert_true "the text report fits 78 columns and keeps the memo's order" \
+	python3 - "$OUT" <<'PY'
+import sys, unicodedata
+s = open(sys.argv[1], encoding="utf-8").read()
+def width(line):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+assert max(width(l) for l in s.splitlines()) <= 78, max(s.splitlines(), key=width)
+order = ["Key findings\n---", "Top projects\n---", "Sources and method: ",
+         "Not investment advice: ", "Categories\n---", "Movers\n---",
+         "Appendix A: data freshness", "Appendix B: curation hints"]
+at = [s.find(x) for x in order]
+assert all(a >= 0 for a in at) and at == sorted(at), list(zip(order, at))
+assert " 1  Alpha Compute            $1.00B  $1.50B  $42.0M       -   5.00K \u25b2 +7.3%\n" in s
+assert "\033[" not in s and "\a" not in s and "<script>alert(1)</scr\u2026" in s
+PY
+try aimap report -o "$T/memo.txt"
+assert_status 0
+assert_true "a .txt file gets the text report" cmp -s "$T/memo.txt" <(aimap report --format text)
+# On a terminal the moves are in colour, unless NO_COLOR.
+env -u NO_COLOR script -qec "$AIMAP_BIN report --format text" /dev/null >"$OUT" 2>&1 </dev/null
+STATUS=$?
+E2E_NAME="report --format text on a terminal"
+assert_status 0
+assert_out_contains "$(printf '\033[32m')"
+assert_out_contains "$(printf '\033[31m')"
+script -qec "$AIMAP_BIN report --format text" /dev/null >"$OUT" 2>&1 </dev/null
+E2E_NAME="report --format text on a terminal, NO_COLOR"
+assert_out_lacks "$(printf '\033[3')"
+
+# ---- the same filters as list: one sector's memo
+try aimap report --category compute-general
+assert_status 0
+assert_out_contains "2 projects in 14 categories"
+assert_out_contains "Scope: category General-purpose compute (shares are of these projects)."
+assert_out_lacks "德尔塔网络"
+assert_out_contains "Most projects: General-purpose compute, 2 of 2 (100.0% of the selection)."
+assert_out_contains "| General-purpose compute | Infrastructure | 2 | 100.0% |"
+assert_out_lacks "| Data labelling | Infrastructure | 0 |"
+assert_out_lacks "| Middleware | 0 |"
+try aimap report --category compute-general --format csv
+assert_status 0
+assert_true "a filtered CSV counts only the selection" \
+	python3 -c "import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=''))); assert sum(int(r['projects']) for r in rows) == 2, rows" "$OUT"
+try aimap report --layer middleware --status active --search iota
+assert_status 0
+assert_out_contains "1 project in 14 categories"
+assert_out_contains 'Scope: layer Middleware, status active, matching "iota"'
+try aimap report --category nope
+assert_status 64
+assert_err_contains "unknown category 'nope' (one of: "
+try aimap report --format html --stage inference -o "$T/inference.html"
+assert_status 0
+assert_true "the HTML memo names its scope" grep -q 'id="scope">Scope: stage Inference' "$T/inference.html"
+try aimap map --layer infra -o "$T/infra.svg"
+assert_status 0
+assert_err_contains "wrote the map (7 of 7 projects shown)"
+assert_true "the map names its scope" grep -q "<desc>layer Infrastructure" "$T/infra.svg"
+try aimap map --stage nope -o "$T/nope.svg"
+assert_status 64
+
+# ---- an unreviewed project (as classify --save leaves it) is marked
+cp "$AIMAP_DB" "$T/unrev.db"
+python3 -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE projects SET reviewed = 0 WHERE id = 'alpha'\"); db.commit()" "$T/unrev.db"
+try aimap --db "$T/unrev.db" report
+assert_status 0
+assert_out_contains "Largest project: Alpha Compute \[unreviewed\] (General-purpose compute)"
+try aimap --db "$T/unrev.db" map --size-by market_cap -o "$T/unrev.svg"
+assert_status 0
+assert_true "the map marks the unreviewed tile and says why" \
+	python3 -c "import sys; s=open(sys.argv[1], encoding='utf-8').read(); assert '>Alpha Compute*</text>' in s and 'unreviewed: placed by the classifier (1)' in s" "$T/unrev.svg"
 
 finish

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "catalog/catjson.h"
@@ -297,6 +298,190 @@ test_filter_sort(struct cat *c)
 	T_EQ_INT(cat_sort_index("market_cap"), CAT_SORT_MCAP);
 	T_EQ_INT(cat_sort_index("nope"), -1);
 	free(rows);
+	cat_projects_free(all, n);
+}
+
+/* 7d and 30d changes: present exactly when the history spans the period,
+ * from the price, else the market cap; the stored ones agree with the
+ * pure rule. */
+static void
+test_changes(struct cat *c)
+{
+	const int64_t D = CAT_DAY, now = 1800000000;
+	struct cat_point h[] = {
+		{now - 40 * D, 50}, {now - 31 * D, 80}, {now - 8 * D, 100},
+		{now - 1 * D, 120}, {now, 110},
+	};
+	struct cat_project p;
+	char err[CAT_ERRLEN];
+
+	T_NEAR(cat_change_pct(h, 5, 7 * D), 10.0, 1e-9);    /* 100 -> 110 */
+	T_NEAR(cat_change_pct(h, 5, 30 * D), 37.5, 1e-9);   /* 80 -> 110 */
+	/* Too short, or only a point far older than the span: missing. */
+	T_OK(isnan(cat_change_pct(h + 3, 2, 7 * D)));
+	struct cat_point gap[] = {{now - 60 * D, 10}, {now, 20}};
+	T_OK(isnan(cat_change_pct(gap, 2, 30 * D)));
+	T_OK(isnan(cat_change_pct(h, 1, 7 * D)));
+
+	T_EQ_INT(cat_begin(c, err, sizeof err), 0);
+	for (size_t i = 0; i < 5; i++) {
+		/* bittensor: a price history; akash: a market cap only. */
+		cat_metric_add(c, "bittensor", "coingecko", CAT_M_PRICE,
+			       h[i].v, h[i].t, err, sizeof err);
+		cat_metric_add(c, "bittensor", "coingecko", CAT_M_MCAP,
+			       h[i].v * 3 + (double)i, h[i].t, err,
+			       sizeof err);
+		if (i >= 2)
+			cat_metric_add(c, "akash", "coingecko", CAT_M_MCAP,
+				       h[i].v, h[i].t, err, sizeof err);
+	}
+	T_EQ_INT(cat_commit(c, err, sizeof err), 0);
+	T_EQ_INT(cat_find(c, "bittensor", &p, err, sizeof err), 0);
+	T_NEAR(p.change_7d, 10.0, 1e-9);
+	T_NEAR(p.change_30d, 37.5, 1e-9);
+	cat_project_free(&p);
+	T_EQ_INT(cat_find(c, "akash", &p, err, sizeof err), 0);
+	T_NEAR(p.change_7d, 10.0, 1e-9);
+	T_OK(isnan(p.change_30d));
+	cat_project_free(&p);
+
+	struct cat_project *all;
+	size_t n, wrong = 0, seen = 0;
+	T_EQ_INT(cat_load(c, &all, &n, err, sizeof err), 0);
+	for (size_t i = 0; i < n; i++)
+		wrong += !isnan(all[i].change_7d) || !isnan(all[i].change_30d);
+	T_NONE(wrong, "cat_load leaves the changes NaN");
+	wrong = 0;
+	T_EQ_INT(cat_load_changes(c, all, n, err, sizeof err), 0);
+	for (size_t i = 0; i < n; i++) {
+		int want = strcmp(all[i].id, "bittensor") == 0 ? 2 :
+			   strcmp(all[i].id, "akash") == 0 ? 1 : 0;
+		int have = !isnan(all[i].change_7d) + !isnan(all[i].change_30d);
+		seen += have > 0;
+		wrong += have != want;
+	}
+	T_EQ_INT(seen, 2);
+	T_NONE(wrong, "cat_load_changes where the history spans them");
+	cat_projects_free(all, n);
+}
+
+/* The filters on chains, tokens and market cap bounds. */
+static void
+test_filter_fields(struct cat *c)
+{
+	struct cat_project *all;
+	struct cat_filter f;
+	size_t n, k, bad = 0;
+	char err[CAT_ERRLEN];
+
+	T_EQ_INT(cat_load(c, &all, &n, err, sizeof err), 0);
+	cat_filter_init(&f);
+	T_OK(isnan(f.min_mcap) && isnan(f.max_mcap) && f.has_token == -1);
+	f.chain = "ETHEREUM";
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (cat_match(&all[i], &f)) {
+			int on = 0;
+			for (size_t j = 0; j < all[i].nchains; j++)
+				on |= strcasecmp(all[i].chains[j], "ethereum") == 0;
+			bad += !on;
+			k++;
+		}
+	T_OK(k >= 5);
+	T_NONE(bad, "--chain ETHEREUM: every match is on ethereum");
+	cat_filter_init(&f);
+	f.has_token = 1;
+	size_t with = 0, without = 0;
+	for (size_t i = 0; i < n; i++)
+		with += cat_match(&all[i], &f);
+	f.has_token = 0;
+	for (size_t i = 0; i < n; i++)
+		without += cat_match(&all[i], &f);
+	T_OK(with > 0 && without > 0);
+	T_EQ_INT(with + without, n);
+	cat_filter_init(&f);
+	all[0].metric[CAT_M_MCAP] = 5e8;
+	all[1].metric[CAT_M_MCAP] = 2e9;
+	all[2].metric[CAT_M_MCAP] = NAN;
+	f.min_mcap = 1e9;
+	T_OK(!cat_match(&all[0], &f) && cat_match(&all[1], &f) &&
+	     !cat_match(&all[2], &f));
+	f.min_mcap = NAN;
+	f.max_mcap = 1e9;
+	T_OK(cat_match(&all[0], &f) && !cat_match(&all[1], &f) &&
+	     !cat_match(&all[2], &f));
+	T_EQ_INT(cat_sort_index("change_7d"), CAT_SORT_CHANGE_7D);
+	T_EQ_INT(cat_sort_index("fdv"), CAT_SORT_FDV);
+	cat_projects_free(all, n);
+}
+
+/* The search: folded, over tokens, categories and stages too, ranked. */
+static void
+test_search(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *all, one;
+	size_t n;
+	char err[CAT_ERRLEN], *q;
+
+	q = cat_search_fold("  Zero-Knowledge__proofs ");
+	T_STR(q, "zero knowledge proofs");
+	free(q);
+	T_EQ_INT(cat_find(c, "bittensor", &one, err, sizeof err), 0);
+	static const struct { const char *q; int want; } cases[] = {
+		{"bittensor", CAT_HIT_EXACT}, {"TAO", CAT_HIT_EXACT},
+		{"bitt", CAT_HIT_PREFIX}, {"tensor", CAT_HIT_NAME},
+		{"model network", CAT_HIT_TEXT},   /* its category's id */
+		{"pre-training", CAT_HIT_TEXT},    /* a stage, hyphenated */
+		{"no such words", CAT_HIT_NONE},
+	};
+	size_t wrong = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		q = cat_search_fold(cases[i].q);
+		int r = cat_search_rank(&one, t, q);
+		if (r != cases[i].want) {
+			fprintf(stderr, "  '%s': %d, expected %d\n", cases[i].q,
+				r, cases[i].want);
+			wrong++;
+		}
+		free(q);
+	}
+	T_NONE(wrong, "bittensor's rank for each search");
+	cat_project_free(&one);
+
+	/* "zero knowledge" finds what "zero-knowledge" finds, and every
+	 * project of the privacy category is found by "privacy". */
+	T_EQ_INT(cat_load(c, &all, &n, err, sizeof err), 0);
+	char *a = cat_search_fold("zero knowledge"),
+	     *b = cat_search_fold("zero-knowledge"),
+	     *pv = cat_search_fold("Privacy");
+	size_t na = 0, differ = 0, privacy = 0, missed = 0;
+	int cat_privacy = cat_category_index(t, "privacy");
+	for (size_t i = 0; i < n; i++) {
+		int x = cat_search_rank(&all[i], t, a) != CAT_HIT_NONE;
+		na += x;
+		differ += x != (cat_search_rank(&all[i], t, b) != CAT_HIT_NONE);
+		if (all[i].category == cat_privacy) {
+			privacy++;
+			missed += cat_search_rank(&all[i], t, pv) == CAT_HIT_NONE;
+		}
+	}
+	T_OK(na >= 5);
+	T_NONE(differ, "zero knowledge and zero-knowledge find the same");
+	T_OK(privacy >= 5);
+	T_NONE(missed, "privacy finds the privacy category's projects");
+	/* cat_match with a taxonomy is the ranked search. */
+	struct cat_filter f;
+	cat_filter_init(&f);
+	f.search = a;
+	f.tax = t;
+	size_t nm = 0;
+	for (size_t i = 0; i < n; i++)
+		nm += cat_match(&all[i], &f);
+	T_EQ_INT(nm, na);
+	free(a);
+	free(b);
+	free(pv);
 	cat_projects_free(all, n);
 }
 
@@ -622,6 +807,9 @@ main(void)
 		t_current = "test_store"; test_store(c);
 		t_current = "test_filter_sort"; test_filter_sort(c);
 		t_current = "test_state_hash"; test_state_hash(c);
+		t_current = "test_changes"; test_changes(c);
+		t_current = "test_search"; test_search(c);
+		t_current = "test_filter_fields"; test_filter_fields(c);
 		t_current = "test_load_fields"; test_load_fields(c);
 		t_current = "test_load_large"; test_load_large(c);
 		cat_close(c);

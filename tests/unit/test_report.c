@@ -80,9 +80,13 @@ fixture(void)
 	fig(&v[ALPHA], CAT_M_MCAP, 1e9, T2);
 	fig(&v[ALPHA], CAT_M_STARS, 5000, T2);
 	fig(&v[ALPHA], CAT_M_PUSHED_AT, T2 - 5 * DAY, T2);
+	fig(&v[ALPHA], CAT_M_FDV, 1.5e9, T2);
+	fig(&v[ALPHA], CAT_M_VOLUME, 4.2e7, T2);
+	fig(&v[ALPHA], CAT_M_CHANGE_24H, 7.31, T2);
 	proj(&v[BETA], "beta", "Beta <b>&\"Net\"", "compute-general", inf);
 	fig(&v[BETA], CAT_M_MCAP, 3e8, T2);
 	fig(&v[BETA], CAT_M_TVL, 5e7, T2);
+	fig(&v[BETA], CAT_M_CHANGE_24H, -2.5, T2);
 	proj(&v[GAMMA], "gamma", "=HYPERLINK(\"http://evil.example/\")",
 	     "storage", dc);
 	fig(&v[GAMMA], CAT_M_STARS, 200, T2);
@@ -292,16 +296,71 @@ test_stages_hints(void)
 			hits++;
 		if (strstr(lines[i], "Skill neurons (0)"))
 			hits++;
-		if (strstr(lines[i], "Curation: 2 of 4"))
+		/* Ties are named, not hidden behind the first. */
+		if (strcmp(lines[i], "Most projects: General-purpose "
+			   "compute and Storage, 2 each (16.7% of the "
+			   "catalog each).") == 0)
+			hits++;
+		if (strcmp(lines[i], "Most developer activity: "
+			   "General-purpose compute and Storage, 1 project "
+			   "each pushed within 30 days of the fetch.") == 0)
 			hits++;
 	}
-	T_EQ_INT(hits, 3);
+	T_EQ_INT(hits, 4);
+	/* Curation is the appendix's, not a finding. */
+	char *cur = report_curation(&r);
+	T_STR(cur, "Curation: 2 of 4 predicted projects are placed in another "
+	      "category by the classifier with at least 80% confidence.");
+	free(cur);
+	int tie[64];
+	T_EQ_INT(report_tied(&r, REPORT_RANK_COUNT, tie), 2);
+	T_EQ_INT(report_tied(&r, REPORT_F_MCAP, tie), 1);
 	report_lines_free(lines, n);
 	n = report_freshness(&r, &lines);
 	T_OK(n >= 4);
 	T_OK(n >= 1 && strstr(lines[0], "Market cap: 6 of 12 projects, "
 			       "observed on 2025-01-08 (7 days before"));
 	report_lines_free(lines, n);
+	report_free(&r);
+	cat_projects_free(v, NFIX);
+}
+
+/* A project the classifier placed and nobody reviewed is marked wherever
+ * the report names it: the findings, the leaders of every format. */
+static void
+test_unreviewed(void)
+{
+	struct cat_project *v = fixture();
+	struct report r;
+	char **lines, *md = NULL, *csv = NULL, *html = NULL;
+	size_t n, len, marked = 0;
+	FILE *f;
+
+	v[ALPHA].reviewed = 0;
+	build(&r, v);
+	n = report_findings(&r, &lines);
+	for (size_t i = 0; i < n; i++)
+		marked += strstr(lines[i], "Largest project: Alpha Compute "
+				 "[unreviewed]") != NULL;
+	T_EQ_INT(marked, 1);
+	report_lines_free(lines, n);
+	f = open_memstream(&md, &len);
+	T_EQ_INT(report_write_md(&r, f), 0);
+	fclose(f);
+	f = open_memstream(&csv, &len);
+	T_EQ_INT(report_write_csv(&r, 0, f), 0);
+	fclose(f);
+	f = open_memstream(&html, &len);
+	T_EQ_INT(report_write_html(&r, NULL, f), 0);
+	fclose(f);
+	T_OK(strstr(md, "| Alpha Compute \\[unreviewed\\], ") != NULL);
+	T_OK(strstr(csv, "Alpha Compute [unreviewed]") != NULL);
+	T_OK(strstr(html, "Alpha Compute [unreviewed]") != NULL);
+	/* Reviewed projects carry no mark. */
+	T_OK(strstr(md, "Kappa [unreviewed]") == NULL);
+	free(md);
+	free(csv);
+	free(html);
 	report_free(&r);
 	cat_projects_free(v, NFIX);
 }
@@ -547,6 +606,29 @@ test_writers(void)
 	T_OK(strstr(s, "| Kappa | Decentralised models | Verification | 93% |")
 	     != NULL);
 	T_OK(strstr(s, "\a") == NULL);
+	/* A memo: findings, the top projects, sources and the disclaimer
+	 * first; the details next; freshness and curation last. */
+	static const char *const order[] = {
+		"## Key findings", "## Top projects", "*Sources and method: ",
+		"**Not investment advice: ", "## Layers", "## Categories",
+		"## Pipeline stages", "## Movers",
+		"## Appendix A: data freshness",
+		"## Appendix B: curation hints", NULL};
+	const char *at = s;
+	size_t in_order = 0;
+	for (size_t i = 0; order[i] && at; i++)
+		if ((at = strstr(at, order[i])))
+			in_order++;
+	T_EQ_INT(in_order, 10);
+	T_OK(strstr(s, "| 1 | Alpha Compute | General-purpose compute | "
+		    "$1.00B | $1.50B | $42.0M | \xE2\x80\x94 | 5.00K | "
+		    "\xE2\x96\xB2 +7.3% |\n") != NULL);
+	T_OK(strstr(s, "| 2 | Beta &lt;b&gt;&amp;\"Net\" | General-purpose "
+		    "compute | $300M | \xE2\x80\x94 | \xE2\x80\x94 | $50.0M | "
+		    "\xE2\x80\x94 | \xE2\x96\xBC -2.5% |\n") != NULL);
+	/* Projects without any figure do not rank. */
+	T_EQ_INT(count(s, "\n| 10 |"), 0);
+	T_OK(strstr(s, "| 9 | Theta with") != NULL);
 	free(s);
 
 	/* HTML: every catalog string escaped, nothing to fetch. */
@@ -559,8 +641,26 @@ test_writers(void)
 	T_EQ_INT(count(s, "src="), 0);
 	T_EQ_INT(count(s, "href=\"http"), 0);
 	T_EQ_INT(count(s, "<svg"), 1);
-	T_EQ_INT(count(s, "<table"), 7);  /* layers, categories, stages,
-					    3 movers, hints */
+	T_EQ_INT(count(s, "<table"), 8);  /* top, layers, categories,
+					    stages, 3 movers, hints */
+	/* The memo's parts in order, moves in colour. */
+	static const char *const horder[] = {
+		"<section id=\"findings\">", "<section id=\"top\">",
+		"<p class=\"method\" id=\"method\">Sources and method: ",
+		"<p class=\"advice\" id=\"advice\">Not investment advice: ",
+		"<section id=\"map\">", "<section id=\"appendix\">",
+		"<section id=\"freshness\">", "<section id=\"hints\">",
+		NULL};
+	at = s;
+	in_order = 0;
+	for (size_t i = 0; horder[i] && at; i++)
+		if ((at = strstr(at, horder[i])))
+			in_order++;
+	T_EQ_INT(in_order, 8);
+	T_OK(strstr(s, "<td class=\"num up\" data-v=\"7.3099999999999996\">"
+		    "\xE2\x96\xB2 +7.3%</td>") != NULL);
+	T_OK(strstr(s, "<td class=\"num down\" data-v=\"-2.5\">"
+		    "\xE2\x96\xBC -2.5%</td>") != NULL);
 	T_OK(strstr(s, "Content-Security-Policy") != NULL);
 	T_OK(strstr(s, "<td class=\"num missing\" title=\"never fetched\">")
 	     != NULL);
@@ -742,6 +842,7 @@ main(void)
 	cJSON_Delete(root);
 	T_RUN(test_segments);
 	T_RUN(test_stages_hints);
+	T_RUN(test_unreviewed);
 	T_RUN(test_movers);
 	T_RUN(test_empty);
 	T_RUN(test_text);

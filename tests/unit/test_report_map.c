@@ -136,6 +136,7 @@ proj(struct cat_project *p, const char *id, const char *name, int cat)
 	p->stages = 1;
 	p->description = xstrdup("x");
 	p->source = xstrdup("curated");
+	p->reviewed = 1;
 	p->pred_category = -1;
 	for (int m = 0; m < CAT_M_COUNT; m++)
 		p->metric[m] = NAN;
@@ -195,49 +196,64 @@ test_hostile_names(void)
 	cat_projects_free(v, n);
 }
 
+static double
+area(const struct report_tile *t)
+{
+	return t->r.w * t->r.h;
+}
+
 static void
 test_sizes(void)
 {
-	struct cat_project v[5];
+	struct cat_project v[6];
 	struct report_map m;
 	char err[CAT_ERRLEN];
 	const struct report_box *bx;
+	const struct report_tile *tl;
 
 	proj(&v[0], "a", "Alpha Compute", 1);
-	v[0].metric[CAT_M_MCAP] = 1e9;
+	v[0].metric[CAT_M_MCAP] = 4e8;
 	proj(&v[1], "b", "Beta", 1);
-	v[1].metric[CAT_M_MCAP] = 1e8;        /* 10% of the largest: wide */
+	v[1].metric[CAT_M_MCAP] = 3e8;
 	proj(&v[2], "c", "Gamma", 1);
-	v[2].metric[CAT_M_MCAP] = 1e6;        /* small */
-	proj(&v[3], "d", "Delta", 1);         /* never fetched: dashed */
-	proj(&v[4], "e", "Epsilon", 5);
-	v[4].metric[CAT_M_MCAP] = 3e8;        /* 30%: big */
-	T_EQ_INT(report_map_layout(&tax, v, 5, REPORT_SIZE_MCAP, 0, &m, err,
+	v[2].metric[CAT_M_MCAP] = 2e8;
+	proj(&v[3], "d", "Delta", 1);
+	v[3].metric[CAT_M_MCAP] = 1.5e8;
+	proj(&v[4], "e", "Epsilon", 1);       /* never fetched: small */
+	proj(&v[5], "f", "Zeta", 5);
+	v[5].metric[CAT_M_MCAP] = 3e8;
+	T_EQ_INT(report_map_layout(&tax, v, 6, REPORT_SIZE_MCAP, 0, &m, err,
 				   sizeof err), 0);
-	check_map(&m, 5);
+	check_map(&m, 6);
 	bx = &m.boxes[1];
-	T_EQ_INT(bx->ntiles, 4);
-	/* Largest first, sized by the figure. */
-	T_STR(m.tiles[bx->first].p->id, "a");
-	T_EQ_INT(m.tiles[bx->first].span, 4);
-	T_EQ_INT(m.tiles[bx->first].nlabels, 2);
-	T_STR(m.tiles[bx->first].label[1].text, "$1.00B");
-	T_OK(m.tiles[bx->first].r.w > 2 * m.tiles[bx->first + 2].r.w - 1e-6);
-	T_OK(m.tiles[bx->first].r.h > 2 * m.tiles[bx->first + 2].r.h - 1e-6);
-	T_STR(m.tiles[bx->first + 1].p->id, "b");
-	T_EQ_INT(m.tiles[bx->first + 1].span, 2);
-	T_STR(m.tiles[bx->first + 1].label[1].text, "$100M");
-	T_OK(m.tiles[bx->first + 1].label[1].anchor_end);
-	T_EQ_INT(m.tiles[bx->first + 2].span, 1);
-	T_OK(!m.tiles[bx->first + 2].missing);
-	T_STR(m.tiles[bx->first + 3].p->id, "d");
-	T_OK(m.tiles[bx->first + 3].missing);
-	T_EQ_INT(m.tiles[m.boxes[5].first].span, 4);
+	tl = &m.tiles[bx->first];
+	T_EQ_INT(bx->ntiles, 5);
+	/* Largest first; a tile's area follows its figure (the gaps
+	 * between tiles bend the ratio a little). */
+	T_STR(tl[0].p->id, "a");
+	T_STR(tl[3].p->id, "d");
+	T_OK(area(&tl[0]) > area(&tl[1]) && area(&tl[1]) > area(&tl[2]) &&
+	     area(&tl[2]) > area(&tl[3]));
+	T_CHECK(fabs(area(&tl[0]) / area(&tl[3]) - 4e8 / 1.5e8) < 0.5,
+		"area ratio %.2f for a figure ratio %.2f",
+		area(&tl[0]) / area(&tl[3]), 4e8 / 1.5e8);
+	/* The tiles fill the box's grid. */
+	double sum = 0;
+	for (size_t t = 0; t < bx->ntiles; t++)
+		sum += area(&tl[t]);
+	T_OK(sum > 0.75 * bx->r.w * (bx->r.h - (tl[0].r.y - bx->r.y)));
+	/* The largest names itself and its figure. */
+	T_OK(tl[0].nlabels == 2);
+	T_STR(tl[0].label[0].text, "Alpha Compute");
+	T_STR(tl[0].label[1].text, "$400M");
+	/* Without the figure: a small tile, marked. */
+	T_STR(tl[4].p->id, "e");
+	T_OK(tl[4].missing && area(&tl[4]) < area(&tl[3]));
 	/* The same catalog by count: one cell each, alphabetical. */
 	report_map_free(&m);
-	T_EQ_INT(report_map_layout(&tax, v, 5, REPORT_SIZE_COUNT, 0, &m, err,
+	T_EQ_INT(report_map_layout(&tax, v, 6, REPORT_SIZE_COUNT, 0, &m, err,
 				   sizeof err), 0);
-	check_map(&m, 5);
+	check_map(&m, 6);
 	bx = &m.boxes[1];
 	size_t wide = 0;
 	for (size_t t = bx->first; t < bx->first + bx->ntiles; t++)
@@ -247,8 +263,106 @@ test_sizes(void)
 	T_STR(m.tiles[bx->first + 1].p->name, "Beta");
 	T_STR(m.tiles[bx->first + 2].p->name, "Delta");
 	report_map_free(&m);
-	for (int i = 0; i < 5; i++)
+	/* An unreviewed project's tile is marked, and the legend says so. */
+	v[1].reviewed = 0;
+	T_EQ_INT(report_map_layout(&tax, v, 6, REPORT_SIZE_COUNT, 0, &m, err,
+				   sizeof err), 0);
+	check_map(&m, 6);
+	T_STR(m.tiles[m.boxes[1].first + 1].label[0].text, "Beta*");
+	T_OK(strstr(m.legend[1].text, "* unreviewed: placed by the "
+		    "classifier (1).") != NULL);
+	report_map_free(&m);
+	for (int i = 0; i < 6; i++)
 		cat_project_free(&v[i]);
+}
+
+/* The shipped catalog with market caps: a hundred times the figure is a
+ * far larger tile (a grid of one-cell tiles made them all alike). */
+static void
+test_catalog_sized(void)
+{
+	cJSON *root = NULL;
+	struct cat_project *v = NULL;
+	struct report_map m;
+	char err[CAT_ERRLEN];
+	size_t n = 0;
+
+	T_EQ_INT(json_load("data/catalog.json", 1 << 24, &root, err,
+			   sizeof err), 0);
+	T_EQ_INT(cat_parse_entries(&tax, root, "catalog.json", &v, &n, err,
+				   sizeof err), 0);
+	cJSON_Delete(root);
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 0; k < CAT_M_COUNT; k++)
+			v[i].metric[k] = NAN;
+		v[i].pred_category = -1;
+		/* Every third project has a market cap, 1e6 to 1e10. */
+		if (i % 3 == 0)
+			v[i].metric[CAT_M_MCAP] = pow(10, 6 + (double)(i % 5));
+		if (strcmp(v[i].id, "chainlink") == 0)
+			v[i].metric[CAT_M_MCAP] = 1e10;
+		if (strcmp(v[i].id, "tellor") == 0)
+			v[i].metric[CAT_M_MCAP] = 1e8;
+	}
+	T_EQ_INT(report_map_layout(&tax, v, n, REPORT_SIZE_MCAP, 0, &m, err,
+				   sizeof err), 0);
+	check_map(&m, n);
+	T_EQ_INT(m.nshown, n);
+	const struct report_tile *big = NULL, *small = NULL;
+	size_t unordered = 0;
+	for (size_t t = 0; t < m.ntiles; t++) {
+		if (!m.tiles[t].p)
+			continue;
+		if (strcmp(m.tiles[t].p->id, "chainlink") == 0)
+			big = &m.tiles[t];
+		if (strcmp(m.tiles[t].p->id, "tellor") == 0)
+			small = &m.tiles[t];
+	}
+	/* Within a box, a larger figure never has a smaller tile. */
+	for (size_t b = 0; b < m.nboxes; b++)
+		for (size_t t = m.boxes[b].first + 1;
+		     t < m.boxes[b].first + m.boxes[b].ntiles; t++)
+		{
+			const struct report_tile *x = &m.tiles[t - 1],
+						 *y = &m.tiles[t];
+			double fx = x->p ? x->p->metric[CAT_M_MCAP] : NAN,
+			       fy = y->p ? y->p->metric[CAT_M_MCAP] : NAN;
+			/* Equal areas (the floor) may differ a little: a
+			 * gap takes more of a thin tile than of a square
+			 * one. */
+			if (!isnan(fx) && (isnan(fy) || fx > fy))
+				unordered += area(y) > area(x) * 1.05;
+		}
+	T_NONE(unordered, "tile areas in the order of their figures");
+	T_OK(big && small);
+	if (big && small)
+		T_CHECK(area(big) > 4 * area(small),
+			"Chainlink %.0f, Tellor %.0f", area(big),
+			area(small));
+	/* Legible: every label at the minimum font or larger, and most
+	 * tiles with a figure name themselves. */
+	size_t tiny = 0, named = 0, withfig = 0;
+	for (size_t t = 0; t < m.ntiles; t++)
+		for (size_t k = 0; k < m.tiles[t].nlabels; k++) {
+			tiny += m.tiles[t].label[k].size <
+				REPORT_MAP_MIN_FONT - EPS;
+			if (k == 0 && m.tiles[t].p && !m.tiles[t].missing) {
+				withfig++;
+				named += *m.tiles[t].label[0].text != 0;
+			}
+		}
+	T_NONE(tiny, "labels at the minimum font or larger");
+	/* A tile without room for its name is named in the legend. */
+	size_t unlisted = 0;
+	for (size_t t = 0; t < m.ntiles; t++)
+		if (m.tiles[t].p && !*m.tiles[t].label[0].text)
+			unlisted += !strstr(m.legend[0].text,
+					    m.tiles[t].p->name);
+	T_NONE(unlisted, "unnamed tiles named in the legend");
+	T_CHECK(named * 10 >= withfig * 9, "%zu of %zu named", named,
+		withfig);
+	report_map_free(&m);
+	cat_projects_free(v, n);
 }
 
 static void
@@ -424,6 +538,7 @@ main(void)
 	T_RUN(test_hostile_names);
 	T_RUN(test_sizes);
 	T_RUN(test_shipped_catalog);
+	T_RUN(test_catalog_sized);
 	T_RUN(test_large_catalog);
 	T_RUN(test_too_many_categories);
 	T_RUN(test_svg);

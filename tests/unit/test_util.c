@@ -14,6 +14,7 @@
 #include "util/json.h"
 #include "util/mono.h"
 #include "util/outfile.h"
+#include "util/strdist.h"
 #include "util/strmap.h"
 #include "util/utf8.h"
 
@@ -395,6 +396,34 @@ test_outfile(void)
 	T_OK(mono_now() > 0);
 }
 
+static void
+test_strdist(void)
+{
+	static const struct { const char *a, *b; size_t d; } cases[] = {
+		{"list", "list", 0}, {"lsit", "list", 1}, {"List", "list", 0},
+		{"midleware", "middleware", 1}, {"bitensor", "bittensor", 1},
+		{"zero knowledge", "zero-knowledge", 0}, {"", "abc", 3},
+		{"kitten", "sitting", 3}, {"ca", "abc", 3},
+	};
+	size_t wrong = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		if (strdist(cases[i].a, cases[i].b, 10) != cases[i].d) {
+			fprintf(stderr, "  %s/%s: %zu\n", cases[i].a, cases[i].b,
+				strdist(cases[i].a, cases[i].b, 10));
+			wrong++;
+		}
+	T_NONE(wrong, "distances");
+	/* Past the cut-off: max + 1, whatever the real distance. */
+	T_EQ_INT(strdist("kitten", "sitting", 1), 2);
+	T_EQ_INT(strdist("a", "abcdefgh", 2), 3);
+	static const char *const cmds[] = {"init", "list", "show", "stats",
+					   NULL, "export"};
+	T_STR(strdist_nearest("lsit", cmds, 6), "list");
+	T_STR(strdist_nearest("exprot", cmds, 6), "export");
+	T_OK(strdist_nearest("frobnicate", cmds, 6) == NULL);
+	T_OK(strdist_nearest("zz", cmds, 6) == NULL);
+}
+
 int
 main(void)
 {
@@ -410,5 +439,6 @@ main(void)
 	T_RUN(test_fmt_people);
 	T_RUN(test_strmap);
 	T_RUN(test_outfile);
+	T_RUN(test_strdist);
 	return t_done();
 }
