@@ -3,8 +3,7 @@
 # server: F runs a fetch in the background (progress on the status line,
 # keys still answered, the figures shown when it ends), o opens a website
 # (xdg-open with a display, never through a shell; the address without
-# one), and the confidence column is there from the start when the
-# catalog holds predictions.
+# one), and the 7d change shows once the history spans a week.
 . "$(dirname "$0")/../lib/e2e.sh"
 
 if ! command -v tmux >/dev/null; then
@@ -57,6 +56,24 @@ keys C-l     # the message gives the status line back at the next key
 see "the cursor stayed where it was" "row 2/3"
 assert_eq "the fetch stored the figures" \
 	"$(sql "SELECT count(*) FROM metrics_latest WHERE project = 'p-rocket' AND metric = 'github.stars'")" 1
+
+# ---- the 7d change, from the history once it spans a week: another
+# process adds the price of 8 days ago, half today's
+"$PY" - "$AIMAP_DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("""INSERT INTO metrics(project, source, metric, value, observed_at)
+  SELECT project, source, metric, value / 2, observed_at - 8 * 86400
+  FROM metrics_latest WHERE project = 'p-rocket'
+  AND metric = 'coingecko.price_usd'""")
+db.commit()
+PY
+tm resize-window -t t -x 150 -y 30
+see "a week of history brings the 7d column" "     7d "
+see "the 7d change: the price doubled" "+100"
+E2E_NAME="no 30d column while the history spans less"
+grep -qF " 30d" "$OUT" && _bad "a 30d column" || _ok
+tm resize-window -t t -x 100 -y 30
 
 # ---- q while a fetch runs: the dashboard leaves, the fetch ends with it
 typed "F"
