@@ -39,14 +39,17 @@ const struct model_binding model_bindings[] = {
 	{P | D, {'o'}, MODEL_ACT_WEBSITE, 0, "open the project's website"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
+	/* Pages: the table, the detail, the stats and the help alike. */
+	{P | D | T | H, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')},
+	 MODEL_ACT_PAGE, 1, "page down"},
+	{P | D | T | H, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1,
+	 "page up"},
+	{P | D | T | H, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
+	{P | D | T | H, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
+
 	/* Projects. */
 	{P, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "next row"},
 	{P, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "previous row"},
-	{P, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{P, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1, "page up"},
-	{P, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "first row"},
-	{P, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last row"},
 	{P, {MODEL_KEY_ENTER, 'l', MODEL_KEY_RIGHT}, MODEL_ACT_OPEN, 0,
 	 "open the project's detail"},
 	{P, {'/'}, MODEL_ACT_SEARCH, 0, "search names, ids, descriptions"},
@@ -61,11 +64,6 @@ const struct model_binding model_bindings[] = {
 	/* Detail. */
 	{D, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
 	{D, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
-	{D, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{D, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1, "page up"},
-	{D, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
-	{D, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 	{D, {MODEL_KEY_ESC, 'h', MODEL_KEY_LEFT, MODEL_KEY_BACKSPACE},
 	 MODEL_ACT_BACK, 0, "back to the list"},
 	{D, {'n'}, MODEL_ACT_MATCH, 1, "next project of the list"},
@@ -85,12 +83,6 @@ const struct model_binding model_bindings[] = {
 	/* Stats. */
 	{T | H, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
 	{T | H, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
-	{T | H, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{T | H, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1,
-	 "page up"},
-	{T | H, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
-	{T | H, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 	{H, {MODEL_KEY_ESC, 'q', '?'}, MODEL_ACT_BACK, 0, "close the help"},
 
 	/* The search line. */
