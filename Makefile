@@ -171,7 +171,8 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aimap
-	install -m 644 data/taxonomy.json data/catalog.json data/discovery.json $(DESTDIR)$(DATADIR)/
+	install -m 644 data/taxonomy.json data/catalog.json data/discovery.json \
+	  data/texts.json data/devset.json $(DESTDIR)$(DATADIR)/
 	install -m 644 doc/aimap.1 $(DESTDIR)$(MANDIR)/aimap.1
 	install -m 644 doc/aimap.bash $(DESTDIR)$(COMPDIR)/aimap
 

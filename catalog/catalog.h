@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CAT_SCHEMA_VERSION 3
+#define CAT_SCHEMA_VERSION 4
 #define CAT_MAX_STAGES 64      /* stage sets are 64-bit masks */
 #define CAT_ERRLEN 4096        /* a good size for err buffers */
 
@@ -35,6 +35,9 @@ struct cat;
 
 struct cat_term {              /* a layer, a category or a stage */
 	char *id, *name, *name_zh, *definition, *definition_zh;
+	/* The words and phrases the field uses for it, one per line, or
+	 * NULL: training text for the classifier. */
+	char *terms, *terms_zh;
 	int layer;             /* categories: index of their layer, else -1 */
 	uint64_t default_stages; /* categories: the labelling rule's stages */
 };
@@ -103,6 +106,13 @@ struct cat_project;
  * Returns out, which holds at most len bytes. */
 char *cat_project_label(const struct cat_project *p, char *out, size_t len);
 
+/* A text about a project besides its descriptions: the data's own
+ * world-style texts (source "data") or a fetched one ("github"). */
+struct cat_text {
+	char *source, *lang;   /* lang: "en" or "zh" */
+	char *text;
+};
+
 struct cat_project {
 	char *id, *name;
 	int layer, category;   /* taxonomy indexes */
@@ -120,6 +130,9 @@ struct cat_project {
 	int origin;            /* enum cat_origin */
 	int reviewed;          /* 0 for unreviewed classifier output */
 	char *homepage_text;   /* fetched homepage meta text, or NULL */
+	/* Other texts about it (cat_load_texts fills them; NULL until). */
+	struct cat_text *texts;
+	size_t ntexts;
 	/* Latest metrics, NaN when never fetched; observed_at in Unix time. */
 	double metric[CAT_M_COUNT];
 	int64_t metric_at[CAT_M_COUNT];
@@ -133,6 +146,7 @@ struct cat_project {
 	 * calibrated score. */
 	int pred_category;
 	double pred_score;
+	int pred_uncertain;    /* 1: the classifier marked it uncertain */
 };
 
 /* The one rule for the ids of projects and taxonomy terms: 1 to 64
@@ -187,7 +201,8 @@ int cat_load(struct cat *c, struct cat_project **out, size_t *n, char *err,
 	     size_t errlen);
 
 /* Fills change_7d and change_30d of projects v[0..n) as cat_load
- * returned them (sorted by id) from the history. Not part of cat_load
+ * returned them (sorted by id; entries appended after them, which have
+ * no history, get NaN) from the history. Not part of cat_load
  * because it reads the history: 0.25 s more for 20 000 projects with 40
  * days of prices each (0.33 s for the load alone). 0, or an exit code
  * with a message. */
@@ -306,6 +321,25 @@ int cat_import_text(struct cat *c, const char *name, const char *text,
  * metric). With fresh set, starts from an empty database instead. */
 int cat_sync_data(struct cat *c, const char *datadir, int fresh,
 		  struct cat_import_stats *st, char *err, size_t errlen);
+
+/* Fills the texts of v[0..n) (struct cat_text), replacing any. 0, or an
+ * exit code with a message. */
+int cat_load_texts(struct cat *c, struct cat_project *v, size_t n, char *err,
+		   size_t errlen);
+void cat_texts_free(struct cat_project *p);
+/* A hash of every project text (whether the classifier's model is stale).
+ * 0, or -1 when the database cannot be read. */
+int cat_texts_hash(struct cat *c, uint64_t *hash);
+/* Inside a transaction: a project's text from source in lang ("en",
+ * "zh"), observed at t; text NULL or "" deletes it. */
+int cat_set_text(struct cat *c, const char *project, const char *source,
+		 const char *lang, const char *text, int64_t t, char *err,
+		 size_t errlen);
+
+/* The text of the dev set the data directory ships (devset.json, kept by
+ * cat_sync_data) into *text (caller frees), NULL when there is none.
+ * 0, or -1 when the database cannot be read. */
+int cat_calibration_text(struct cat *c, char **text);
 
 /* Copies the whole database to a new file beside it,
  * "<database>.backup-YYYYMMDD-HHMMSS", whose path goes to out (what

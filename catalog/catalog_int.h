@@ -102,4 +102,12 @@ void cati_upsert_finalize(struct upsert_stmts *s);
  * removed; a fresh start forgets them (candidates.c). 0, or -1. */
 int cati_curation_apply(struct cat *c, int fresh);
 
+/* Replaces the data's texts (source "data") with those of root, the
+ * parsed data/texts.json named name (NULL: there is none), checked
+ * against the projects v of the data (texts.c). */
+struct cJSON;
+int cati_sync_texts(struct cat *c, const char *name, const struct cJSON *root,
+		    const struct cat_project *v, size_t n, char *err,
+		    size_t errlen);
+
 #endif

@@ -38,8 +38,9 @@ static const char *const load_sql[Q_COUNT][SCOPE_COUNT] = {
 	SCOPED(PROJECT_COLS, "id", "id"),
 	SCOPED("SELECT project, metric, value, observed_at FROM"
 	       " metrics_latest", "project", "project"),
-	SCOPED("SELECT project, category, score FROM predictions", "project",
-	       "project"),
+	SCOPED("SELECT project, category, score,"
+	       " coalesce(json_extract(json, '$.uncertain'), 0)"
+	       " FROM predictions", "project", "project"),
 };
 
 /* Taxonomy ids and metric names to their index + 1 (a value is never
@@ -152,6 +153,7 @@ read_project(sqlite3_stmt *st, const struct cat_taxonomy *t,
 		p->metric[i] = NAN;
 	p->pred_category = -1;
 	p->pred_score = NAN;
+	p->pred_uncertain = 0;
 	p->change_7d = p->change_30d = NAN;
 }
 
@@ -174,6 +176,7 @@ read_detail(int q, sqlite3_stmt *st, const struct lookup *k,
 			p->pred_category = lookup_find(&k->categories,
 						       sqlite3_column_text(st, 1));
 			p->pred_score = sqlite3_column_double(st, 2);
+			p->pred_uncertain = sqlite3_column_int(st, 3) != 0;
 		}
 		break;
 	}

@@ -139,6 +139,21 @@ static const char *const migrations[CAT_SCHEMA_VERSION] = {
 	"  candidate_history(candidate, at);"
 	"CREATE TABLE user_curation(project TEXT PRIMARY KEY,"
 	"  action TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 4: the classifier's extra training text (issue 15): each taxonomy
+	 * term's words and phrases, and texts about a project besides its
+	 * descriptions: the data's world-style texts (source 'data') and
+	 * what fetching finds (source 'github', 'coingecko'). */
+	"ALTER TABLE layers ADD COLUMN terms TEXT;"
+	"ALTER TABLE layers ADD COLUMN terms_zh TEXT;"
+	"ALTER TABLE categories ADD COLUMN terms TEXT;"
+	"ALTER TABLE categories ADD COLUMN terms_zh TEXT;"
+	"ALTER TABLE stages ADD COLUMN terms TEXT;"
+	"ALTER TABLE stages ADD COLUMN terms_zh TEXT;"
+	"CREATE TABLE project_texts("
+	"  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL, lang TEXT NOT NULL, style TEXT,"
+	"  text TEXT NOT NULL, observed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(project, source, lang)) WITHOUT ROWID;",
 };
 
 

@@ -102,6 +102,7 @@ cat_project_free(struct cat_project *p)
 	free(p->chains);
 	free(p->source);
 	free(p->homepage_text);
+	cat_texts_free(p);
 	memset(p, 0, sizeof *p);
 }
 
@@ -200,6 +201,7 @@ cat_project_to_json(const struct cat_taxonomy *t, const struct cat_project *p)
 		cJSON_AddStringToObject(x, "category",
 					t->categories[p->pred_category].id);
 		add_num(x, "score", p->pred_score);
+		cJSON_AddBoolToObject(x, "uncertain", p->pred_uncertain != 0);
 	} else {
 		cJSON_AddNullToObject(o, "prediction");
 	}

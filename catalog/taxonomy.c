@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "util/json.h"
+#include "util/buf.h"
 #include "util/mem.h"
 
 static int
@@ -50,6 +51,8 @@ term_free(struct cat_term *x)
 	free(x->name_zh);
 	free(x->definition);
 	free(x->definition_zh);
+	free(x->terms);
+	free(x->terms_zh);
 }
 
 void
@@ -68,6 +71,43 @@ cat_taxonomy_free(struct cat_taxonomy *t)
 }
 
 /* Reads one list ("layers", ...) of terms. */
+/* A term's list of words and phrases ("terms", "terms_zh": arrays of
+ * strings without newlines) as one string, one per line; NULL when the
+ * key is absent. */
+static int
+read_term_list(const cJSON *it, const char *key, char **out, const char *name,
+	       const char *list, size_t i, char *err, size_t errlen)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, key), *x;
+	struct buf b;
+
+	*out = NULL;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsArray(a)) {
+		snprintf(err, errlen, "%s: %s[%zu]: \"%s\" must be an array of "
+			 "strings", name, list, i, key);
+		return -1;
+	}
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(x, a) {
+		if (!cJSON_IsString(x) || !*x->valuestring ||
+		    strchr(x->valuestring, '\n')) {
+			snprintf(err, errlen, "%s: %s[%zu]: \"%s\" must be an "
+				 "array of non-empty one-line strings", name,
+				 list, i, key);
+			buf_free(&b);
+			return -1;
+		}
+		if (b.len)
+			buf_append(&b, "\n", 1);
+		buf_append(&b, x->valuestring, strlen(x->valuestring));
+	}
+	*out = xstrdup(b.len ? b.data : "");
+	buf_free(&b);
+	return 0;
+}
+
 static int
 read_terms(const cJSON *root, const char *key, const char *name,
 	   struct cat_term **out, size_t *n, char *err, size_t errlen)
@@ -107,6 +147,13 @@ read_terms(const cJSON *root, const char *key, const char *name,
 		x->definition = xstrdup_or_null(json_get_str(it, "definition"));
 		x->definition_zh =
 			xstrdup_or_null(json_get_str(it, "definition_zh"));
+		if (read_term_list(it, "terms", &x->terms, name, key, i, err,
+				   errlen) ||
+		    read_term_list(it, "terms_zh", &x->terms_zh, name, key, i,
+				   err, errlen)) {
+			*n = i + 1;
+			return EX_DATAERR;
+		}
 		i++;
 	}
 	return 0;
@@ -196,13 +243,15 @@ load_terms(struct cat *c, const char *sql, struct cat_term **out, size_t *n,
 		x->name_zh = cati_col_text(st, 2);
 		x->definition = cati_col_text(st, 3);
 		x->definition_zh = cati_col_text(st, 4);
+		x->terms = cati_col_text(st, 5);
+		x->terms_zh = cati_col_text(st, 6);
 		x->layer = -1;
 		if (with_layer) {
 			/* layer id and default stages resolved below */
 			x->layer = cat_layer_index(&c->tax,
-				(const char *)sqlite3_column_text(st, 5));
+				(const char *)sqlite3_column_text(st, 7));
 			const char *ds =
-				(const char *)sqlite3_column_text(st, 6);
+				(const char *)sqlite3_column_text(st, 8);
 			char *copy = xstrdup(ds ? ds : ""), *save = NULL;
 			for (char *t = strtok_r(copy, ";", &save); t;
 			     t = strtok_r(NULL, ";", &save)) {
@@ -221,14 +270,15 @@ int
 cati_load_taxonomy(struct cat *c, char *err, size_t errlen)
 {
 	cat_taxonomy_free(&c->tax);
-	if (load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
-		       " FROM layers ORDER BY pos", &c->tax.layers,
-		       &c->tax.nlayers, 0) ||
-	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh"
-		       " FROM stages ORDER BY pos", &c->tax.stages,
-		       &c->tax.nstages, 0) ||
+	if (load_terms(c, "SELECT id, name, name_zh, definition, definition_zh,"
+		       " terms, terms_zh FROM layers ORDER BY pos",
+		       &c->tax.layers, &c->tax.nlayers, 0) ||
 	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh,"
-		       " layer, default_stages FROM categories ORDER BY pos",
+		       " terms, terms_zh FROM stages ORDER BY pos",
+		       &c->tax.stages, &c->tax.nstages, 0) ||
+	    load_terms(c, "SELECT id, name, name_zh, definition, definition_zh,"
+		       " terms, terms_zh, layer, default_stages FROM categories"
+		       " ORDER BY pos",
 		       &c->tax.categories, &c->tax.ncategories, 1))
 		return cati_fail(c, err, errlen, "reading the taxonomy");
 	if (c->tax.nlayers == 0 || c->tax.ncategories == 0 ||
@@ -287,28 +337,33 @@ cati_store_terms(struct cat *c, const char *table, const struct cat_term *v,
 
 	if (strcmp(table, "layers") == 0)
 		st = cati_prep(c, "INSERT INTO layers(id, pos, name, name_zh,"
-			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
-			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
-			  " name=excluded.name, name_zh=excluded.name_zh,"
-			  " definition=excluded.definition,"
-			  " definition_zh=excluded.definition_zh");
-	else if (is_cat)
-		st = cati_prep(c, "INSERT INTO categories(id, pos, name, name_zh,"
-			  " definition, definition_zh, layer, default_stages)"
+			  " definition, definition_zh, terms, terms_zh)"
 			  " VALUES(?,?,?,?,?,?,?,?)"
 			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
 			  " name=excluded.name, name_zh=excluded.name_zh,"
 			  " definition=excluded.definition,"
 			  " definition_zh=excluded.definition_zh,"
+			  " terms=excluded.terms, terms_zh=excluded.terms_zh");
+	else if (is_cat)
+		st = cati_prep(c, "INSERT INTO categories(id, pos, name, name_zh,"
+			  " definition, definition_zh, terms, terms_zh, layer,"
+			  " default_stages) VALUES(?,?,?,?,?,?,?,?,?,?)"
+			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
+			  " name=excluded.name, name_zh=excluded.name_zh,"
+			  " definition=excluded.definition,"
+			  " definition_zh=excluded.definition_zh,"
+			  " terms=excluded.terms, terms_zh=excluded.terms_zh,"
 			  " layer=excluded.layer,"
 			  " default_stages=excluded.default_stages");
 	else
 		st = cati_prep(c, "INSERT INTO stages(id, pos, name, name_zh,"
-			  " definition, definition_zh) VALUES(?,?,?,?,?,?)"
+			  " definition, definition_zh, terms, terms_zh)"
+			  " VALUES(?,?,?,?,?,?,?,?)"
 			  " ON CONFLICT(id) DO UPDATE SET pos=excluded.pos,"
 			  " name=excluded.name, name_zh=excluded.name_zh,"
 			  " definition=excluded.definition,"
-			  " definition_zh=excluded.definition_zh");
+			  " definition_zh=excluded.definition_zh,"
+			  " terms=excluded.terms, terms_zh=excluded.terms_zh");
 	if (!st)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -319,11 +374,13 @@ cati_store_terms(struct cat *c, const char *table, const struct cat_term *v,
 		cati_bind_text(st, 4, v[i].name_zh);
 		cati_bind_text(st, 5, v[i].definition);
 		cati_bind_text(st, 6, v[i].definition_zh);
+		cati_bind_text(st, 7, v[i].terms);
+		cati_bind_text(st, 8, v[i].terms_zh);
 		ds = NULL;
 		if (is_cat) {
-			cati_bind_text(st, 7, t->layers[v[i].layer].id);
+			cati_bind_text(st, 9, t->layers[v[i].layer].id);
 			ds = cat_stages_join(t, v[i].default_stages, ";");
-			cati_bind_text(st, 8, ds);
+			cati_bind_text(st, 10, ds);
 		}
 		if (cati_wstep(st) != SQLITE_DONE)
 			rc = -1;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/json.h"
@@ -325,6 +326,83 @@ set_meta(struct cat *c, const char *key, const char *value)
 	return rc;
 }
 
+/* The dev set the classifier calibrates on (devset.json, optional): its
+ * text under the meta key "calibration", checked as JSON here so that a
+ * broken file is named with its line and column by `init`. */
+static int
+sync_calibration(struct cat *c, const char *datadir, uint64_t *hash,
+		 char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	cJSON *root = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/devset.json", datadir);
+	if (access(path, F_OK) != 0) {
+		st = cati_prep(c, "DELETE FROM meta WHERE key = 'calibration'");
+		rc = st && cati_wstep(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+		return rc < 0 ? cati_fail(c, err, errlen, "loading the data "
+					  "failed") : 0;
+	}
+	buf_init(&b, 0);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)))
+		goto done;
+	*hash = cat_hash(*hash, b.data, b.len);
+	if (set_meta(c, "calibration", b.data) < 0)
+		rc = cati_fail(c, err, errlen, "loading the data failed");
+done:
+	cJSON_Delete(root);
+	buf_free(&b);
+	return rc;
+}
+
+/* The data's world-style texts about its projects (texts.json,
+ * optional). */
+static int
+sync_texts(struct cat *c, const char *datadir, const struct cat_project *v,
+	   size_t n, uint64_t *hash, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	cJSON *root = NULL;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/texts.json", datadir);
+	if (access(path, F_OK) != 0)
+		return cati_sync_texts(c, path, NULL, v, 0, err, errlen);
+	buf_init(&b, 0);
+	if ((rc = json_read_file(path, DATA_LIMIT, &b, err, errlen)) ||
+	    (rc = json_parse(path, b.data, b.len, &root, err, errlen)))
+		goto done;
+	*hash = cat_hash(*hash, b.data, b.len);
+	rc = cati_sync_texts(c, path, root, v, n, err, errlen);
+done:
+	cJSON_Delete(root);
+	buf_free(&b);
+	return rc;
+}
+
+int
+cat_calibration_text(struct cat *c, char **text)
+{
+	sqlite3_stmt *st = cati_prep(c, "SELECT value FROM meta"
+				" WHERE key = 'calibration'");
+	int rc;
+
+	*text = NULL;
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*text = cati_col_text(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Everything a fresh start discards, in an order foreign keys accept. */
 static const char wipe_sql[] =
 	"DELETE FROM predictions; DELETE FROM models; DELETE FROM http_cache;"
@@ -361,6 +439,11 @@ cati_sync_in_tx(struct cat *c, const char *datadir, int fresh,
 		goto dberr;
 	if (cati_curation_apply(c, fresh) < 0)
 		goto dberr;
+	if ((rc = sync_texts(c, datadir, v, n, &hash, err, errlen)) ||
+	    (rc = sync_calibration(c, datadir, &hash, err, errlen))) {
+		cat_projects_free(v, n);
+		return rc;
+	}
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
 	if (set_meta(c, "data_hash", hex) < 0)
 		goto dberr;

@@ -14,6 +14,10 @@
 
 #include "util/mem.h"
 
+/* The least evidence constant (clfm_shrink), whatever a dev set says: a
+ * text of a few words is never near-certain. */
+#define CLF_MIN_EVIDENCE 2.0
+
 /* ---- calibration helpers ---------------------------------------------- */
 
 /* Mean negative log-likelihood of labels y under softmax(s / T). */
@@ -187,11 +191,25 @@ fit_stack(const double *a0, const double *b0, const unsigned char *y,
 	free(b);
 }
 
+struct qy {
+	double q;
+	unsigned char y;
+};
+
+static int
+cmp_qy_desc(const void *a, const void *b)
+{
+	double x = ((const struct qy *)a)->q, z = ((const struct qy *)b)->q;
+
+	return x > z ? -1 : x < z;
+}
+
 /* The threshold on q that maximises F1 (0.5 with too few positives). */
 static double
 fit_threshold(const double *q, const unsigned char *y, size_t n)
 {
-	size_t pos = 0, *idx;
+	size_t pos = 0;
+	struct qy *idx;
 	double best = 0.5, bestf = -1;
 	size_t tp = 0, fp = 0;
 
@@ -201,25 +219,17 @@ fit_threshold(const double *q, const unsigned char *y, size_t n)
 		return 0.5;
 	idx = xmalloc(n * sizeof *idx);
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	/* insertion sort by q descending (n is a few hundred) */
-	for (size_t i = 1; i < n; i++) {
-		size_t v = idx[i], j = i;
-		while (j > 0 && q[idx[j - 1]] < q[v]) {
-			idx[j] = idx[j - 1];
-			j--;
-		}
-		idx[j] = v;
-	}
+		idx[i] = (struct qy){q[i], y[i]};
+	qsort(idx, n, sizeof *idx, cmp_qy_desc);
 	for (size_t i = 0; i < n; i++) {
-		if (y[idx[i]])
+		if (idx[i].y)
 			tp++;
 		else
 			fp++;
-		if (i + 1 < n && q[idx[i + 1]] == q[idx[i]])
+		if (i + 1 < n && idx[i + 1].q == idx[i].q)
 			continue;
 		double f1 = 2.0 * (double)tp / (double)(2 * tp + fp + (pos - tp));
-		double thr = i + 1 < n ? (q[idx[i]] + q[idx[i + 1]]) / 2 : q[idx[i]];
+		double thr = i + 1 < n ? (idx[i].q + idx[i + 1].q) / 2 : idx[i].q;
 		if (f1 > bestf) {
 			bestf = f1;
 			best = thr;
@@ -288,6 +298,7 @@ oof_raw(const struct clf_oof *o, size_t i, int K, int S, struct clf_raw *r)
 	memcpy(r->nn, o->nn + i * (size_t)K, (size_t)K * sizeof(double));
 	memcpy(r->nbs, o->nbs + i * (size_t)S, (size_t)S * sizeof(double));
 	memcpy(r->nns, o->nns + i * (size_t)S, (size_t)S * sizeof(double));
+	r->nfeat = o->nfeat ? o->nfeat[i] : 0;
 }
 
 /* Calibrated metrics of a learner on the out-of-fold rows. */
@@ -448,7 +459,13 @@ clfcal_run(struct clf_model *m, const struct clf_corpus *c,
 	int K = m->ncat;
 
 	m->temp[CLF_NB] = m->temp[CLF_NN] = m->temp[CLF_ENSEMBLE] = 1;
-	m->ens_w = 0.5;
+	m->ens_w = m->ens_wc = 0.5;
+	/* Until a dev set says otherwise (clfcal_dev): calibrated scores
+	 * are right as often as they say, so below one half is uncertain. */
+	for (int l = 0; l < CLF_LEARNERS; l++) {
+		m->unsure[l] = 0.5;
+		m->len_h[l] = CLF_MIN_EVIDENCE;
+	}
 	if (o->n) {
 		m->temp[CLF_NB] = clfcal_temperature(o->nb, o->y, o->n, K);
 		m->temp[CLF_NN] = clfcal_temperature(o->nn, o->y, o->n, K);
@@ -471,6 +488,7 @@ clfcal_run(struct clf_model *m, const struct clf_corpus *c,
 		}
 		free(mix);
 		m->sum.ens_weight = m->ens_w;
+		m->ens_wc = m->ens_w;
 		for (int l = 0; l < CLF_LEARNERS; l++) {
 			clfcal_stages(m, c, o, l);
 			clfcal_metrics(m, o, l, &m->sum.oof_accuracy[l],
@@ -479,4 +497,286 @@ clfcal_run(struct clf_model *m, const struct clf_corpus *c,
 	}
 	for (int l = 0; l < CLF_LEARNERS; l++)
 		m->sum.temperature[l] = m->temp[l];
+}
+
+
+/* ---- calibration on the dev set ----------------------------------------- */
+
+/* The category logits of learner l for raw scores r, before the
+ * temperature and the evidence factor (the ensemble's mix uses the
+ * learners' temperatures, as clfm_probs does). */
+static void
+dev_logits(const struct clf_model *m, int l, const struct clf_raw *r,
+	   double *z)
+{
+	for (int k = 0; k < m->ncat; k++)
+		z[k] = l == CLF_NB ? r->nb[k] : l == CLF_NN ? r->nn[k] :
+			m->ens_wc / m->temp[CLF_NB] * r->nb[k] +
+			(1 - m->ens_wc) / m->temp[CLF_NN] * r->nn[k];
+}
+
+/* Mean log-loss of labels y under the shrunk softmax(s / T) (see
+ * clfm_shrink) of texts with nf[i] known features. */
+static double
+shrunk_nll(const double *s, const int *y, const double *nf, size_t n, int K,
+	   double T, double h)
+{
+	double sum = 0, p[CLF_MAX_CATEGORIES];
+
+	for (size_t i = 0; i < n; i++) {
+		clf_softmax(s + i * (size_t)K, 1 / T, p, K);
+		double q = h > 0 ? (nf[i] * p[y[i]] + h / K) / (nf[i] + h)
+				 : p[y[i]];
+		sum -= log(q > 1e-300 ? q : 1e-300);
+	}
+	return sum / (double)(n ? n : 1);
+}
+
+/* The temperature and evidence constant of learner l that minimise the
+ * dev set's log-loss; returns that loss. The constant is at least
+ * CLF_MIN_EVIDENCE whatever the dev set says: a text of a few words is
+ * never near-certain. s: n x K scratch, nf: n. */
+static double
+fit_learner(struct clf_model *m, int l, const struct clf_raw *r,
+	    const int *y, size_t n, double *s, double *nf)
+{
+	static const double hs[] = {CLF_MIN_EVIDENCE, 4, 8, 16, 32};
+	int K = m->ncat;
+	double best = 1e300;
+
+	for (size_t i = 0; i < n; i++) {
+		dev_logits(m, l, &r[i], s + i * (size_t)K);
+		nf[i] = r[i].nfeat;
+	}
+	for (size_t hi = 0; hi < sizeof hs / sizeof *hs; hi++) {
+		/* The temperature for this constant: a golden-section
+		 * search, the loss being unimodal in T here. */
+		double a = 0.05, b = 20, g = 0.6180339887498949;
+		double x1 = b - g * (b - a), x2 = a + g * (b - a);
+		double f1 = shrunk_nll(s, y, nf, n, K, x1, hs[hi]);
+		double f2 = shrunk_nll(s, y, nf, n, K, x2, hs[hi]);
+		for (int it = 0; it < 28; it++) {
+			if (f1 < f2) {
+				b = x2;
+				x2 = x1;
+				f2 = f1;
+				x1 = b - g * (b - a);
+				f1 = shrunk_nll(s, y, nf, n, K, x1, hs[hi]);
+			} else {
+				a = x1;
+				x1 = x2;
+				f1 = f2;
+				x2 = a + g * (b - a);
+				f2 = shrunk_nll(s, y, nf, n, K, x2, hs[hi]);
+			}
+		}
+		double T = (a + b) / 2;
+		double nll = shrunk_nll(s, y, nf, n, K, T, hs[hi]);
+		if (nll < best - 1e-12) {
+			best = nll;
+			m->temp[l] = T;
+			m->len_h[l] = hs[hi];
+		}
+	}
+	return best;
+}
+
+struct scored {
+	double score;
+	int right;
+};
+
+static int
+cmp_scored(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+
+	return x->score < y->score ? -1 : x->score > y->score;
+}
+
+/* The score below which learner l's answers on the dev set are right
+ * less than half the time: the accuracy as a non-decreasing function of
+ * the score (isotonic regression, pool adjacent violators), and the
+ * first score where it reaches one half. Kept within [0.25, 0.6] so that
+ * a small dev set cannot make everything, or nothing, uncertain. */
+static double
+unsure_below(const struct clf_model *m, int l, const struct clf_raw *r,
+	     const int *y, size_t n)
+{
+	struct scored *v = xmalloc((n + 1) * sizeof *v);
+	double *mean = xmalloc((n + 1) * sizeof *mean);
+	size_t *start = xmalloc((n + 1) * sizeof *start), nb = 0;
+	double p[CLF_MAX_CATEGORIES], tau = 0.6;
+
+	for (size_t i = 0; i < n; i++) {
+		clfm_probs(m, l, &r[i], m->stage_prior, p, NULL);
+		size_t k = clf_argmax(p, m->ncat);
+		v[i] = (struct scored){p[k], (int)k == y[i]};
+	}
+	qsort(v, n, sizeof *v, cmp_scored);
+	for (size_t i = 0; i < n; i++) {
+		start[nb] = i;
+		mean[nb] = v[i].right;
+		nb++;
+		while (nb > 1 && mean[nb - 2] > mean[nb - 1]) {
+			size_t a = start[nb - 2], b = start[nb - 1];
+			size_t na = b - a, nbb = i + 1 - b;
+			mean[nb - 2] = (mean[nb - 2] * (double)na +
+					mean[nb - 1] * (double)nbb) /
+				       (double)(na + nbb);
+			nb--;
+		}
+	}
+	for (size_t j = 0; j < nb; j++)
+		if (mean[j] >= 0.5) {
+			tau = v[start[j]].score;
+			break;
+		}
+	free(v);
+	free(mean);
+	free(start);
+	return tau < 0.25 ? 0.25 : tau > 0.6 ? 0.6 : tau;
+}
+
+/* The stage stackers and thresholds of learner l, refitted on the dev
+ * texts that give stages (ys[i], has[i]): how much the text's own
+ * evidence and how much the category's prior deserve is then learnt
+ * from the world's texts, where a stage needs support in the text. A
+ * stage with fewer than 8 positive or negative texts takes the pooled
+ * fit; one with none keeps what out-of-fold training fitted. */
+static void
+dev_stages(struct clf_model *m, int l, const struct clf_raw *r,
+	   const uint64_t *ys, const unsigned char *has, size_t n)
+{
+	int K = m->ncat, S = m->nstage;
+	struct clf_stack *st = &m->stack[l];
+	double *pa = xmalloc((n * (size_t)S + 1) * sizeof *pa);
+	double *pb = xmalloc((n * (size_t)S + 1) * sizeof *pb);
+	unsigned char *py = xmalloc(n * (size_t)S + 1);
+	double *a = xmalloc((n + 1) * sizeof *a), *b = xmalloc((n + 1) *
+							       sizeof *b);
+	unsigned char *y = xmalloc(n + 1);
+	double pwa = 1, pwb = 1, pw0 = 0, p[CLF_MAX_CATEGORIES];
+	size_t nd = 0, np = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!has[i])
+			continue;
+		clfm_probs(m, l, &r[i], m->stage_prior, p, NULL);
+		for (int s = 0; s < S; s++) {
+			double ps = 0;
+			for (int k = 0; k < K; k++)
+				ps += p[k] * m->stage_prior[k * S + s];
+			size_t at = nd * (size_t)S + (size_t)s;
+			pa[at] = clfm_stage_input(m, l, &r[i], s);
+			pb[at] = clf_logit(ps);
+			py[at] = (unsigned char)((ys[i] >> s) & 1);
+		}
+		nd++;
+	}
+	if (nd < 20)
+		goto done;
+	{
+		double *xa = xmalloc((nd * (size_t)S + 1) * sizeof *xa);
+		double *xb = xmalloc((nd * (size_t)S + 1) * sizeof *xb);
+		unsigned char *xy = xmalloc(nd * (size_t)S + 1);
+		for (int s = 0; s < S; s++)
+			for (size_t i = 0; i < nd; i++) {
+				size_t at = i * (size_t)S + (size_t)s;
+				xa[np] = pa[at];
+				xb[np] = pb[at];
+				xy[np++] = py[at];
+			}
+		fit_stack(xa, xb, xy, np, &pwa, &pwb, &pw0);
+		free(xa);
+		free(xb);
+		free(xy);
+	}
+	for (int s = 0; s < S; s++) {
+		size_t pos = 0;
+		for (size_t i = 0; i < nd; i++) {
+			size_t at = i * (size_t)S + (size_t)s;
+			a[i] = pa[at];
+			b[i] = pb[at];
+			y[i] = py[at];
+			pos += y[i];
+		}
+		if (pos == 0)
+			continue;
+		if (pos < 8 || nd - pos < 8) {
+			st->wa[s] = pwa;
+			st->wb[s] = pwb;
+			st->w0[s] = pw0;
+		} else {
+			fit_stack(a, b, y, nd, &st->wa[s], &st->wb[s],
+				  &st->w0[s]);
+		}
+		for (size_t i = 0; i < nd; i++)
+			a[i] = clf_sigmoid(st->wa[s] * pa[i * (size_t)S + s] +
+					   st->wb[s] * pb[i * (size_t)S + s] +
+					   st->w0[s]);
+		st->thr[s] = fit_threshold(a, y, nd);
+	}
+done:
+	free(pa);
+	free(pb);
+	free(py);
+	free(a);
+	free(b);
+	free(y);
+}
+
+void
+clfcal_dev(struct clf_model *m, const struct clf_raw *r, const int *y,
+	   const uint64_t *ys, const unsigned char *has, size_t n)
+{
+	int K = m->ncat;
+	double *s, *nf, nll[CLF_LEARNERS];
+
+	if (n < 20)
+		return;     /* too few to fit: the out-of-fold calibration stays */
+	s = xmalloc((n * (size_t)K + 1) * sizeof *s);
+	nf = xmalloc((n + 1) * sizeof *nf);
+	nll[CLF_NB] = fit_learner(m, CLF_NB, r, y, n, s, nf);
+	nll[CLF_NN] = fit_learner(m, CLF_NN, r, y, n, s, nf);
+	/* The ensemble: the weight of its category logits, its own
+	 * temperature and evidence constant, on the learners' new
+	 * temperatures. (Its stage input keeps ens_w: the stage stackers
+	 * were fitted with it.) */
+	{
+		double best = 1e300, keep[3] = {m->ens_wc, 1, CLF_MIN_EVIDENCE};
+		for (int wi = 1; wi <= 9; wi++) {
+			m->ens_wc = wi / 10.0;
+			double x = fit_learner(m, CLF_ENSEMBLE, r, y, n, s, nf);
+			if (x < best - 1e-12) {
+				best = x;
+				keep[0] = m->ens_wc;
+				keep[1] = m->temp[CLF_ENSEMBLE];
+				keep[2] = m->len_h[CLF_ENSEMBLE];
+			}
+		}
+		m->ens_wc = keep[0];
+		m->temp[CLF_ENSEMBLE] = keep[1];
+		m->len_h[CLF_ENSEMBLE] = keep[2];
+		nll[CLF_ENSEMBLE] = best;
+	}
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		m->unsure[l] = unsure_below(m, l, r, y, n);
+	/* The ensemble's stage input reads the learners' stackers: last. */
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		dev_stages(m, l, r, ys, has, n);
+	if (!m->pinned) {
+		/* The learner that generalises best to the world's texts. */
+		int best = CLF_ENSEMBLE;
+		for (int l = 0; l < CLF_LEARNERS; l++)
+			if (nll[l] < nll[best] - 1e-12)
+				best = l;
+		m->learner = best;
+		m->sum.learner = best;
+	}
+	m->calib_n = (uint32_t)n;
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		m->sum.temperature[l] = m->temp[l];
+	free(s);
+	free(nf);
 }

@@ -76,10 +76,12 @@ struct clf_params {
 	int bigrams;          /* 1: word bigrams */
 	int cjk_bigrams;      /* 1: CJK character bigrams */
 	int char_min, char_max; /* character n-grams of words (0: none) */
-	/* The value of a feature by kind (words and CJK characters count 1),
-	 * rounded to quarters in [0.25, 1]. */
+	/* The value of a feature by kind (words count 1), rounded to
+	 * quarters in [0.25, 1]. */
 	double bigram_weight, cjk_bigram_weight, char_weight;
+	double cjk_char_weight;  /* a lone CJK character */
 	double def_weight;    /* weight of a taxonomy definition document */
+	double term_weight;   /* weight of a taxonomy term list document */
 	int min_df;           /* documents a feature must appear in */
 	int epochs;           /* SGD passes of the nn learner */
 	double lr;            /* its initial learning rate */
@@ -118,6 +120,10 @@ struct clf_summary {
 	double oof_accuracy[CLF_LEARNERS], oof_logloss[CLF_LEARNERS];
 	int learner;          /* the default learner */
 	int pinned;           /* 1: chosen by the caller, not by CV */
+	/* Calibration on the dev set (calib_n texts; 0: none): each
+	 * learner's evidence constant and uncertainty threshold. */
+	size_t calib_n;
+	double len_h[CLF_LEARNERS], unsure[CLF_LEARNERS];
 };
 void clf_summary(const struct clf_model *m, struct clf_summary *s);
 
@@ -148,6 +154,9 @@ struct clf_prediction {
 	int learner;                 /* the learner that produced it */
 	int layer, category;         /* taxonomy indexes */
 	double layer_score, category_score;
+	int uncertain;               /* 1: category_score is below the score
+					where the dev set's accuracy drops
+					under one half */
 	int alt[2];                  /* the next two categories, -1: none */
 	double alt_score[2];
 	uint64_t stages;             /* the predicted set, never empty */
@@ -184,6 +193,10 @@ struct clf_explanation {
 	size_t nlayer;
 	struct clf_reason category[CLF_EXPLAIN_TOKENS];
 	size_t ncategory;
+	/* The runner-up category (-1: none) and what spoke for it. */
+	int runner_up;
+	struct clf_reason runner[CLF_EXPLAIN_TOKENS];
+	size_t nrunner;
 	/* For each stage of the prediction, in the order of
 	 * clf_stages_sorted. */
 	struct clf_reason stage[CAT_MAX_STAGES][CLF_EXPLAIN_TOKENS];
@@ -192,10 +205,13 @@ struct clf_explanation {
 	size_t nstages;
 };
 
-/* The tokens that pushed each head of prediction p (made by clf_predict
- * for the same input and learner) the most: for the category, its score
- * against the mean of the others; for the layer, the layer's categories
- * against the rest; for each stage, its one-vs-rest score. */
+/* The words, word pairs and CJK character pairs that pushed each head of
+ * prediction p (made by clf_predict for the same input and learner) the
+ * most: for the category and the runner-up, each one's score against
+ * the mean of the others; for the layer, the layer's categories against
+ * the rest; for each stage, its one-vs-rest score. A lone CJK character
+ * is never shown (it means little by itself); a character n-gram counts
+ * for its word. */
 void clf_explain(struct clf_model *m, const struct clf_input *in,
 		 const struct clf_prediction *p, struct clf_explanation *out);
 
@@ -269,6 +285,73 @@ int clf_evaluate(const struct cat_taxonomy *t, const struct cat_project *v,
 		 const struct clf_eval_options *o, struct clf_eval *out,
 		 char *err, size_t errlen);
 void clf_eval_free(struct clf_eval *e);
+
+/* ---- the realistic dev set (dev.c) ------------------------------------ */
+
+/* One labelled text about a project outside the catalog. */
+struct clf_devdoc {
+	char *name;
+	char *text, *text_zh;     /* at least one */
+	int category;             /* taxonomy index */
+	uint64_t stages;
+	int has_stages;           /* 0: the entry gave none (not scored) */
+	size_t words;             /* its length in words (CJK: 2 chars) */
+};
+
+struct clf_devset {
+	struct clf_devdoc *v;
+	size_t n;
+};
+
+/* Parses a dev set: a JSON array of objects with "name", "text" (or
+ * "description", and optionally "description_zh"), "category", and
+ * optionally "layer" (checked against the category's) and "stages".
+ * Other keys ("lang", "style", "source", "note") are the file's own.
+ * Errors name the file, the entry and the field; EX_DATAERR. */
+int clf_dev_parse(const struct cat_taxonomy *t, const char *file,
+		  const char *json, size_t len, struct clf_devset *out,
+		  char *err, size_t errlen);
+void clf_dev_free(struct clf_devset *d);
+/* Drops the texts whose name is a project of v (ignoring case, spaces
+ * and punctuation): a project that moved into the catalog leaves the dev
+ * set. Returns how many. */
+size_t clf_dev_drop_known(struct clf_devset *d, const struct cat_project *v,
+			  size_t n);
+/* Calibrates m's scores on d's texts (skip[i] set: left out; skip may be
+ * NULL): temperatures, evidence constants, the uncertainty thresholds
+ * and the default learner. The learned weights are untouched. */
+void clf_calibrate(struct clf_model *m, const struct clf_devset *d,
+		   const unsigned char *skip);
+
+struct clf_dev_result {
+	size_t n;                 /* texts scored */
+	int folds;                /* 1, or the cross-fitting folds when the
+				     calibration set holds the scored texts */
+	size_t calib_n;           /* calibration texts besides the file's */
+	double cat_acc, cat_macro_f1, layer_acc, log_loss, ece;
+	double stage_micro_f1;    /* over the texts that give stages */
+	size_t stage_docs;
+	size_t n_lang[2];         /* English (or other), Chinese */
+	double acc_lang[2];
+	size_t n_len[3];          /* short (< 16 words), medium, long (> 60) */
+	double acc_len[3];
+	size_t n_uncertain;
+	double acc_uncertain, acc_certain;
+	size_t bin_count[10];
+	double bin_score[10], bin_acc[10];
+	struct clf_prediction *pred;   /* n, in the file's order */
+};
+
+/* Scores m (trained on the catalog) on d with learner (or CLF_DEFAULT).
+ * When calib is not NULL, m is recalibrated on it first, leaving out
+ * every text of d: when the two share texts, d is scored in five folds,
+ * each by a calibration on the rest (cross-fitting), so that no text is
+ * scored by a calibration that saw it. m itself is not changed. */
+int clf_dev_evaluate(const struct cat_taxonomy *t, const struct clf_model *m,
+		     int learner, const struct clf_devset *calib,
+		     const struct clf_devset *d, struct clf_dev_result *out,
+		     char *err, size_t errlen);
+void clf_dev_result_free(struct clf_dev_result *r);
 
 /* ---- the catalog's model -------------------------------------------- */
 

@@ -28,7 +28,7 @@
 #include <emmintrin.h>
 #endif
 
-#define CLF_FORMAT_VERSION 1
+#define CLF_FORMAT_VERSION 2
 #define CLF_WORD_MAX 48           /* bytes of a word that are hashed */
 
 /* ---- tokens (token.c) ------------------------------------------------ */
@@ -154,9 +154,19 @@ struct clf_model {
 	double bias[CLF_BLOCKS][CLF_MAX_CATEGORIES > CAT_MAX_STAGES ?
 				 CLF_MAX_CATEGORIES : CAT_MAX_STAGES];
 
-	/* Calibration. */
+	/* Calibration. A learner's category logits are divided by its
+	 * temperature, and its distribution shrunk by its evidence constant
+	 * len_h (clfm_shrink): little evidence, soft scores. Below unsure a
+	 * category is marked uncertain. calib_n: the dev-set texts these
+	 * were fitted on (0: out-of-fold only). */
 	double temp[CLF_LEARNERS];
-	double ens_w;             /* weight of nb in the ensemble's logits */
+	double len_h[CLF_LEARNERS];
+	double unsure[CLF_LEARNERS];
+	uint32_t calib_n;
+	double ens_w;             /* weight of nb in the ensemble's stage
+				     input (and its logits until a dev set) */
+	double ens_wc;            /* weight of nb in the ensemble's category
+				     logits: ens_w, or refitted on the dev set */
 	struct clf_stack stack[CLF_LEARNERS];
 	double *stage_prior;      /* ncat x nstage: P(s|c) */
 
@@ -241,7 +251,23 @@ void clfm_featcfg(const struct clf_params *p, struct clf_featcfg *f);
 struct clf_raw {
 	double nb[CLF_MAX_CATEGORIES], nn[CLF_MAX_CATEGORIES];
 	double nbs[CAT_MAX_STAGES], nns[CAT_MAX_STAGES];
+	double nfeat;             /* distinct known features read */
 };
+/* Shrinks a category distribution towards "no idea" (uniform) by how
+ * little the model knows of the text: p = (n p + h / K) / (n + h), n the
+ * distinct known features read, h the learner's evidence constant. A
+ * five-word text can then never be near-certain. */
+static inline void
+clfm_shrink(const struct clf_model *m, int learner, double nfeat, double *p)
+{
+	double h = m->len_h[learner];
+
+	if (h <= 0)
+		return;
+	for (int k = 0; k < m->ncat; k++)
+		p[k] = (nfeat * p[k] + h / m->ncat) / (nfeat + h);
+}
+
 /* Calibrated category distribution (p, may be NULL) and stage
  * probabilities (q, may be NULL) of a learner from raw scores, with the
  * stage prior P(s|c) given (ncat x nstage, row-major). Prediction and training's out-of-fold
@@ -281,6 +307,20 @@ void clfp_sum_portable(const int8_t *rows, uint32_t stride,
 void clfp_sum_avx2(const int8_t *rows, uint32_t stride, const uint32_t *hits,
 		   size_t n, int w, int32_t *out, size_t sq_at, double *sq);
 #endif
+
+/* Raw scores of both learners for one text of an input (which as in
+ * clfp_input_buckets). Returns 0, or -1 when there is no such text. */
+int clfp_raw(struct clf_model *m, const struct clf_input *in, int which,
+	     struct clf_raw *r);
+
+/* Calibrates m on labelled texts (the dev set): their raw scores r,
+ * categories y and stages ys (where has[i]). Refits each learner's temperature and evidence constant,
+ * the uncertainty thresholds and (unless pinned)
+ * the default learner, all by the texts' log-loss, and the stage
+ * stackers and thresholds by their stages; the learned rows are
+ * untouched (calibrate.c). Fewer than 20 texts change nothing. */
+void clfcal_dev(struct clf_model *m, const struct clf_raw *r, const int *y,
+		const uint64_t *ys, const unsigned char *has, size_t n);
 
 /* ---- training (train.c), for eval.c and service.c --------------------- */
 

@@ -1,5 +1,6 @@
-/* corpus.c: the training documents. One document per language of each
- * reviewed project and of each category's and stage's definition, each a
+/* corpus.c: the training documents. One document per text of each
+ * reviewed project (descriptions, taglines, homepage text) and per
+ * language of each category's and stage's definition, each a
  * sorted list of feature indexes with their values (see train_int.h);
  * and the stratified folds over projects that training and evaluation
  * share. */
@@ -28,6 +29,7 @@ clfcorp_free(struct clf_corpus *c)
 	free(c->group_stages);
 	free(c->group_doc[0]);
 	free(c->group_doc[1]);
+	free(c->group_first);
 	memset(c, 0, sizeof *c);
 }
 
@@ -209,9 +211,9 @@ cmp_keep(const void *a, const void *b)
 /* The weight of a definition document: a whole number, so that counts
  * stay multiples of a quarter (see clfnb_lg). */
 static double
-def_weight(const struct clf_params *p)
+def_weight(double x)
 {
-	double w = floor(p->def_weight + 0.5);
+	double w = floor(x + 0.5);
 
 	return w < 1 ? 1 : w > 16 ? 16 : w;
 }
@@ -239,33 +241,51 @@ clfcorp_build(const struct cat_taxonomy *t, const struct cat_project *v,
 	c->group_stages = xcalloc(n + 1, sizeof *c->group_stages);
 	c->group_doc[0] = xcalloc(n + 1, sizeof *c->group_doc[0]);
 	c->group_doc[1] = xcalloc(n + 1, sizeof *c->group_doc[1]);
+	c->group_first = xcalloc(n + 2, sizeof *c->group_first);
 
-	/* Projects: two documents each. */
+	/* Projects: the descriptions, the taglines and the data's texts
+	 * (short texts in the world's register, which the descriptions
+	 * lack), and the fetched homepage and repository texts. A
+	 * project's documents are contiguous (group_first). */
 	for (size_t i = 0; i < n; i++) {
 		const struct cat_project *pr = &v[i];
 		if (!pr->reviewed || pr->category < 0 ||
 		    pr->category >= c->ncat || (use && !use[i]))
 			continue;
+		size_t nt = 5 + pr->ntexts;
 		c->group_src[ng] = (int)i;
 		c->group_cat[ng] = pr->category;
 		c->group_stages[ng] = pr->stages;
 		c->group_doc[0][ng] = c->group_doc[1][ng] = -1;
-		for (int lang = 0; lang < 2; lang++) {
-			const char *text = lang ? pr->description_zh
-						: pr->description;
+		c->group_first[ng] = (int)nd;
+		for (size_t k = 0; k < nt; k++) {
+			const struct cat_text *x = k >= 5 ? &pr->texts[k - 5]
+							  : NULL;
+			const char *text = x ? x->text : k == 0 ?
+				pr->description : k == 1 ? pr->description_zh :
+				k == 2 ? pr->tagline : k == 3 ? pr->tagline_zh :
+				pr->homepage_text;
+			/* Fetched text (homepage, GitHub) is the project's
+			 * own but noisy: half weight. */
+			int fetched = k == 4 || (x && strcmp(x->source, "data"));
 			if (!text || !*text)
 				continue;
 			c->d = xgrow(c->d, sizeof *c->d, &cap, nd + 1);
 			raw = xrealloc(raw, cap * sizeof *raw);
-			raw_from_text(cfg, text, NULL, &tk, &keys, &kcap, &raw[nd]);
+			raw_from_text(cfg, text, NULL, &tk, &keys, &kcap,
+				      &raw[nd]);
 			c->d[nd] = (struct clf_doc){.cat = pr->category,
-				.stages = pr->stages, .group = ng, .lang = lang,
-				.w = 1.0f};
-			c->group_doc[lang][ng] = (int)nd;
+				.stages = pr->stages, .group = ng,
+				.lang = k < 4 ? (int)(k & 1) :
+					x && strcmp(x->lang, "zh") == 0,
+				.oof = k < 4, .w = fetched ? 0.5f : 1.0f};
+			if (k < 2)
+				c->group_doc[k][ng] = (int)nd;
 			nd++;
 		}
 		ng++;
 	}
+	c->group_first[ng] = (int)nd;
 	c->ngroups = ng;
 	/* Definitions: the taxonomy's own words for each label. */
 	for (size_t i = 0; i < t->ncategories + t->nstages; i++) {
@@ -285,7 +305,23 @@ clfcorp_build(const struct cat_taxonomy *t, const struct cat_project *v,
 				.stages = is_cat ? term->default_stages :
 					1ULL << (i - t->ncategories),
 				.group = -1, .lang = lang,
-				.w = (float)def_weight(p)};
+				.w = (float)def_weight(p->def_weight)};
+			nd++;
+		}
+		/* Its term list: the words the field uses for it. */
+		for (int lang = 0; lang < 2; lang++) {
+			const char *terms = lang ? term->terms_zh : term->terms;
+			if (!terms || !*terms)
+				continue;
+			c->d = xgrow(c->d, sizeof *c->d, &cap, nd + 1);
+			raw = xrealloc(raw, cap * sizeof *raw);
+			raw_from_text(cfg, terms, NULL, &tk, &keys, &kcap,
+				      &raw[nd]);
+			c->d[nd] = (struct clf_doc){.cat = is_cat ? (int)i : -1,
+				.stages = is_cat ? term->default_stages :
+					1ULL << (i - t->ncategories),
+				.group = -1, .lang = lang,
+				.w = (float)def_weight(p->term_weight)};
 			nd++;
 		}
 	}

@@ -15,7 +15,7 @@
 
 struct push {
 	char tok[sizeof ((struct clf_reason *)0)->token];
-	double layer, cat;
+	double layer, cat, alt;
 	double stage[CAT_MAX_STAGES];
 };
 
@@ -73,7 +73,7 @@ top_reasons(const struct push *v, size_t n, size_t field, int stage,
 
 	for (size_t i = 0; i < n; i++) {
 		double w = field == 0 ? v[i].layer : field == 1 ? v[i].cat :
-			   v[i].stage[stage];
+			   field == 3 ? v[i].alt : v[i].stage[stage];
 		if (w <= 1e-9)
 			continue;
 		size_t j = k < CLF_EXPLAIN_TOKENS ? k++ : CLF_EXPLAIN_TOKENS;
@@ -122,11 +122,14 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 	int stages[CAT_MAX_STAGES];
 	struct push *v = NULL;
 	size_t n = 0, cap = 0, ntexts;
-	double wn = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_w;
+	/* nb's weight in the category logits, and in the stage input */
+	double wn = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_wc;
+	double ws = learner == CLF_NB ? 1 : learner == CLF_NN ? 0 : m->ens_w;
 	double tens = learner == CLF_ENSEMBLE ? m->temp[CLF_ENSEMBLE] : 1;
 	double pl = p->layer_prob[p->layer], inv = 0;
 
 	memset(out, 0, sizeof *out);
+	out->runner_up = -1;
 	ns = (int)clf_stages_sorted(p, (size_t)m->nstage, stages,
 				    CAT_MAX_STAGES);
 	ntexts = (in->text != NULL) + (in->text_zh != NULL);
@@ -152,7 +155,12 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 			int at;
 			struct clf_group *g = clfm_find(m, t->bucket, &at);
 			double x, c[CLF_MAX_CATEGORIES], mean = 0, in_l = 0,
-				out_l = 0;
+				out_l = 0, amean = 0;
+			int alt = p->alt[0];
+			/* A lone CJK character says little by itself: its
+			 * pairs speak for it. */
+			if (t->kind == CLF_K_CJK)
+				continue;
 			if (!g || g->stamp[at] == m->gen)
 				continue;
 			g->stamp[at] = m->gen;
@@ -168,6 +176,8 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 				       tens;
 				if (k != p->category)
 					mean += c[k] / (K - 1);
+				if (k != alt)
+					amean += c[k] / (K - 1);
 				if (m->cat_layer[k] == p->layer)
 					in_l += pl > 0 ? c[k] * p->cat_prob[k] / pl : 0;
 				else
@@ -179,16 +189,17 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 			memset(&v[n], 0, sizeof v[n]);
 			surface(text, t, v[n].tok, sizeof v[n].tok);
 			v[n].cat = c[p->category] - mean;
+			v[n].alt = alt >= 0 ? c[alt] - amean : 0;
 			v[n].layer = in_l - out_l;
 			for (int j = 0; j < ns; j++) {
 				int s = stages[j];
 				double a = 0;
-				if (wn > 0)
-					a += wn * m->stack[CLF_NB].wa[s] *
+				if (ws > 0)
+					a += ws * m->stack[CLF_NB].wa[s] *
 					     r[m->off[CLF_B_NBS] + s] *
 					     cs[m->off[CLF_B_NBS] + s];
-				if (wn < 1)
-					a += (1 - wn) * m->stack[CLF_NN].wa[s] *
+				if (ws < 1)
+					a += (1 - ws) * m->stack[CLF_NN].wa[s] *
 					     r[m->off[CLF_B_NNS] + s] *
 					     cs[m->off[CLF_B_NNS] + s] * inv;
 				if (learner == CLF_ENSEMBLE)
@@ -206,6 +217,7 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 	for (size_t i = 0; i < n; i++) {
 		if (u && strcmp(v[u - 1].tok, v[i].tok) == 0) {
 			v[u - 1].cat += v[i].cat;
+			v[u - 1].alt += v[i].alt;
 			v[u - 1].layer += v[i].layer;
 			for (int j = 0; j < ns; j++)
 				v[u - 1].stage[j] += v[i].stage[j];
@@ -215,6 +227,9 @@ clf_explain(struct clf_model *m, const struct clf_input *in,
 	}
 	out->nlayer = top_reasons(v, u, 0, 0, out->layer);
 	out->ncategory = top_reasons(v, u, 1, 0, out->category);
+	out->runner_up = p->alt[0];
+	if (p->alt[0] >= 0)
+		out->nrunner = top_reasons(v, u, 3, 0, out->runner);
 	out->nstages = (size_t)ns;
 	for (int j = 0; j < ns; j++) {
 		out->stage_id[j] = stages[j];

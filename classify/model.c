@@ -184,6 +184,12 @@ void
 clf_summary(const struct clf_model *m, struct clf_summary *s)
 {
 	*s = m->sum;
+	s->calib_n = m->calib_n;
+	for (int l = 0; l < CLF_LEARNERS; l++) {
+		s->len_h[l] = m->len_h[l];
+		s->unsure[l] = m->unsure[l];
+		s->temperature[l] = m->temp[l];
+	}
 }
 
 int
@@ -260,12 +266,13 @@ clfm_probs(const struct clf_model *m, int learner, const struct clf_raw *r,
 		/* The ensemble averages the two calibrated logits (a
 		 * product of experts); its own temperature then calibrates
 		 * the mixture. */
-		double wn = m->ens_w / m->temp[CLF_NB];
-		double wm = (1 - m->ens_w) / m->temp[CLF_NN];
+		double wn = m->ens_wc / m->temp[CLF_NB];
+		double wm = (1 - m->ens_wc) / m->temp[CLF_NN];
 		for (int k = 0; k < K; k++)
 			z[k] = wn * r->nb[k] + wm * r->nn[k];
 		clf_softmax(z, 1 / m->temp[CLF_ENSEMBLE], p, K);
 	}
+	clfm_shrink(m, learner, r->nfeat, p);
 	if (!q)
 		return;
 	for (int s = 0; s < S; s++)
@@ -306,6 +313,7 @@ clfm_decide(const struct clf_model *m, int learner, struct clf_prediction *o)
 	o->category_score = cp[top[0]];
 	o->layer = m->cat_layer[top[0]];
 	o->layer_score = o->layer_prob[o->layer];
+	o->uncertain = o->category_score < m->unsure[learner];
 	for (int a = 0; a < 2; a++) {
 		o->alt[a] = top[a + 1];
 		o->alt_score[a] = top[a + 1] >= 0 ? cp[top[a + 1]] : 0;
@@ -359,7 +367,7 @@ clfm_featcfg(const struct clf_params *p, struct clf_featcfg *f)
 	/* Multiples of a quarter in [0.25, 1] (see clfnb_lg). */
 	double w[CLF_K_COUNT] = {
 		[CLF_K_WORD] = 1, [CLF_K_BIGRAM] = p->bigram_weight,
-		[CLF_K_CJK] = 1, [CLF_K_CJK2] = p->cjk_bigram_weight,
+		[CLF_K_CJK] = p->cjk_char_weight, [CLF_K_CJK2] = p->cjk_bigram_weight,
 		[CLF_K_CHAR] = p->char_weight,
 	};
 	for (int k = 0; k < CLF_K_COUNT; k++) {
@@ -379,10 +387,12 @@ clf_params_init(struct clf_params *p)
 	p->char_max = 0;
 	p->bigram_weight = 0.5;
 	p->cjk_bigram_weight = 0.5;
+	p->cjk_char_weight = 0.25;
 	p->char_weight = 0.25;
 	p->def_weight = 3.0;
+	p->term_weight = 10.0;
 	p->min_df = 1;
-	p->epochs = 6;
+	p->epochs = 4;
 	p->lr = 3.0;
 	p->l2 = 1e-4;
 	p->inner_folds = 3;

@@ -16,10 +16,10 @@ void
 clfnb_lg_init(struct clf_lgtab *t, double alpha, double max)
 {
 	t->alpha = alpha;
-	t->n = (size_t)(max * 4) + 2;
+	t->n = (size_t)(max * CLFNB_UNIT) + 2;
 	t->v = xmalloc(t->n * sizeof *t->v);
 	for (size_t i = 0; i < t->n; i++)
-		t->v[i] = log((double)i / 4 + alpha);
+		t->v[i] = log((double)i / CLFNB_UNIT + alpha);
 }
 
 /* ---- naive Bayes ------------------------------------------------------ */
@@ -95,47 +95,46 @@ struct lopo {
 	uint32_t n;
 };
 
+/* dense: c->nfeat zeroes, left zeroed: scratch shared by all groups. */
 static void
 lopo_init(struct lopo *l, const struct clf_corpus *c, const struct clf_nbc *b,
-	  int group)
+	  int group, double *dense)
 {
-	const struct clf_doc *d[2] = {NULL, NULL};
-	uint32_t i = 0, j = 0, cap = 1;
+	int d0 = c->group_first[group], d1 = c->group_first[group + 1];
+	uint32_t cap = 1, lo = UINT32_MAX, hi = 0;
 
 	memset(l, 0, sizeof *l);
 	l->cat = c->group_cat[group];
 	l->stages = c->group_stages[group];
-	for (int lang = 0; lang < 2; lang++)
-		if (c->group_doc[lang][group] >= 0) {
-			const struct clf_doc *x = &c->d[c->group_doc[lang][group]];
-			d[lang] = x;
-			cap += x->n;
-			l->tot += x->xsum * x->w;
+	/* Every document of the project (descriptions, taglines, other
+	 * texts), summed in a dense array and read back in feature order:
+	 * cheaper than sorting their merged lists (1.6x for the whole
+	 * leave-one-project-out, by instruction count). */
+	for (int i = d0; i < d1; i++) {
+		const struct clf_doc *d = &c->d[i];
+		l->tot += d->xsum * d->w;
+		cap += d->n;
+		for (uint32_t j = 0; j < d->n; j++) {
+			dense[d->f[j]] += (double)d->x[j] * d->w;
+			if (d->f[j] < lo)
+				lo = d->f[j];
+			if (d->f[j] > hi)
+				hi = d->f[j];
 		}
+	}
 	l->f = xmalloc(cap * sizeof *l->f);
 	l->own = xmalloc(cap * sizeof *l->own);
-	/* Merge the two sorted feature lists. */
-	for (;;) {
-		int a = d[0] && i < d[0]->n, bb = d[1] && j < d[1]->n;
-		uint32_t f;
-		double own = 0;
-		if (!a && !bb)
-			break;
-		if (a && (!bb || d[0]->f[i] <= d[1]->f[j]))
-			f = d[0]->f[i];
-		else
-			f = d[1]->f[j];
-		if (a && d[0]->f[i] == f)
-			own += (double)d[0]->x[i++] * d[0]->w;
-		if (bb && d[1]->f[j] == f)
-			own += (double)d[1]->x[j++] * d[1]->w;
+	for (uint32_t f = lo; f <= hi && lo != UINT32_MAX; f++) {
+		if (dense[f] == 0)
+			continue;
 		l->f[l->n] = f;
-		l->own[l->n] = own;
+		l->own[l->n] = dense[f];
 		l->n++;
-		if (b->catf[f] - own <= 1e-9)
+		if (b->catf[f] - dense[f] <= 1e-9)
 			l->vcat_drop++;
-		if (b->all[f] - own <= 1e-9)
+		if (b->all[f] - dense[f] <= 1e-9)
 			l->vall_drop++;
+		dense[f] = 0;
 	}
 }
 
@@ -160,7 +159,7 @@ lopo_own(const struct lopo *l, const struct clf_doc *d, double *own)
 	}
 }
 
-/* The category counts in quarters, as integers, for the many
+/* The category counts in units of 1/CLFNB_UNIT, as integers, for the many
  * leave-one-project-out scorings of clfnb_choose: every log of a count is
  * then a table lookup by index. */
 struct nbq {
@@ -178,9 +177,9 @@ nbq_init(struct nbq *q, const struct clf_nbc *b)
 	q->catf = xmalloc(((size_t)b->F + 1) * sizeof *q->catf);
 	q->max = 0;
 	for (size_t i = 0; i < n; i++)
-		q->cat[i] = (int32_t)(b->cat[i] * 4 + 0.5);
+		q->cat[i] = (int32_t)(b->cat[i] * CLFNB_UNIT + 0.5);
 	for (uint32_t f = 0; f < b->F; f++) {
-		q->catf[f] = (int32_t)(b->catf[f] * 4 + 0.5);
+		q->catf[f] = (int32_t)(b->catf[f] * CLFNB_UNIT + 0.5);
 		if (q->catf[f] > q->max)
 			q->max = q->catf[f];
 	}
@@ -194,8 +193,8 @@ nbq_free(struct nbq *q)
 }
 
 /* NB category scores of document d with one project removed from the
- * counts (own: that project's counts of d's features, in quarters):
- * multinomial or complement. tab[i] = log(i / 4 + alpha). */
+ * counts (own: that project's counts of d's features, in units):
+ * multinomial or complement. tab[i] = log(i / CLFNB_UNIT + alpha). */
 static void
 nb_cat_score(const struct clf_nbc *b, const struct nbq *q,
 	     const struct clf_doc *d, const double *tab, double alpha, int complement,
@@ -269,7 +268,7 @@ nb_stage_score(const struct clf_nbc *b, const struct clf_doc *d,
 }
 
 
-static const double alphas[] = {0.15, 0.4, 1.0};
+static const double alphas[] = {1.0, 2.0};
 
 /* Chooses the NB smoothing and variant by leave-one-project-out accuracy
  * (ties: log-loss after temperature), and fills o->nb and o->nbs. */
@@ -287,15 +286,17 @@ clfnb_choose(const struct clf_corpus *c, const struct clf_nbc *b,
 	struct nbq q;
 
 	nbq_init(&q, b);
+	double *dense = xcalloc((size_t)c->nfeat + 1, sizeof *dense);
 	for (int g = 0; g < c->ngroups; g++)
-		lopo_init(&lp[g], c, b, g);
+		lopo_init(&lp[g], c, b, g, dense);
+	free(dense);
 	for (size_t i = 0; i < o->n; i++) {
 		const struct clf_doc *d = &c->d[o->doc[i]];
 		own[i] = xmalloc(((size_t)d->n + 1) * sizeof *own[i]);
 		own4[i] = xmalloc(((size_t)d->n + 1) * sizeof *own4[i]);
 		lopo_own(&lp[d->group], d, own[i]);
 		for (uint32_t j = 0; j < d->n; j++)
-			own4[i][j] = (int32_t)(own[i][j] * 4 + 0.5);
+			own4[i][j] = (int32_t)(own[i][j] * CLFNB_UNIT + 0.5);
 	}
 	for (uint32_t f = 0; f < c->nfeat; f++)
 		if (b->all[f] > max)
@@ -305,7 +306,7 @@ clfnb_choose(const struct clf_corpus *c, const struct clf_nbc *b,
 	for (int variant = 0; variant < 2; variant++) {
 		for (size_t ai = 0; ai < sizeof alphas / sizeof *alphas; ai++) {
 			size_t right = 0;
-			clfnb_lg_init(&t, alphas[ai], (double)q.max / 4);
+			clfnb_lg_init(&t, alphas[ai], (double)q.max / CLFNB_UNIT);
 			for (size_t i = 0; i < o->n; i++) {
 				const struct clf_doc *d = &c->d[o->doc[i]];
 				nb_cat_score(b, &q, d, t.v, alphas[ai], variant,

@@ -269,6 +269,7 @@ raw_scores(struct clf_model *m, size_t n, int c0, int c1, struct clf_raw *r)
 	clfp_sum_rows(rows, stride, m->bk, nh, c1 - c0, acc,
 		 CLF_SQ_AT(m) - (size_t)c0, c1 == (int)stride ? &sq : NULL);
 	inv = sq > 0 ? 1 / sqrt(sq) : 0;
+	r->nfeat = (double)nh;
 #define SUM(blk, j) (cs[m->off[blk] + (j)] * acc[m->off[blk] + (j) - c0])
 	if (c0 == 0) {
 		for (int k = 0; k < K; k++)
@@ -284,6 +285,18 @@ raw_scores(struct clf_model *m, size_t n, int c0, int c1, struct clf_raw *r)
 				    m->bias[CLF_B_NNS][s];
 	}
 #undef SUM
+}
+
+int
+clfp_raw(struct clf_model *m, const struct clf_input *in, int which,
+	 struct clf_raw *r)
+{
+	ptrdiff_t n = clfp_input_buckets(m, in, which);
+
+	if (n < 0)
+		return -1;
+	raw_scores(m, (size_t)n, 0, (int)m->stride, r);
+	return 0;
 }
 
 void
@@ -399,6 +412,7 @@ clf_prediction_json(const struct cat_taxonomy *t, const char *name,
 	cJSON_AddItemToObject(o, "category",
 			      scored(t->categories[p->category].id,
 				     p->category_score));
+	cJSON_AddBoolToObject(o, "uncertain", p->uncertain);
 	a = cJSON_AddArrayToObject(o, "stages");
 	for (size_t i = 0; i < ns; i++)
 		cJSON_AddItemToArray(a, scored(t->stages[st[i]].id,
@@ -430,6 +444,13 @@ clf_prediction_json(const struct cat_taxonomy *t, const char *name,
 				      reasons_json(ex->layer, ex->nlayer));
 		cJSON_AddItemToObject(e, "category",
 				      reasons_json(ex->category, ex->ncategory));
+		if (ex->runner_up >= 0) {
+			cJSON *ru = cJSON_AddObjectToObject(e, "runner_up");
+			cJSON_AddStringToObject(ru, "id",
+				t->categories[ex->runner_up].id);
+			cJSON_AddItemToObject(ru, "tokens",
+				reasons_json(ex->runner, ex->nrunner));
+		}
 		so = cJSON_AddObjectToObject(e, "stages");
 		for (size_t i = 0; i < ex->nstages; i++)
 			cJSON_AddItemToObject(so, t->stages[ex->stage_id[i]].id,

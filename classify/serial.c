@@ -90,6 +90,12 @@ clf_serialize(const struct clf_model *m, size_t *len)
 		}
 	}
 	put_f64(&b, m->ens_w);
+	put_f64(&b, m->ens_wc);
+	for (int l = 0; l < CLF_LEARNERS; l++) {
+		put_f64(&b, m->len_h[l]);
+		put_f64(&b, m->unsure[l]);
+	}
+	put_u32(&b, m->calib_n);
 	for (int k = 0; k < K; k++)
 		for (int s = 0; s < S; s++)
 			put_f64(&b, m->stage_prior[k * S + s]);
@@ -254,6 +260,16 @@ clf_deserialize(const struct cat_taxonomy *t, const void *blob, size_t len,
 		}
 	}
 	m->ens_w = get_f64(&r);
+	m->ens_wc = get_f64(&r);
+	if (!(m->ens_wc >= 0 && m->ens_wc <= 1))
+		r.bad = 1;
+	for (int l = 0; l < CLF_LEARNERS; l++) {
+		m->len_h[l] = get_f64(&r);
+		m->unsure[l] = get_f64(&r);
+		if (!(m->len_h[l] >= 0) || !(m->unsure[l] >= 0))
+			r.bad = 1;
+	}
+	m->calib_n = get_u32(&r);
 	m->stage_prior = xcalloc((size_t)K * (size_t)S + 1,
 				 sizeof *m->stage_prior);
 	for (int k = 0; k < K; k++)

@@ -15,13 +15,30 @@
  * hyperparameters and the model format. Changing any of them retrains. */
 static uint64_t
 model_state(const struct cat_taxonomy *t, const struct cat_project *v,
-	    size_t n)
+	    size_t n, uint64_t calib)
 {
 	struct clf_params p;
 	uint64_t h = cat_state_hash(t, v, n);
+
+	/* What the catalog's hash leaves out: the fetched homepage texts
+	 * (documents of their own), the other texts and the dev set (calib,
+	 * see calib_load) and the taxonomy's term lists. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].reviewed && v[i].homepage_text)
+			h = cat_hash(h, v[i].homepage_text,
+				     strlen(v[i].homepage_text) + 1);
+	h = cat_hash(h, &calib, sizeof calib);
+	for (size_t i = 0; i < t->ncategories + t->nstages; i++) {
+		const struct cat_term *x = i < t->ncategories ?
+			&t->categories[i] : &t->stages[i - t->ncategories];
+		const char *w[2] = {x->terms, x->terms_zh};
+		for (int k = 0; k < 2; k++)
+			h = cat_hash(h, w[k] ? w[k] : "", w[k] ?
+				     strlen(w[k]) + 1 : 1);
+	}
 	int32_t iv[] = {CLF_FORMAT_VERSION, CLF_HASH_BITS, 0, 0, 0, 0, 0, 0,
 			0, 0};
-	double dv[7];
+	double dv[9];
 
 	clf_params_init(&p);
 	iv[2] = p.stems;
@@ -39,8 +56,37 @@ model_state(const struct cat_taxonomy *t, const struct cat_project *v,
 	dv[4] = (double)p.seed;
 	dv[5] = p.bigram_weight;
 	dv[6] = p.cjk_bigram_weight;
+	dv[7] = p.term_weight;
+	dv[8] = p.cjk_char_weight;
 	h = cat_hash(h, iv, sizeof iv);
 	return cat_hash(h, dv, sizeof dv);
+}
+
+/* The dev set the data directory ships (cat_calibration_text), without
+ * the projects that have since moved into the catalog, and a hash of it
+ * and of the projects' other texts (cat_texts_hash). A dev set that does not parse is left
+ * out with a warning on the model, never a failure: classify must work. */
+static int
+calib_load(struct cat *c, const struct cat_project *v, size_t n,
+	   struct clf_devset *d, uint64_t *hash, char *err, size_t errlen)
+{
+	char *text = NULL, msg[256];
+
+	memset(d, 0, sizeof *d);
+	if (cat_texts_hash(c, hash) < 0 ||
+	    cat_calibration_text(c, &text) < 0) {
+		snprintf(err, errlen, "%s: cannot read the project texts or "
+			 "the dev set", cat_path(c));
+		return EX_IOERR;
+	}
+	if (!text)
+		return 0;
+	*hash = cat_hash(*hash, text, strlen(text));
+	if (clf_dev_parse(cat_taxonomy(c), "devset.json", text, strlen(text),
+			  d, msg, sizeof msg) == 0)
+		clf_dev_drop_known(d, v, n);
+	free(text);
+	return 0;
 }
 
 /* Whether this process may not write the database file (mode, owner,
@@ -62,16 +108,35 @@ train_store(struct cat *c, const struct cat_project *v, size_t n,
 	    size_t errlen)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct clf_devset d;
+	uint64_t calib;
 	void *blob;
 	size_t len;
 	int rc;
 
-	rc = clf_train(t, v, n, NULL, learner, out, err, errlen);
+	struct cat_project *w = NULL;
+	size_t nw = 0;
+
+	if ((rc = calib_load(c, v, n, &d, &calib, err, errlen)))
+		return rc;
+	/* Training reads the projects' other texts too: a copy of the
+	 * catalog with them (training is rare, loading is cheap). */
+	if ((rc = cat_load(c, &w, &nw, err, errlen)) ||
+	    (rc = cat_load_texts(c, w, nw, err, errlen))) {
+		cat_projects_free(w, nw);
+		clf_dev_free(&d);
+		return rc;
+	}
+	rc = clf_train(t, w, nw, NULL, learner, out, err, errlen);
+	cat_projects_free(w, nw);
+	if (rc == 0 && d.n)
+		clf_calibrate(*out, &d, NULL);
+	clf_dev_free(&d);
 	if (rc)
 		return rc;
 	blob = clf_serialize(*out, &len);
-	rc = cat_model_put(c, CLF_MODEL_NAME, blob, len, model_state(t, v, n),
-			   err, errlen);
+	rc = cat_model_put(c, CLF_MODEL_NAME, blob, len,
+			   model_state(t, v, n, calib), err, errlen);
 	free(blob);
 	if (rc && in_memory && db_read_only(c))
 		rc = 0;
@@ -87,13 +152,18 @@ model_for(struct cat *c, const struct cat_project *v, size_t n,
 	  struct clf_model **out, int *why, char *err, size_t errlen)
 {
 	const struct cat_taxonomy *t = cat_taxonomy(c);
-	uint64_t want = model_state(t, v, n), have = 0;
+	uint64_t want, have = 0, calib;
+	struct clf_devset d;
 	void *blob = NULL;
 	size_t len = 0;
 	int rc, learner = CLF_DEFAULT, reason;
 	char msg[256];
 
 	*out = NULL;
+	if ((rc = calib_load(c, v, n, &d, &calib, err, errlen)))
+		return rc;
+	clf_dev_free(&d);
+	want = model_state(t, v, n, calib);
 	if (why)
 		*why = CLF_STORED;
 	rc = cat_model_get(c, CLF_MODEL_NAME, &blob, &len, &have);
@@ -170,8 +240,9 @@ clf_catalog_train(struct cat *c, int learner, struct clf_model **out,
 /* Out-of-fold predictions of the reviewed projects: pred[i] for v[i]. */
 static int
 out_of_fold(const struct cat_taxonomy *t, const struct cat_project *v,
-	    size_t n, int learner, struct clf_prediction *pred,
-	    unsigned char *done, char *err, size_t errlen)
+	    size_t n, int learner, const struct clf_devset *calib,
+	    struct clf_prediction *pred, unsigned char *done, char *err,
+	    size_t errlen)
 {
 	int K = (int)t->ncategories, ng = 0, rc = 0;
 	int *gsrc = xcalloc(n + 1, sizeof *gsrc);
@@ -198,6 +269,8 @@ out_of_fold(const struct cat_taxonomy *t, const struct cat_project *v,
 				use[gsrc[g]] = fold[g] != f;
 			rc = clftrain_run(t, v, n, use, &p, learner, &m, err,
 					  errlen);
+			if (rc == 0 && calib->n)
+				clf_calibrate(m, calib, NULL);
 			for (int g = 0; g < ng && rc == 0; g++) {
 				const struct cat_project *pr = &v[gsrc[g]];
 				struct clf_input in = {pr->description,
@@ -226,17 +299,22 @@ clf_reclassify_catalog(struct cat *c, char *err, size_t errlen)
 	struct clf_prediction *pred = NULL;
 	struct cat_prediction *rows = NULL;
 	unsigned char *done = NULL;
+	struct clf_devset d = {0};
+	uint64_t calib;
 	size_t n = 0;
 	int rc;
 
 	if ((rc = cat_load(c, &v, &n, err, errlen)))
 		return rc;
-	if ((rc = model_for(c, v, n, &m, NULL, err, errlen)))
+	if ((rc = model_for(c, v, n, &m, NULL, err, errlen)) ||
+	    (rc = calib_load(c, v, n, &d, &calib, err, errlen)) ||
+	    (rc = cat_load_texts(c, v, n, err, errlen)))
 		goto out;
 	pred = xcalloc(n + 1, sizeof *pred);
 	rows = xcalloc(n + 1, sizeof *rows);
 	done = xcalloc(n + 1, 1);
-	if ((rc = out_of_fold(t, v, n, m->learner, pred, done, err, errlen)))
+	if ((rc = out_of_fold(t, v, n, m->learner, &d, pred, done, err,
+			      errlen)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct clf_input in = {v[i].description, v[i].description_zh,
@@ -258,6 +336,7 @@ out:
 	free(rows);
 	free(pred);
 	free(done);
+	clf_dev_free(&d);
 	clf_free(m);
 	cat_projects_free(v, n);
 	return rc;

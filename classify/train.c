@@ -23,6 +23,7 @@ clftrain_oof_free(struct clf_oof *o)
 	free(o->nbs);
 	free(o->nns);
 	free(o->prior);
+	free(o->nfeat);
 }
 
 /* Quantizes block values into the model's int16 rows. */
@@ -194,11 +195,13 @@ clftrain_run(const struct cat_taxonomy *t, const struct cat_project *v,
 	m->tax_sig = clfm_tax_sig(t);
 	m->feat = cfg;
 
-	/* Out-of-fold rows: every project document. */
+	/* Out-of-fold rows: the projects' descriptions and taglines (the
+	 * other texts train, and would only make these fits slower:
+	 * 1.69 -> 1.2 G instructions for the whole training). */
 	o.doc = xmalloc((c.nd + 1) * sizeof *o.doc);
 	o.y = xmalloc((c.nd + 1) * sizeof *o.y);
 	for (size_t i = 0; i < c.nd; i++)
-		if (c.d[i].group >= 0) {
+		if (c.d[i].group >= 0 && c.d[i].oof) {
 			o.doc[o.n] = (int)i;
 			o.y[o.n] = c.d[i].cat;
 			o.n++;
@@ -208,6 +211,9 @@ clftrain_run(const struct cat_taxonomy *t, const struct cat_project *v,
 	o.nbs = xcalloc(o.n * (size_t)S + 1, sizeof *o.nbs);
 	o.nns = xcalloc(o.n * (size_t)S + 1, sizeof *o.nns);
 	o.prior = xcalloc(o.n * (size_t)K * S + 1, sizeof *o.prior);
+	o.nfeat = xmalloc((o.n + 1) * sizeof *o.nfeat);
+	for (size_t i = 0; i < o.n; i++)
+		o.nfeat[i] = c.d[o.doc[i]].n;
 	clfcal_priors(&c, &o, m);
 
 	clfnb_init(&counts, &c);

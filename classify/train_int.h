@@ -18,10 +18,16 @@
 
 #include "classify/classify_int.h"
 
+/* Naive Bayes counts are kept in units of 1/CLFNB_UNIT (feature values are
+ * quarters, document weights halves), so that every log of a count is a
+ * table lookup (clfnb_lg). */
+#define CLFNB_UNIT 8
+
 /* ---- the corpus (corpus.c) ------------------------------------------- */
 
-/* One document per language of each reviewed project, one per language of
- * each category's definition (labelled with the category and its default
+/* One document per language of each reviewed project's description and
+ * tagline, one for its fetched homepage text (at half weight), one per
+ * language of each category's definition (labelled with the category and its default
  * stages) and of each stage's definition (that stage only). Features are
  * deduplicated per document (binary features suit short texts, Wang &
  * Manning 2012). */
@@ -33,6 +39,9 @@ struct clf_doc {
 	uint64_t stages;
 	int group;                /* project (compact index), -1: definition */
 	int lang;
+	int oof;                  /* 1: an out-of-fold row (a description
+				     or a tagline: the texts calibration
+				     and the learner choice are about) */
 	float w;                  /* document weight */
 	double xsum;              /* sum of x */
 };
@@ -48,7 +57,9 @@ struct clf_corpus {
 	int *group_src;           /* group -> index in the caller's v */
 	int *group_cat;
 	uint64_t *group_stages;
-	int *group_doc[2];        /* group -> its documents (-1: none) */
+	int *group_doc[2];        /* group -> its descriptions (-1: none) */
+	int *group_first;         /* group g's documents are
+				     [group_first[g], group_first[g + 1]) */
 	uint64_t default_stages[CLF_MAX_CATEGORIES];
 };
 
@@ -73,6 +84,7 @@ struct clf_oof {
 	double *nb, *nn;          /* n x K raw scores */
 	double *nbs, *nns;        /* n x S raw stage logits */
 	double *prior;            /* n x K x S: leave-project-out P(s|c) */
+	double *nfeat;            /* n: distinct features of each, or NULL */
 };
 
 /* ---- naive Bayes (nb.c) ---------------------------------------------- */

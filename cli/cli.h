@@ -147,8 +147,8 @@ enum {
 	"  --status S         only projects of status S: active, sunset,\n" \
 	"                     acquired, merged or renamed\n" \
 	"  --search TEXT      name, id, token, category, stage, description or\n" \
-	"                     tagline contains TEXT (any case; Chinese text\n" \
-	"                     matches too)\n" \
+	"                     tagline contains TEXT (any case, '-' and ' '\n" \
+	"                     alike, Chinese too); best hits first\n" \
 	"  --chain C          only projects on chain C (any case)\n" \
 	"  --has-token        only projects with a token (--no-token: without)\n" \
 	"  --min-mcap X       market cap at least X (1.5B, 300M, 20K or a\n" \

@@ -49,6 +49,11 @@ const char cmd_import_usage[] =
 const char cmd_list_usage[] =
 	 "usage: aimap list [options]\n"
 	 "\n"
+	 "Projects, filtered and sorted. The table fits the terminal: the\n"
+	 "stages, the layer and the id are left out (and named below it)\n"
+	 "before a name is cut. CSV and JSON carry every field and the exact\n"
+	 "figures (their columns and keys are in README, \"JSON and CSV\").\n"
+	 "\n"
 	 FILTER_HELP
 	 "  --columns LIST     the figures to show, comma-separated: market_cap\n"
 	 "                     (or mcap), tvl, stars, price, change_24h,\n"
@@ -58,13 +63,26 @@ const char cmd_list_usage[] =
 	 "                     --sort figure is always shown)\n"
 	 "  --format F         table (default), csv or json\n"
 	 "  --candidates       with discovery's open candidates, marked by\n"
-	 "                     source \"candidate\" (ids candidate-N)\n";
+	 "                     source \"candidate\" (ids candidate-N)\n"
+	 "\n"
+	 "The 7d and 30d changes come from the stored price history (market\n"
+	 "cap when there is no price), and are missing when it does not span\n"
+	 "the period.\n";
 
 const char cmd_show_usage[] =
-	 "usage: aimap show [--format text|json] ID|NAME\n";
+	 "usage: aimap show [--format text|json] ID|NAME|TOKEN\n"
+	 "\n"
+	 "Everything known about one project, found by its id, its name (any\n"
+	 "case) or its token. Figures read as people read them ($3.44B, 12.3K,\n"
+	 "+7.3%), each with the day it was observed; --format json has the\n"
+	 "exact values. A name not found gets the nearest one suggested.\n";
 
 const char cmd_stats_usage[] =
-	 "usage: aimap stats [--format table|json]\n";
+	 "usage: aimap stats [--format table|json]\n"
+	 "\n"
+	 "Counts per layer, category and pipeline stage, each category's total\n"
+	 "market cap, TVL and 24h volume (over the projects that have them),\n"
+	 "and the stage-by-layer map with its white space.\n";
 
 const char cmd_export_usage[] =
 	 "usage: aimap export csv [-o FILE] [options]\n"
@@ -674,10 +692,12 @@ find_by_token(struct cli *c, const char *key, struct cat_project *out)
 		cli_err("%s", err);
 		return rc;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (v[i].token && strcasecmp(v[i].token, key) == 0 &&
-		    !hit++)
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].token || strcasecmp(v[i].token, key) != 0)
+			continue;
+		if (hit++ == 0)
 			first = i;
+	}
 	if (hit > 1) {
 		struct buf b;
 		buf_init(&b, 0);

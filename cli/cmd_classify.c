@@ -43,7 +43,9 @@ const char cmd_classify_usage[] =
 	 "  --format F         table (default), json or csv\n"
 	 "  --model M          nb, nn or ensemble (default: the learner that\n"
 	 "                     cross-validated best when the model was trained)\n"
-	 "  --explain          the words that pushed each decision the most\n"
+	 "  --explain          the words (and Chinese character pairs) that\n"
+	 "                     pushed each decision the most, for the winner\n"
+	 "                     and for the runner-up category\n"
 	 "  --save             add the projects to the catalog as unreviewed,\n"
 	 "                     with the predicted labels, under their \"id\" or\n"
 	 "                     one made from the name (or the token, or a\n"
@@ -409,7 +411,10 @@ out_table(const struct run *r, const struct clf_item *v, size_t n)
 		char *stages = stages_text(t, &p), conf[16], cur[128] = "";
 		const char *cells[6] = {v[i].name, t->layers[p.layer].id,
 			t->categories[p.category].id, stages, conf, cur};
-		snprintf(conf, sizeof conf, "%.0f%%", p.category_score * 100);
+		/* "?": below the score where the dev set's answers are
+		 * right less than half the time. */
+		snprintf(conf, sizeof conf, "%s%.0f%%", p.uncertain ? "?" : "",
+			 p.category_score * 100);
 		if (v[i].curated)
 			snprintf(cur, sizeof cur, "%s%s",
 				 t->categories[v[i].curated->category].id,
@@ -429,6 +434,10 @@ out_table(const struct run *r, const struct clf_item *v, size_t n)
 			reasons_text(&why, "category",
 				     t->categories[p.category].id, e->category,
 				     e->ncategory);
+			if (e->runner_up >= 0)
+				reasons_text(&why, "or else",
+					     t->categories[e->runner_up].id,
+					     e->runner, e->nrunner);
 			for (size_t k = 0; k < e->nstages; k++)
 				reasons_text(&why, "stage",
 					     t->stages[e->stage_id[k]].id,
@@ -459,8 +468,8 @@ out_csv(const struct run *r, const struct clf_item *v, size_t n)
 {
 	static const char *const head[] = {
 		"name", "layer", "layer_score", "category", "category_score",
-		"stages", "stage_scores", "alt1", "alt1_score", "alt2",
-		"alt2_score", "catalog_id", "catalog_category",
+		"uncertain", "stages", "stage_scores", "alt1", "alt1_score",
+		"alt2", "alt2_score", "catalog_id", "catalog_category",
 	};
 	const struct cat_taxonomy *t = r->t;
 	struct buf b, ids, scores;
@@ -501,6 +510,7 @@ out_csv(const struct run *r, const struct clf_item *v, size_t n)
 		csv_text(&w, t->categories[p.category].id);
 		clf_score_short(p.category_score, num);
 		csv_text(&w, num);
+		csv_text(&w, p.uncertain ? "true" : "false");
 		csv_text(&w, ids.len ? ids.data : "");
 		csv_text(&w, scores.len ? scores.data : "");
 		for (int a = 0; a < 2; a++) {

@@ -7,7 +7,7 @@
 
 /* Option keys of the three commands. */
 enum {
-	K_FORMAT = 1, K_MODEL, K_EXPLAIN, K_SAVE, K_FOLDS, K_REPEAT, K_SEED,
+	K_FORMAT = 1, K_MODEL, K_EXPLAIN, K_SAVE, K_FOLDS, K_REPEAT, K_SEED, K_DEV,
 	K_PREDICTIONS,
 };
 

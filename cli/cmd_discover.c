@@ -17,9 +17,6 @@
 #include "util/mono.h"
 #include "util/utf8.h"
 
-/* A placement below this calibrated score is marked uncertain. */
-#define UNCERTAIN_BELOW 0.5
-
 const char cmd_discover_usage[] =
 	"usage: aimap discover [--source coingecko|github|defillama ...]\n"
 	"                      [--limit N] [--describe N] [--max-wait S]\n"
@@ -157,8 +154,10 @@ place(struct cli *c, struct cat_cand *v, size_t n)
 		k->category = p.category;
 		k->stages = p.stages;
 		k->score = p.category_score;
-		/* A name alone says little: uncertain whatever the score. */
-		k->uncertain = !k->text || p.category_score < UNCERTAIN_BELOW;
+		/* The classifier's own mark (below the score where its
+		 * dev set's answers are right less than half the time); a
+		 * name alone says little: uncertain whatever the score. */
+		k->uncertain = !k->text || p.uncertain;
 		buf_free(&b);
 	}
 	clf_free(m);

@@ -6,9 +6,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "classify/classify.h"
+#include "util/buf.h"
+#include "util/json.h"
 
 const char cmd_eval_usage[] =
 	 "usage: aimap eval [options]\n"
@@ -29,7 +32,21 @@ const char cmd_eval_usage[] =
 	 "  --format F         table (default) or json\n"
 	 "  --predictions      json only: add every held-out prediction and\n"
 	 "                     the fold of each project (for comparisons on\n"
-	 "                     identical folds)\n";
+	 "                     identical folds)\n"
+	 "  --dev FILE         instead of cross-validating, score the model\n"
+	 "                     trained on the whole catalog on FILE: texts\n"
+	 "                     about projects outside the catalog, labelled\n"
+	 "                     (the format of data/devset.json: \"name\",\n"
+	 "                     \"text\", \"category\", \"layer\", \"stages\").\n"
+	 "                     Texts whose project is now in the catalog are\n"
+	 "                     left out. When FILE shares texts with the\n"
+	 "                     shipped dev set that calibrates the scores, it\n"
+	 "                     is scored in five folds, each calibrated\n"
+	 "                     without its own texts\n"
+	 "\n"
+	 "Examples:\n"
+	 "  aimap eval --repeat 5\n"
+	 "  aimap eval --dev data/devset.json --format json\n";
 
 static double
 r4(double x)
@@ -210,6 +227,195 @@ eval_table(const struct cat_taxonomy *t, const struct clf_eval *e,
 			       e->bin_acc[b] * 100);
 }
 
+static cJSON *
+dev_pred_json(const struct cat_taxonomy *t, const struct clf_devdoc *d,
+	      const struct clf_prediction *p)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	int st[CAT_MAX_STAGES];
+	size_t ns = clf_stages_sorted(p, t->nstages, st, CAT_MAX_STAGES);
+
+	cJSON_AddStringToObject(o, "name", d->name);
+	cJSON_AddStringToObject(o, "true_category",
+				t->categories[d->category].id);
+	cJSON_AddStringToObject(o, "category", t->categories[p->category].id);
+	cJSON_AddNumberToObject(o, "score", r4(p->category_score));
+	cJSON_AddBoolToObject(o, "uncertain", p->uncertain);
+	a = cJSON_AddArrayToObject(o, "stages");
+	for (size_t i = 0; i < ns; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(t->stages[st[i]].id));
+	return o;
+}
+
+static void
+dev_json(const struct cat_taxonomy *t, const char *file,
+	 const struct clf_devset *d, size_t dropped,
+	 const struct clf_dev_result *r, int learner, int keep)
+{
+	cJSON *j = cJSON_CreateObject(), *x, *a;
+	static const char *const lens[3] = {"short", "medium", "long"};
+
+	cJSON_AddStringToObject(j, "dev", file);
+	cJSON_AddStringToObject(j, "model", learner >= 0 ?
+				clf_learner_names[learner] : "default");
+	cJSON_AddNumberToObject(j, "texts", (double)r->n);
+	cJSON_AddNumberToObject(j, "in_catalog", (double)dropped);
+	cJSON_AddNumberToObject(j, "calibration_folds", r->folds);
+	x = cJSON_AddObjectToObject(j, "layer");
+	cJSON_AddItemToObject(x, "accuracy", num_or_null(r->layer_acc));
+	x = cJSON_AddObjectToObject(j, "category");
+	cJSON_AddItemToObject(x, "accuracy", num_or_null(r->cat_acc));
+	cJSON_AddItemToObject(x, "macro_f1", num_or_null(r->cat_macro_f1));
+	cJSON_AddItemToObject(x, "accuracy_en", num_or_null(r->acc_lang[0]));
+	cJSON_AddItemToObject(x, "accuracy_zh", num_or_null(r->acc_lang[1]));
+	for (int l = 0; l < 3; l++) {
+		char key[32];
+		snprintf(key, sizeof key, "accuracy_%s", lens[l]);
+		cJSON_AddItemToObject(x, key, num_or_null(r->acc_len[l]));
+	}
+	cJSON_AddItemToObject(x, "log_loss", num_or_null(r->log_loss));
+	cJSON_AddItemToObject(x, "ece", num_or_null(r->ece));
+	x = cJSON_AddObjectToObject(j, "stages");
+	cJSON_AddItemToObject(x, "micro_f1", num_or_null(r->stage_micro_f1));
+	cJSON_AddNumberToObject(x, "texts", (double)r->stage_docs);
+	x = cJSON_AddObjectToObject(j, "uncertain");
+	cJSON_AddNumberToObject(x, "count", (double)r->n_uncertain);
+	cJSON_AddItemToObject(x, "accuracy", num_or_null(r->acc_uncertain));
+	cJSON_AddItemToObject(x, "accuracy_rest", num_or_null(r->acc_certain));
+	a = cJSON_AddArrayToObject(j, "calibration");
+	for (int b = 0; b < 10; b++) {
+		cJSON *y;
+		if (!r->bin_count[b])
+			continue;
+		y = cJSON_CreateObject();
+		cJSON_AddNumberToObject(y, "from", b / 10.0);
+		cJSON_AddNumberToObject(y, "to", (b + 1) / 10.0);
+		cJSON_AddNumberToObject(y, "count", (double)r->bin_count[b]);
+		cJSON_AddNumberToObject(y, "mean_score", r4(r->bin_score[b]));
+		cJSON_AddNumberToObject(y, "accuracy", r4(r->bin_acc[b]));
+		cJSON_AddItemToArray(a, y);
+	}
+	if (keep) {
+		a = cJSON_AddArrayToObject(j, "predictions");
+		for (size_t i = 0; i < d->n; i++)
+			cJSON_AddItemToArray(a, dev_pred_json(t, &d->v[i],
+							      &r->pred[i]));
+	}
+	clic_print_json(j);
+	cJSON_Delete(j);
+}
+
+static void
+dev_table(const char *file, size_t dropped, const struct clf_dev_result *r,
+	  int learner)
+{
+	printf("Dev set %s: %zu texts", file, r->n);
+	if (dropped)
+		printf(" (%zu left out: their projects are in the catalog "
+		       "now)", dropped);
+	printf(", model %s\n", learner >= 0 ? clf_learner_names[learner] :
+	       "as trained");
+	if (r->folds > 1)
+		printf("calibration: cross-fitted, %d folds, each calibrated "
+		       "on the shipped dev set without its own texts\n\n",
+		       r->folds);
+	else if (r->calib_n)
+		printf("calibration: the shipped dev set (%zu texts, none of "
+		       "them in this file)\n\n", r->calib_n);
+	else
+		printf("calibration: out-of-fold on the catalog (no dev set "
+		       "is shipped)\n\n");
+	printf("  layer      accuracy %5.1f%%\n", r->layer_acc * 100);
+	printf("  category   accuracy %5.1f%%   macro-F1 %5.1f%%\n",
+	       r->cat_acc * 100, r->cat_macro_f1 * 100);
+	printf("             English %5.1f%% (%zu)   Chinese %5.1f%% (%zu)\n",
+	       r->acc_lang[0] * 100, r->n_lang[0], r->acc_lang[1] * 100,
+	       r->n_lang[1]);
+	printf("             short %5.1f%% (%zu)   medium %5.1f%% (%zu)   "
+	       "long %5.1f%% (%zu)\n", r->acc_len[0] * 100, r->n_len[0],
+	       r->acc_len[1] * 100, r->n_len[1], r->acc_len[2] * 100,
+	       r->n_len[2]);
+	printf("  stages     micro-F1 %5.1f%% (%zu texts with stages)\n",
+	       r->stage_micro_f1 * 100, r->stage_docs);
+	printf("  calibration: expected error %.3f, log-loss %.3f\n", r->ece,
+	       r->log_loss);
+	printf("  uncertain: %zu, right %.1f%%; the others right %.1f%%\n",
+	       r->n_uncertain, r->n_uncertain ? r->acc_uncertain * 100 : 0.0,
+	       r->acc_certain * 100);
+	printf("\nCalibration: category score vs. how often it was right\n");
+	for (int b = 0; b < 10; b++)
+		if (r->bin_count[b])
+			printf("  %3d-%3d%%  %5zu predictions  mean score %5.1f%%  "
+			       "right %5.1f%%\n", b * 10, b * 10 + 10,
+			       r->bin_count[b], r->bin_score[b] * 100,
+			       r->bin_acc[b] * 100);
+}
+
+#define DEV_LIMIT (64u << 20)   /* as classify's input */
+
+/* `eval --dev FILE`: the catalog's model on texts from outside it. */
+static int
+eval_dev(struct cli *c, const char *file, int learner, int fmt, int keep)
+{
+	const struct cat_taxonomy *t;
+	struct cat_project *v = NULL;
+	struct clf_model *m = NULL;
+	struct clf_devset d = {0}, calib = {0};
+	struct clf_dev_result r;
+	struct buf b;
+	char err[CAT_ERRLEN], *text = NULL;
+	size_t n = 0, dropped;
+	int rc, have_calib = 0;
+
+	buf_init(&b, 0);
+	if ((rc = cli_open(c)))
+		goto out;
+	t = cat_taxonomy(c->cat);
+	if ((rc = json_read_file(file, DEV_LIMIT, &b, err, sizeof err)) ||
+	    (rc = clf_dev_parse(t, file, b.data, b.len, &d, err, sizeof err)) ||
+	    (rc = cat_load(c->cat, &v, &n, err, sizeof err)) ||
+	    (rc = clf_catalog_model_of(c->cat, v, n, &m, NULL, err,
+				       sizeof err))) {
+		cli_err("%s", err);
+		goto out;
+	}
+	if (cat_calibration_text(c->cat, &text) < 0) {
+		cli_err("%s: cannot read the dev set", cat_path(c->cat));
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (text && clf_dev_parse(t, "devset.json", text, strlen(text), &calib,
+				  err, sizeof err) == 0) {
+		clf_dev_drop_known(&calib, v, n);
+		have_calib = 1;
+	}
+	dropped = clf_dev_drop_known(&d, v, n);
+	if (d.n == 0) {
+		cli_err("%s: no text left to score (%zu of its projects are "
+			"in the catalog)", file, dropped);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if ((rc = clf_dev_evaluate(t, m, learner, have_calib ? &calib : NULL,
+				   &d, &r, err, sizeof err))) {
+		cli_err("%s", err);
+		goto out;
+	}
+	if (fmt == 1)
+		dev_json(t, file, &d, dropped, &r, learner, keep);
+	else
+		dev_table(file, dropped, &r, learner);
+	clf_dev_result_free(&r);
+out:
+	free(text);
+	buf_free(&b);
+	clf_dev_free(&d);
+	clf_dev_free(&calib);
+	clf_free(m);
+	cat_projects_free(v, n);
+	return rc;
+}
+
 int
 cmd_eval(struct cli *c, int argc, char **argv)
 {
@@ -217,14 +423,14 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		{"folds", 0, 1, K_FOLDS}, {"repeat", 0, 1, K_REPEAT},
 		{"seed", 0, 1, K_SEED}, {"model", 0, 1, K_MODEL},
 		{"format", 0, 1, K_FORMAT}, {"predictions", 0, 0, K_PREDICTIONS},
-		{0}};
+		{"dev", 0, 1, K_DEV}, {0}};
 	static const char *const formats[] = {"table", "json", NULL};
 	struct clf_eval_options o = {.folds = 10, .repeats = 1, .seed = 1,
 				     .learner = CLF_DEFAULT};
 	struct cat_project *v = NULL;
 	struct clf_eval e;
 	char err[CAT_ERRLEN];
-	const char *val;
+	const char *val, *dev = NULL;
 	size_t n = 0;
 	long x;
 	int i = 1, k, fmt = 0, rc;
@@ -244,6 +450,8 @@ cmd_eval(struct cli *c, int argc, char **argv)
 			return EX_USAGE;
 		if (k == K_PREDICTIONS)
 			o.keep_predictions = 1;
+		if (k == K_DEV)
+			dev = val;
 		if (k == K_FOLDS || k == K_REPEAT || k == K_SEED) {
 			long lo = k == K_FOLDS ? 2 : k == K_REPEAT ? 1 : 0;
 			x = cli_parse_count(val);
@@ -264,10 +472,14 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	}
 	if (o.keep_predictions && fmt != 1)
 		return cli_usage("eval", "--predictions needs --format json");
+	if (dev)
+		return eval_dev(c, dev, o.learner, fmt, o.keep_predictions);
 	if ((rc = cli_open(c)))
 		return rc;
-	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err))) {
+	if ((rc = cat_load(c->cat, &v, &n, err, sizeof err)) ||
+	    (rc = cat_load_texts(c->cat, v, n, err, sizeof err))) {
 		cli_err("%s", err);
+		cat_projects_free(v, n);
 		return rc;
 	}
 	rc = clf_evaluate(cat_taxonomy(c->cat), v, n, NULL, &o, &e, err,

@@ -14,34 +14,23 @@
 
 #include "report/report.h"
 #include "util/buf.h"
-#include "util/mem.h"
-#include "util/utf8.h"
-
-/* The filters report and map share with list. */
-#define SCOPE_HELP \
-	"  --layer L          only projects of layer L\n" \
-	"  --category C       only projects of category C\n" \
-	"  --stage S          only projects serving pipeline stage S\n" \
-	"  --status S         only projects of status S: active, sunset,\n" \
-	"                     acquired, merged or renamed\n" \
-	"  --search TEXT      name, id, description or tagline contains\n" \
-	"                     TEXT (case-insensitive)\n"
+#include "util/fmt.h"
 
 const char cmd_report_usage[] =
 	"usage: aimap report [-o FILE] [--format md|text|html|csv] [FILTERS]\n"
 	"\n"
 	"A memo on the catalog worth forwarding: the key findings first;\n"
 	"the top projects with market cap, FDV, volume, TVL, stars and the\n"
-	"24 h move; where the figures come from and a not-investment-advice\n"
-	"line. Then per layer and per category the number of projects, their\n"
-	"share, total and median market cap, TVL, GitHub stars, recent\n"
-	"activity and leaders; per pipeline stage who serves it, and the\n"
-	"white space; the movers between the two latest fetches. Appendices:\n"
-	"how fresh the data is, and curation hints (projects the classifier\n"
-	"places in another category with at least 80% confidence). A figure\n"
-	"never fetched is shown as missing, never as zero; ties for a lead\n"
-	"are all named; projects the classifier placed and nobody reviewed\n"
-	"are marked [unreviewed].\n"
+	"24 h, 7 d and 30 d moves; where the figures come from and a\n"
+	"not-investment-advice line. Then per layer and per category the\n"
+	"number of projects, their share, total and median market cap, TVL,\n"
+	"GitHub stars, recent activity and leaders; per pipeline stage who\n"
+	"serves it, and the white space; the movers between the two latest\n"
+	"fetches. Appendices: how fresh the data is, and curation hints\n"
+	"(projects the classifier places in another category with at least\n"
+	"80% confidence). A figure never fetched is shown as missing, never\n"
+	"as zero; ties for a lead are all named; projects the classifier\n"
+	"placed and nobody reviewed are marked [unreviewed].\n"
 	"\n"
 	"  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	"  --format F         md (Markdown, the default); text (plain,\n"
@@ -54,10 +43,16 @@ const char cmd_report_usage[] =
 	"                     FILE decides (.md, .txt, .html or .htm, .csv).\n"
 	"                     HTML goes to a file or a pipe, never to a\n"
 	"                     terminal.\n"
-	SCOPE_HELP
+	CLI_FILTER_HELP
+	"\n"
 	"A filtered report covers only the projects selected (shares are of\n"
-	"them) and says so at the top: one sector's memo is\n"
-	"  aimap report --category verification -o verification.html\n"
+	"them) and says so at the top.\n"
+	"\n"
+	"Examples:\n"
+	"  aimap report -o memo.html\n"
+	"  aimap report --category verification -o verification.md\n"
+	"  aimap report --format text | less -R\n"
+	"  aimap report --layer infra --min-mcap 100M --format csv\n"
 	"\n"
 	"SOURCE_DATE_EPOCH, when set, dates the report (Unix time), so that\n"
 	"the same database gives the same bytes.\n";
@@ -84,57 +79,29 @@ const char cmd_map_usage[] =
 	"                     following that figure (down to a small tile\n"
 	"                     that still holds a name); projects without\n"
 	"                     it get a small dashed tile\n"
-	SCOPE_HELP;
+	CLI_FILTER_HELP
+	"\n"
+	"Examples:\n"
+	"  aimap map -o map.svg --size-by market_cap\n"
+	"  aimap map --layer infra -o infra.svg\n"
+	"  aimap map --size-by tvl | rsvg-convert -f pdf -o map.pdf\n";
 
-enum {
-	K_OUTPUT = 1, K_FORMAT, K_SIZE_BY,
-	K_LAYER, K_CATEGORY, K_STAGE, K_STATUS, K_SEARCH
-};
+enum { K_OUTPUT = 1, K_FORMAT, K_SIZE_BY };
 
-#define SCOPE_OPTS \
-	{"layer", 0, 1, K_LAYER}, {"category", 0, 1, K_CATEGORY}, \
-	{"stage", 0, 1, K_STAGE}, {"status", 0, 1, K_STATUS}, \
-	{"search", 0, 1, K_SEARCH}
-
-/* ---- the selection: the same filters as list ---------------------------
- *
- * A small copy of list's filter handling until cli/opt.c offers one
- * parser to every command. */
+/* ---- the selection: the same filters as list (cli/opt.c) ------------ */
 
 struct scope {
-	const char *layer, *category, *stage, *status, *search;
-	struct cat_filter f;
-	char *needle;            /* f.search's owned, lowered copy */
+	struct cli_filter cf;    /* as given */
+	struct cat_filter f;     /* resolved */
+	char *needle;            /* f.search's owned, folded copy */
 	char *words;             /* what the selection is, for people */
 };
 
-/* Takes a filter option: 1 when key was one, else 0. */
-static int
-scope_take(struct scope *s, int key, const char *val)
+static void
+scope_init(struct scope *s)
 {
-	switch (key) {
-	case K_LAYER: s->layer = val; return 1;
-	case K_CATEGORY: s->category = val; return 1;
-	case K_STAGE: s->stage = val; return 1;
-	case K_STATUS: s->status = val; return 1;
-	case K_SEARCH: s->search = val; return 1;
-	}
-	return 0;
-}
-
-static int
-scope_unknown(const char *cmd, const char *what, const char *val,
-	      const struct cat_term *v, size_t n)
-{
-	struct buf b;
-	int rc;
-
-	buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i].id);
-	rc = cli_usage(cmd, "unknown %s '%s' (one of: %s)", what, val, b.data);
-	buf_free(&b);
-	return rc;
+	memset(s, 0, sizeof *s);
+	cli_filter_init(&s->cf);
 }
 
 /* Resolves the filters against the taxonomy into s->f and s->words
@@ -144,28 +111,12 @@ static int
 scope_resolve(struct scope *s, const char *cmd, const struct cat_taxonomy *t)
 {
 	struct buf b;
+	char v[FMT_LEN];
+	int rc;
 
-	cat_filter_init(&s->f);
-	if (s->layer && (s->f.layer = cat_layer_index(t, s->layer)) < 0)
-		return scope_unknown(cmd, "layer", s->layer, t->layers,
-				     t->nlayers);
-	if (s->category &&
-	    (s->f.category = cat_category_index(t, s->category)) < 0)
-		return scope_unknown(cmd, "category", s->category,
-				     t->categories, t->ncategories);
-	if (s->stage && (s->f.stage = cat_stage_index(t, s->stage)) < 0)
-		return scope_unknown(cmd, "stage", s->stage, t->stages,
-				     t->nstages);
-	if (s->status && (s->f.status = cat_status_index(s->status)) < 0)
-		return cli_usage(cmd, "unknown status '%s' (one of: active, "
-				 "sunset, acquired, merged, renamed)",
-				 s->status);
-	if (s->search) {
-		if (!utf8_valid(s->search, strlen(s->search), NULL))
-			return cli_usage(cmd, "--search: invalid UTF-8");
-		s->needle = utf8_ascii_lower(xstrdup(s->search));
-		s->f.search = s->needle;
-	}
+	if ((rc = cli_filter_resolve(cmd, &s->cf, t, &s->f, &s->needle,
+				     NULL)))
+		return rc;
 	buf_init(&b, 0);
 	if (s->f.layer >= 0)
 		buf_printf(&b, "layer %s", t->layers[s->f.layer].name);
@@ -178,9 +129,24 @@ scope_resolve(struct scope *s, const char *cmd, const struct cat_taxonomy *t)
 	if (s->f.status >= 0)
 		buf_printf(&b, "%sstatus %s", b.len ? ", " : "",
 			   cat_status_names[s->f.status]);
-	if (s->search)
+	if (s->cf.chain)
+		buf_printf(&b, "%schain %s", b.len ? ", " : "", s->cf.chain);
+	if (s->cf.has_token >= 0)
+		buf_printf(&b, "%s%s a token", b.len ? ", " : "",
+			   s->cf.has_token ? "with" : "without");
+	if (!isnan(s->cf.min_mcap)) {
+		fmt_money(s->cf.min_mcap, v, sizeof v);
+		buf_printf(&b, "%smarket cap at least %s", b.len ? ", " : "",
+			   v);
+	}
+	if (!isnan(s->cf.max_mcap)) {
+		fmt_money(s->cf.max_mcap, v, sizeof v);
+		buf_printf(&b, "%smarket cap at most %s", b.len ? ", " : "",
+			   v);
+	}
+	if (s->cf.search)
 		buf_printf(&b, "%smatching \"%s\"", b.len ? ", " : "",
-			   s->search);
+			   s->cf.search);
 	s->words = b.len ? buf_take(&b) : NULL;
 	buf_free(&b);
 	return 0;
@@ -294,7 +260,7 @@ cmd_report(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"output", 'o', 1, K_OUTPUT}, {"format", 0, 1, K_FORMAT},
-		SCOPE_OPTS, {0}};
+		CLI_FILTER_OPTS, {0}};
 	static const char *const fmt_names[] = {"md", "html", "csv", "text"};
 	int metrics[REPORT_F_COUNT];
 	struct cat_metric_pair *pairs[REPORT_F_COUNT] = {0};
@@ -305,12 +271,14 @@ cmd_report(struct cli *c, int argc, char **argv)
 	struct report r;
 	struct report_map map;
 	struct cli_out o;
-	struct scope sc = {0};
+	struct scope sc;
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
-	int i = 1, k, fmt = -1, rc, bad = 0, have_map = 0;
+	int i = 1, k, t, fmt = -1, rc, bad = 0, have_map = 0;
 	int64_t now;
 
+	memset(&r, 0, sizeof r);   /* report_free is safe before build */
+	scope_init(&sc);
 	while ((k = cli_next_opt(c, "report", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -320,8 +288,9 @@ cmd_report(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("report", "unexpected argument '%s'",
 					 val);
-		if (scope_take(&sc, k, val)) {
-			continue;
+		if ((t = cli_filter_opt("report", &sc.cf, k, val)) != 0) {
+			if (t < 0)
+				return EX_USAGE;
 		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((fmt = format_from_name(val)) < 0) {
@@ -354,6 +323,11 @@ cmd_report(struct cli *c, int argc, char **argv)
 		cli_err("%s", err);
 		scope_free(&sc);
 		return rc;
+	}
+	/* The 7 d and 30 d moves of the top-projects table. */
+	if ((rc = cat_load_changes(c->cat, v, n, err, sizeof err))) {
+		cli_err("%s", err);
+		goto done;
 	}
 	/* History pairs of projects left out find no project and are
 	 * skipped by report_build. */
@@ -411,17 +385,18 @@ cmd_map(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"output", 'o', 1, K_OUTPUT}, {"size-by", 0, 1, K_SIZE_BY},
-		SCOPE_OPTS, {0}};
+		CLI_FILTER_OPTS, {0}};
 	struct cat_project *v = NULL;
 	size_t n = 0;
 	struct report_map map;
 	struct cli_out o;
-	struct scope sc = {0};
+	struct scope sc;
 	const char *val, *out = NULL;
 	char err[CAT_ERRLEN];
-	int i = 1, k, size_by = REPORT_SIZE_COUNT, rc, bad;
+	int i = 1, k, t, size_by = REPORT_SIZE_COUNT, rc, bad;
 	int64_t newest = 0;
 
+	scope_init(&sc);
 	while ((k = cli_next_opt(c, "map", argc, argv, &i, opts, &val)) !=
 	       OPT_END) {
 		if (k == OPT_ERROR)
@@ -431,8 +406,9 @@ cmd_map(struct cli *c, int argc, char **argv)
 		if (k == OPT_ARG)
 			return cli_usage("map", "unexpected argument '%s'",
 					 val);
-		if (scope_take(&sc, k, val)) {
-			continue;
+		if ((t = cli_filter_opt("map", &sc.cf, k, val)) != 0) {
+			if (t < 0)
+				return EX_USAGE;
 		} else if (k == K_OUTPUT) {
 			out = val;
 		} else if ((size_by = report_size_index(val)) < 0) {

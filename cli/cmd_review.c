@@ -68,7 +68,7 @@ row_uncertain(const struct row *r)
 {
 	if (r->k)
 		return r->k->uncertain || r->k->category < 0;
-	return isnan(r->p->pred_score) || r->p->pred_score < 0.5;
+	return isnan(r->p->pred_score) || r->p->pred_uncertain;
 }
 
 static double
@@ -705,6 +705,7 @@ cli_candidate_projects(struct cli *c, struct cat_project **v, size_t *n)
 		p->reviewed = 0;
 		for (int m = 0; m < CAT_M_COUNT; m++)
 			p->metric[m] = NAN;
+		p->change_7d = p->change_30d = NAN;
 		p->metric[CAT_M_MCAP] = k->mcap;
 		p->metric[CAT_M_RANK] = k->rank;
 		p->metric[CAT_M_STARS] = k->stars;

@@ -86,6 +86,18 @@ cmd_train(struct cli *c, int argc, char **argv)
 			cJSON_AddNumberToObject(x, "log_loss",
 						round(s.oof_logloss[j] * 1e4) / 1e4);
 		}
+		l = cJSON_AddObjectToObject(o, "calibration");
+		cJSON_AddNumberToObject(l, "dev_texts", (double)s.calib_n);
+		for (int j = 0; j < CLF_LEARNERS; j++) {
+			cJSON *x = cJSON_AddObjectToObject(l,
+							   clf_learner_names[j]);
+			cJSON_AddNumberToObject(x, "temperature",
+						round(s.temperature[j] * 1e4) / 1e4);
+			cJSON_AddNumberToObject(x, "evidence_constant",
+						s.len_h[j]);
+			cJSON_AddNumberToObject(x, "uncertain_below",
+						round(s.unsure[j] * 1e4) / 1e4);
+		}
 		cJSON_AddStringToObject(o, "model", clf_learner_names[s.learner]);
 		cJSON_AddBoolToObject(o, "pinned", s.pinned);
 		cJSON_AddNumberToObject(o, "train_ms", round(ms * 10) / 10);
@@ -105,8 +117,18 @@ cmd_train(struct cli *c, int argc, char **argv)
 		       "ensemble %.1f%%\n", s.oof_accuracy[CLF_NB] * 100,
 		       s.oof_accuracy[CLF_NN] * 100,
 		       s.oof_accuracy[CLF_ENSEMBLE] * 100);
+		if (s.calib_n)
+			printf("  calibrated   on %zu dev-set texts: temperature "
+			       "%.2f, evidence constant %.0f, uncertain below "
+			       "%.0f%% (%s)\n", s.calib_n,
+			       s.temperature[s.learner], s.len_h[s.learner],
+			       s.unsure[s.learner] * 100,
+			       clf_learner_names[s.learner]);
+		else
+			printf("  calibrated   out-of-fold (no dev set)\n");
 		printf("  default      %s (%s)\n", clf_learner_names[s.learner],
-		       s.pinned ? "chosen with --model" :
+		       s.pinned ? "chosen with --model" : s.calib_n ?
+		       "generalises best to the dev set" :
 		       "cross-validates best");
 		printf("stored in %s\n", c->db_path);
 	}

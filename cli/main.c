@@ -166,6 +166,20 @@ static const struct {
 	 "  aimap map -o map.svg --size-by market_cap\n"},
 	{"doctor",
 	 "  aimap doctor\n"},
+	{"discover",
+	 "  aimap discover --dry-run       the calls it would make\n"
+	 "  aimap discover --source github --limit 50\n"
+	 "  aimap discover && aimap review\n"},
+	{"review",
+	 "  aimap review\n"
+	 "  aimap review show 3\n"
+	 "  aimap review accept 3 --category verification\n"
+	 "  aimap review reject 4 --reason 'not AI'\n"},
+	{"edit",
+	 "  aimap edit modulus-labs --status acquired --note 'joined TfH, 2024-12'\n"
+	 "  aimap edit zama --category privacy --stages fhe-ml,inference\n"},
+	{"remove",
+	 "  aimap remove acme-gpu --yes\n"},
 };
 
 /* The ids a filter takes, from the data directory's taxonomy (help never

@@ -1,13 +1,13 @@
-/* opt.c: command options, output files and number formatting. */
+/* opt.c: command options, output files, figures for people, and the
+ * filters list, export, report and map share (cli_filter_*, cli_select).
+ */
 #include "cli/cli.h"
 
-#include <stdio.h>
-
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

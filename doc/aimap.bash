@@ -42,7 +42,10 @@ _aimap()
 	--sort) what=sorts ;;
 	--status) what=statuses ;;
 	--columns)
-		COMPREPLY=($(compgen -W "$(aimap _complete sorts 2>/dev/null) mcap all none" -- "${cur##*,}"))
+		# A comma-separated list: complete its last word.
+		local pre=""
+		[[ $cur == *,* ]] && pre=${cur%,*},
+		COMPREPLY=($(compgen -P "$pre" -W "$(aimap _complete sorts 2>/dev/null) mcap all none" -- "${cur##*,}"))
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "$(aimap _complete formats "$cmd" 2>/dev/null)" -- "$cur"))

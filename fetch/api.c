@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 /* Ceilings past which a figure is taken for garbage. */
 #define MAX_COUNT 1e9            /* stars, forks, issues, repositories */
@@ -149,6 +150,52 @@ copy_word(char *out, size_t outlen, const char *s)
 	out[n] = '\0';
 }
 
+/* A description as one line: control characters and runs of white
+ * space become one space, invalid UTF-8 is dropped, cut at a character
+ * boundary to fit. */
+static void
+copy_line(char *out, size_t outlen, const char *s)
+{
+	char *clean = utf8_sanitize(s, 1);
+	size_t n = 0;
+	int space = 0;
+
+	for (const char *p = clean; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		size_t len = ch < 0x80 ? 1 : ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 :
+			     ch >= 0xC0 ? 2 : 1;
+		if (ch <= ' ') {
+			space = n > 0;
+			continue;
+		}
+		if (n + len + (size_t)space + 1 > outlen)
+			break;
+		if (space)
+			out[n++] = ' ';
+		space = 0;
+		memcpy(out + n, p, len);
+		n += len;
+		p += len - 1;
+	}
+	out[n] = '\0';
+	free(clean);
+}
+
+char *
+fetch_repo_text(const struct fetch_repo_info *info)
+{
+	struct buf b;
+
+	if (!info->description[0] && !info->topics[0])
+		return NULL;
+	buf_init(&b, 0);
+	buf_puts(&b, info->description);
+	if (info->topics[0])
+		buf_printf(&b, "%sTopics: %s.", info->description[0] ? " " : "",
+			   info->topics);
+	return buf_take(&b);
+}
+
 static void
 add_topic(struct fetch_repo_info *info, const char *t)
 {
@@ -200,9 +247,13 @@ repo_fields(const cJSON *o, struct fetch_metrics *m,
 		const cJSON *lic = cJSON_GetObjectItemCaseSensitive(o, "license");
 		const cJSON *top = cJSON_GetObjectItemCaseSensitive(o, "topics");
 		const char *fn = json_get_str(o, "full_name");
+		const char *desc = json_get_str(o, "description");
 		memset(info, 0, sizeof *info);
 		if (fn)
 			copy_word(info->full_name, sizeof info->full_name, fn);
+		if (desc)
+			copy_line(info->description, sizeof info->description,
+				  desc);
 		if (boolean(o, "archived", &info->archived, err, errlen) < 0)
 			return -1;
 		if (lic && !cJSON_IsNull(lic)) {
@@ -346,6 +397,7 @@ fetch_org_metrics(const struct fetch_org_total *t, struct fetch_metrics *m)
  * requests too, and subscribers_count is watchers. */
 static const char gql_fields[] =
 	"fragment F on Repository{stargazerCount forkCount isArchived "
+	"description "
 	"pushedAt licenseInfo{spdxId} issues(states:OPEN){totalCount} "
 	"pullRequests(states:OPEN){totalCount} watchers{totalCount} "
 	"repositoryTopics(first:20){nodes{topic{name}}}}";
@@ -436,6 +488,9 @@ gql_repo(const cJSON *o, struct fetch_gql_repo *r)
 	set(&r->m, CAT_M_WATCHERS, watchers);
 	if (rc == 0)
 		set(&r->m, CAT_M_PUSHED_AT, (double)t);
+	if (json_get_str(o, "description"))
+		copy_line(r->info.description, sizeof r->info.description,
+			  json_get_str(o, "description"));
 	lic = cJSON_GetObjectItemCaseSensitive(o, "licenseInfo");
 	if (cJSON_IsObject(lic) && json_get_str(lic, "spdxId"))
 		copy_word(r->info.license, sizeof r->info.license,

@@ -307,7 +307,12 @@ struct fetch_repo_info {
 	int archived;
 	char license[48];              /* SPDX id, "" when none */
 	char topics[256];              /* "a, b, c", cut to fit */
+	char description[512];         /* one line, cut at a character
+					  boundary to fit; "" when none */
 };
+/* The repository's own words for the classifier: its description and
+ * topics, or NULL when it has neither (caller frees). */
+char *fetch_repo_text(const struct fetch_repo_info *info);
 
 /* GET /repos/{owner}/{repo}: stars, forks, open issues, watchers
  * (subscribers_count) and pushed_at, each checked for type and range. */

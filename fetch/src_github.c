@@ -25,6 +25,27 @@ verbose_repo(struct fetch_job *j, const char *key,
 			  info->topics[0] ? ", topics: " : "", info->topics);
 }
 
+/* Settles the projects of job j that asked for repository slot (NULL:
+ * every project) with its figures and its own words (its description
+ * and topics, kept as the project's "github" text for the classifier;
+ * never a text that holds the token). */
+static void
+settle_repo(struct fetch_job *j, const size_t *slot,
+	    const struct fetch_metrics *m, const struct fetch_repo_info *info)
+{
+	char *text = fetch_repo_text(info);
+
+	if (text && fetch_job_has_secret(j, text)) {
+		free(text);
+		text = NULL;
+	}
+	for (size_t k = 0; k < j->nmem; k++)
+		if (!slot || j->mem[k].slot == *slot)
+			fetch_job_settle(j, k, FETCH_O_OK, m,
+					 text ? xstrdup(text) : NULL, NULL);
+	free(text);
+}
+
 /* ---- one repository (REST) ------------------------------------------- */
 
 static char *
@@ -73,7 +94,7 @@ repo_done(struct fetch_job *j, struct fetch_request *r)
 				  info.full_name);
 	verbose_repo(j, j->ids[0], &m, &info);
 	fetch_job_validators(j, r);
-	fetch_job_settle_all(j, FETCH_O_OK, &m, NULL);
+	settle_repo(j, NULL, &m, &info);
 	return 0;
 }
 
@@ -225,10 +246,11 @@ gql_done(struct fetch_job *j, struct fetch_request *r)
 			snprintf(why, sizeof why, "repository %s: %s",
 				 j->ids[j->mem[k].slot], g->error);
 			fetch_job_settle(j, k, FETCH_O_FAILED, NULL, NULL, why);
-		} else {
-			fetch_job_settle(j, k, FETCH_O_OK, &g->m, NULL, NULL);
 		}
 	}
+	for (size_t i = 0; i < j->nids; i++)
+		if (!res[i].error[0])
+			settle_repo(j, &i, &res[i].m, &res[i].info);
 	free(res);
 	return 0;
 }
@@ -287,6 +309,22 @@ headers(const char *base, const char *secret, struct fetch_request *r)
 	}
 }
 
+/* The figures, and the repository's text when this answer brought one
+ * (a 304 or an organisation's totals keep what is stored). */
+static int
+store(struct cat *c, const struct cat_project *p, int source, int state,
+      const struct fetch_metrics *m, const char *text, int64_t now,
+      char *err, size_t errlen)
+{
+	int rc = fetch_store_metrics(c, p, source, state, m, text, now, err,
+				     errlen);
+
+	if (rc == 0 && state == FETCH_O_OK && text)
+		rc = cat_set_text(c, p->id, "github", "en", text, now, err,
+				  errlen);
+	return rc;
+}
+
 const struct fetch_src fetch_src_github = {
 	.source = FETCH_GITHUB,
 	.base_env = "AIMAP_GITHUB_API",
@@ -295,5 +333,5 @@ const struct fetch_src fetch_src_github = {
 	.secret_note = "[Authorization: GITHUB_TOKEN]",
 	.key_nocase = 1,
 	.key = key, .has_values = has_values, .kind = kind, .lane = lane,
-	.headers = headers, .store = fetch_store_metrics, .metrics = 1,
+	.headers = headers, .store = store, .metrics = 1,
 };

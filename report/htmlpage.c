@@ -421,13 +421,12 @@ top(struct buf *b, const struct report *r)
 			num_cell(b, v, p->metric[m]);
 		}
 		for (int c = 0; c < REPORT_MOVES; c++)
-			move_cell(b, p->metric[report_move_metric[c]]);
+			move_cell(b, report_move(p, c));
 		buf_puts(b, "</tr>\n");
 	}
-	buf_printf(b, "</tbody>\n</table></div>\n<p class=\"meta\">The %zu "
-		   "largest by market cap, then TVL, then GitHub stars. "
-		   "7-day and 30-day moves are not shown: the catalog keeps "
-		   "no such figure yet.</p>\n", r->ntop);
+	buf_puts(b, "</tbody>\n</table></div>\n<p class=\"meta\">");
+	esc(b, report_top_note);
+	buf_puts(b, "</p>\n");
 	buf_puts(b, "<p class=\"method\" id=\"method\">");
 	esc(b, report_sources);
 	buf_puts(b, "</p>\n<p class=\"advice\" id=\"advice\">");

@@ -207,12 +207,12 @@ top(struct buf *b, const struct report *r)
 			cell(b, v);
 		}
 		for (int k = 0; k < REPORT_MOVES; k++)
-			move_cell(b, p->metric[report_move_metric[k]]);
+			move_cell(b, report_move(p, k));
 		buf_putc(b, '\n');
 	}
-	buf_printf(b, "\nThe %zu largest by market cap, then TVL, then GitHub "
-		   "stars. 7-day and 30-day moves are not shown: the catalog "
-		   "keeps no such figure yet.\n\n", r->ntop);
+	buf_putc(b, '\n');
+	report_esc_md(b, report_top_note);
+	buf_puts(b, "\n\n");
 }
 
 static void

@@ -20,6 +20,7 @@
 
 #define PLAIN_WIDTH 78
 #define NAME_COLS 28               /* project and category columns */
+#define TOP_NAME_COLS 15           /* the top-projects table's names */
 #define MISSING "-"
 #define UP "\xE2\x96\xB2 "
 #define DOWN "\xE2\x96\xBC "
@@ -34,7 +35,8 @@ pad(struct buf *b, const char *s, size_t w, int right)
 {
 	size_t sw = utf8_width(s), fit;
 
-	if (sw > w) {
+	/* A figure is never cut: a wide one pushes its row instead. */
+	if (sw > w && !right) {
 		fit = utf8_fit(s, w - 1, &sw);
 		buf_append(b, s, fit);
 		buf_puts(b, "\xE2\x80\xA6");
@@ -110,7 +112,9 @@ move(struct buf *b, double v, size_t w, int colour)
 static void
 top(struct buf *b, const struct report *r, int colour)
 {
-	static const size_t figw = 8;
+	/* Stars are left to the Markdown and HTML tables: with FDV, volume
+	 * and three moves, a ninth column would not fit 78. */
+	static const size_t figw = 7, movew = 10, ncols = REPORT_TOP_COLS - 1;
 	char nm[CAT_LABEL_LEN], v[FMT_LEN];
 
 	heading(b, "Top projects");
@@ -120,37 +124,34 @@ top(struct buf *b, const struct report *r, int colour)
 		return;
 	}
 	buf_puts(b, " #  ");
-	pad(b, "Project", NAME_COLS - 6, 0);
+	pad(b, "Project", TOP_NAME_COLS, 0);
 	buf_putc(b, ' ');
-	for (int i = 0; i < REPORT_TOP_COLS; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		/* Short headings: the table must fit a terminal. */
-		static const char *const h[REPORT_TOP_COLS] = {
-			"Mkt cap", "FDV", "Vol 24h", "TVL", "Stars"};
+		static const char *const h[] = {
+			"Mkt cap", "FDV", "Volume", "TVL"};
 		pad(b, h[i], figw, 1);
 	}
 	for (int i = 0; i < REPORT_MOVES; i++)
-		pad(b, report_move_heads[i], figw, 1);
+		pad(b, report_move_heads[i], movew, 1);
 	buf_putc(b, '\n');
 	for (size_t i = 0; i < r->ntop; i++) {
 		const struct cat_project *p = r->top[i];
 		buf_printf(b, "%2zu  ", i + 1);
 		pad_clean(b, report_project_label(p, nm, sizeof nm),
-			  NAME_COLS - 6);
+			  TOP_NAME_COLS);
 		buf_putc(b, ' ');
-		for (int k = 0; k < REPORT_TOP_COLS; k++) {
+		for (size_t k = 0; k < ncols; k++) {
 			int m = report_top_metric[k];
 			report_fmt_metric(m, p->metric[m], v, sizeof v);
 			pad(b, *v ? v : MISSING, figw, 1);
 		}
 		for (int k = 0; k < REPORT_MOVES; k++)
-			move(b, p->metric[report_move_metric[k]], figw,
-			     colour);
+			move(b, report_move(p, k), movew, colour);
 		buf_putc(b, '\n');
 	}
 	buf_putc(b, '\n');
-	para(b, "Ranked by market cap, then TVL, then GitHub stars. 7-day and "
-	     "30-day moves are not shown: the catalog keeps no such figure "
-	     "yet.", "", "");
+	para(b, report_top_note, "", "");
 }
 
 static void

@@ -196,10 +196,15 @@ extern const char report_sources[];
 extern const char report_not_advice[];
 
 /* The moves the top-projects table shows, as CoinGecko's columns do:
- * the metric each reads (percent) and its heading. */
-#define REPORT_MOVES 1
-extern const int report_move_metric[REPORT_MOVES];
+ * 24 h (CoinGecko's figure), 7 d and 30 d (from the stored history,
+ * cat_load_changes; NaN when it does not reach back so far). Each in
+ * percent; the headings are "24 h", "7 d", "30 d". */
+#define REPORT_MOVES 3
 extern const char *const report_move_heads[REPORT_MOVES];
+double report_move(const struct cat_project *p, int k);
+/* The sentence under every top-projects table: how it is ranked and
+ * where the moves come from. */
+extern const char report_top_note[];
 void report_lines_free(char **v, size_t n);
 
 /* ---- writers -------------------------------------------------------- */

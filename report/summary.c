@@ -253,7 +253,8 @@ report_curation(const struct report *r)
 
 const char report_sources[] =
 	"Sources and method: market cap, FDV, 24 h volume and price change "
-	"from CoinGecko; TVL from DefiLlama; stars and last push from "
+	"from CoinGecko, 7 d and 30 d moves from the history aimap keeps of "
+	"them; TVL from DefiLlama; stars and last push from "
 	"GitHub; layers, categories and stages from the aimap catalog, "
 	"curated by hand (a project marked [unreviewed] is where the "
 	"classifier put it). Totals and medians count only the projects "
@@ -271,8 +272,20 @@ const char *const report_top_heads[REPORT_TOP_COLS] = {
 	"Market cap", "FDV", "Volume (24 h)", "TVL", "GitHub stars",
 };
 
-const int report_move_metric[REPORT_MOVES] = {CAT_M_CHANGE_24H};
-const char *const report_move_heads[REPORT_MOVES] = {"24 h"};
+const char *const report_move_heads[REPORT_MOVES] = {"24 h", "7 d", "30 d"};
+
+double
+report_move(const struct cat_project *p, int k)
+{
+	return k == 0 ? p->metric[CAT_M_CHANGE_24H]
+	       : k == 1 ? p->change_7d : p->change_30d;
+}
+
+const char report_top_note[] =
+	"Ranked by market cap, then TVL, then GitHub stars. The 24 h move is "
+	"CoinGecko's; the 7 d and 30 d moves come from the prices (or market "
+	"caps) aimap has stored, and are missing where that history does not "
+	"reach back so far.";
 
 char *
 report_project_label(const struct cat_project *p, char *out, size_t len)

@@ -224,6 +224,13 @@ classifier(struct model *m, const struct cat_project *p, int width)
 	    !isnan(num(cat, "score"))) {
 		score_line(m, "category", str(cat, "id"), num(cat, "score"),
 			   width);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
+							"uncertain"))) {
+			model_doc_line(d);
+			model_doc_span(d, VALUE_X, MODEL_S_DIM, "? uncertain: "
+				       "answers this sure are right less "
+				       "than half the time");
+		}
 		scored_list(m, cJSON_GetObjectItemCaseSensitive(j,
 				"alternatives"), "or", 0, width);
 		scored_list(m, cJSON_GetObjectItemCaseSensitive(j, "stages"),

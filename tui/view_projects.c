@@ -269,10 +269,15 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 	case COL_CHANGE_30D:
 		fmt_pct(p->change_30d, out, len);
 		break;
-	case COL_CONF:
+	case COL_CONF: {
+		/* "?": the classifier marked its answer uncertain */
+		char sc[16];
 		model_fmt_score(p->pred_category >= 0 ? p->pred_score : NAN,
-				out, len);
+				sc, sizeof sc);
+		snprintf(out, len, "%s%s", p->pred_category >= 0 &&
+			 p->pred_uncertain ? "?" : "", sc);
 		break;
+	}
 	case COL_STAGES:
 		*alloc = cat_stages_join(t, p->stages, ", ");
 		break;

@@ -117,10 +117,11 @@ def scored(o, ids):
     assert o["id"] in ids, o
     assert isinstance(o["score"], (int, float)) and 0 <= o["score"] <= 1, o
 for r, i in zip(out, inp):
-    want = {"name", "layer", "category", "stages", "alternatives"}
+    want = {"name", "layer", "category", "uncertain", "stages", "alternatives"}
     if i["name"].lower() == "akash":
         want.add("catalog")
     assert set(r) == want, (sorted(r), sorted(want))
+    assert isinstance(r["uncertain"], bool), r
     assert r["name"] == i["name"], "input order"
     scored(r["layer"], {l["id"] for l in tax["layers"]})
     scored(r["category"], layers)
@@ -152,8 +153,11 @@ assert_true "--explain adds reasons for each head" python3 - "$OUT" <<'PY'
 import json, sys
 for r in json.load(open(sys.argv[1])):
     e = r["explain"]
-    assert set(e) == {"layer", "category", "stages"}, e
+    assert set(e) == {"layer", "category", "runner_up", "stages"}, e
     assert e["category"], "some word pushed the category"
+    ru = e["runner_up"]
+    assert ru["id"] == r["alternatives"][0]["id"] and ru["tokens"], ru
+    assert all(set(t) == {"token", "weight"} for t in ru["tokens"])
     assert set(e["stages"]) == {s["id"] for s in r["stages"]}
     for head in (e["layer"], e["category"], *e["stages"].values()):
         w = [t["weight"] for t in head]
@@ -173,8 +177,9 @@ assert_status 0
 assert_true "CSV has the header and a neutralised formula" python3 - "$OUT" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert rows[0][:6] == ["name", "layer", "layer_score", "category",
-                       "category_score", "stages"], rows[0]
+assert rows[0][:7] == ["name", "layer", "layer_score", "category",
+                       "category_score", "uncertain", "stages"], rows[0]
+assert rows[1][5] in ("true", "false"), rows[1]
 assert len(rows) == 2 and rows[1][0] == "'=cmd|calc", rows
 assert rows[1][3] == "indexing", rows[1]
 assert 0 <= float(rows[1][4]) <= 1

@@ -66,6 +66,7 @@ assert_eq "aimap list --category agent-m<TAB>" "$(complete_words aimap list --ca
 assert_eq "aimap list --stage zk<TAB>" "$(complete_words aimap list --stage zk)" "zkml"
 assert_eq "aimap list --sort market<TAB>" "$(complete_words aimap list --sort market)" "market_cap"
 assert_eq "aimap show bittens<TAB>" "$(complete_words aimap show bittens)" "bittensor"
+assert_eq "aimap list --columns mcap,vol<TAB>" "$(complete_words aimap list --columns mcap,vol)" "mcap,volume"
 assert_eq "aimap report --format ht<TAB>" "$(complete_words aimap report --format ht)" "html"
 assert_eq "aimap --db X show bittens<TAB>" \
 	"$(complete_words aimap --db "$AIMAP_DB" show bittens)" "bittensor"

@@ -71,6 +71,15 @@ assert abs(a['change_7d_pct'] - 7.5268817) < 1e-4, a['change_7d_pct']
 assert a['metrics']['coingecko.market_cap_usd']['observed_at'] == '2027-01-15T08:00:00Z'
 assert a['metrics']['github.stars'] is None
 "
+assert_true "README documents every JSON key and CSV column" python3 -c "
+import csv, io, subprocess, sys
+readme = open('$TOP/README.md', encoding='utf-8').read()
+doc = readme[readme.index('### JSON and CSV'):]
+keys = '$KEYS'.split()
+head = next(csv.reader(io.StringIO(subprocess.run(['$AIMAP_BIN', 'list', '--limit', '0', '--format', 'csv'], capture_output=True, text=True).stdout)))
+missing = [k for k in keys + head if '\x60' + k + '\x60' not in doc]
+assert not missing, missing
+assert len(head) == 37, len(head)"
 try aimap show akash --format json
 assert_true "show json: the same keys" python3 -c "
 import json; assert set(json.load(open('$OUT'))) == set('$KEYS'.split())"
@@ -197,5 +206,17 @@ assert not missing, missing[:5]
 assert lines[0].split()[:3] == ["NAME", "CATEGORY", "MCAP"], lines[0]
 PY
 fi
+
+# A token two projects share names both rather than picking one.
+cat >"$T/twin.json" <<'JSON'
+[{"id": "tao-twin", "name": "Tao Twin", "layer": "infra",
+  "category": "storage", "stages": ["data-collection"],
+  "description": "Stores files.", "token": "tao"}]
+JSON
+aimap import "$T/twin.json" >/dev/null 2>&1
+try aimap show TAO
+assert_status 64
+assert_err_contains "2 projects have the token"
+assert_err_contains "bittensor, tao-twin"
 
 finish

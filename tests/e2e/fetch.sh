@@ -40,6 +40,9 @@ for p in p-rocket p-twin; do
 	assert_metric $p github.pushed_at 1717230600
 done
 assert_metric p-gzip github.stars "$(fixture_figure acme/gzip stars)"
+# The repository's own words are kept for the classifier, one line.
+assert_eq "repository text kept" "$(sql "SELECT text FROM project_texts WHERE project = 'p-rocket' AND source = 'github'")" \
+	"Decentralised inference for open models — fast & verifiable Topics: ai, inference, web3."
 assert_metric p-rocket coingecko.price_usd "$(fixture_figure rocket-token price)"
 assert_metric p-twin coingecko.market_cap_usd "$(fixture_figure rocket-token mcap)"
 assert_metric p-rocket coingecko.change_24h_pct -2.5
@@ -213,6 +216,8 @@ assert_metric s-one github.stars "$(fixture_figure acme/rocket stars)"
 assert_metric s-one github.open_issues "$(fixture_figure acme/rocket issues)"
 assert_metric s-one github.watchers "$(fixture_figure acme/rocket watchers)"
 assert_metric s-two github.stars "$(fixture_figure acme/other stars)"
+assert_eq "GraphQL repository text kept" "$(sql "SELECT text FROM project_texts WHERE project = 's-one' AND source = 'github'")" \
+	"Decentralised inference for open models — fast & verifiable Topics: ai."
 assert_out_contains "s-missing: repository acme/missing: Could not resolve"
 # The server echoed the token in its message, plainly and in base64:
 # after a refusal of a request with a credential, only the status shows.

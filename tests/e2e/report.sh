@@ -232,8 +232,9 @@ order = ["Key findings\n---", "Top projects\n---", "Sources and method: ",
          "Appendix A: data freshness", "Appendix B: curation hints"]
 at = [s.find(x) for x in order]
 assert all(a >= 0 for a in at) and at == sorted(at), list(zip(order, at))
-assert " 1  Alpha Compute            $1.00B  $1.50B  $42.0M       -   5.00K \u25b2 +7.3%\n" in s
-assert "\033[" not in s and "\a" not in s and "<script>alert(1)</scr\u2026" in s
+assert " 1  Alpha Compute    $1.00B $1.50B $42.0M      -   \u25b2 +7.3%  \u25b2 +25.0%         -\n" in s
+assert "<script>alert(\u2026" in s
+assert "\033[" not in s and "\a" not in s
 PY
 try aimap report -o "$T/memo.txt"
 assert_status 0
@@ -267,6 +268,13 @@ try aimap report --layer middleware --status active --search iota
 assert_status 0
 assert_out_contains "1 project in 14 categories"
 assert_out_contains 'Scope: layer Middleware, status active, matching "iota"'
+try aimap report --min-mcap 100M
+assert_status 0
+assert_out_contains "2 projects in 14 categories"
+assert_out_contains "Scope: market cap at least \$100M (shares are of these projects)."
+try aimap map --min-mcap 100M --max-mcap 1M -o "$T/none.svg"
+assert_status 64
+assert_err_contains "--min-mcap is above --max-mcap"
 try aimap report --category nope
 assert_status 64
 assert_err_contains "unknown category 'nope' (one of: "

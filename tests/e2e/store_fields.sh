@@ -80,6 +80,10 @@ WITH RECURSIVE s(project, rest, stage) AS (SELECT id, stages || ';', NULL FROM p
 CREATE TABLE project_chains(project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, pos INTEGER NOT NULL, chain TEXT NOT NULL, PRIMARY KEY(project, pos)) WITHOUT ROWID;
 WITH RECURSIVE c(project, rest, chain, pos) AS (SELECT id, chains || char(10), NULL, -1 FROM projects UNION ALL SELECT project, substr(rest, instr(rest, char(10)) + 1), substr(rest, 1, instr(rest, char(10)) - 1), pos + 1 FROM c WHERE rest <> '') INSERT INTO project_chains SELECT project, pos, chain FROM c WHERE chain IS NOT NULL AND chain <> '';
 DROP TRIGGER stages_in_use; DROP TABLE candidate_history; DROP TABLE candidates; DROP TABLE user_curation;
+DROP TABLE project_texts;
+ALTER TABLE layers DROP COLUMN terms; ALTER TABLE layers DROP COLUMN terms_zh;
+ALTER TABLE categories DROP COLUMN terms; ALTER TABLE categories DROP COLUMN terms_zh;
+ALTER TABLE stages DROP COLUMN terms; ALTER TABLE stages DROP COLUMN terms_zh;
 ALTER TABLE projects DROP COLUMN tagline; ALTER TABLE projects DROP COLUMN tagline_zh;
 ALTER TABLE projects DROP COLUMN status; ALTER TABLE projects DROP COLUMN status_note;
 ALTER TABLE projects DROP COLUMN stages; ALTER TABLE projects DROP COLUMN chains;
@@ -88,7 +92,7 @@ stages_before=$(sqlite3 "$db" "SELECT count(*) FROM project_stages")
 chains_before=$(sqlite3 "$db" "SELECT group_concat(chain, ',') FROM (SELECT chain FROM project_chains WHERE project = 'akash' ORDER BY pos)")
 try aimap --db "$db" init
 assert_status 0
-assert_eq "migrated to the current schema" "$(sqlite3 "$db" 'PRAGMA user_version')" 3
+assert_eq "migrated to the current schema" "$(sqlite3 "$db" 'PRAGMA user_version')" 4
 assert_eq "the user's project kept" \
 	"$(sqlite3 "$db" "SELECT origin || ' ' || status FROM projects WHERE id = 'odd-ai'")" "1 active"
 assert_eq "the stages moved into the projects" \

@@ -527,6 +527,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 	struct clf_input in = {text, NULL, NULL, 0};
 	const float *cs = m->colscale;
 	int K = m->ncat, S = m->nstage, same = 1;
+	size_t nh = 0;
 
 	clftok_run(&m->feat, text, strnlen(text, CLF_MAX_TEXT), &t);
 	for (size_t i = 0; i < t.n; i++) {
@@ -535,6 +536,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 		if (!g || seen[g->row[at]])
 			continue;
 		seen[g->row[at]] = 1;
+		nh++;
 		for (uint32_t c = 0; c < m->stride; c++)
 			acc[c] += m->rows[(size_t)g->row[at] * m->stride + c];
 		sq += clfm_sq(m, g->row[at]);
@@ -552,6 +554,7 @@ same_as_reference(struct clf_model *m, int learner, const char *text)
 		r.nbs[s] = cs[nb] * a[nb];
 		r.nns[s] = cs[nn] * a[nn] * inv + m->bias[CLF_B_NNS][s];
 	}
+	r.nfeat = (double)nh;
 	clfm_probs(m, learner, &r, m->stage_prior, p, q);
 	clf_predict(m, learner, &in, &out);
 	for (int k = 0; k < K; k++)
@@ -832,14 +835,14 @@ test_explain_and_json(struct cat *c)
 				cur = &v[i];
 		T_OK(cur != NULL);
 		j = clf_prediction_json(t, "Filecoin", &p, cur, NULL);
-		const char *keys[] = {"name", "layer", "category", "stages",
-				      "alternatives", "catalog"};
+		const char *keys[] = {"name", "layer", "category", "uncertain",
+				      "stages", "alternatives", "catalog"};
 		int nk = 0;
 		cJSON_ArrayForEach(x, j)
 			nk++;
-		T_EQ_INT(nk, 6);
+		T_EQ_INT(nk, 7);
 		int has = 1;
-		for (size_t i = 0; i < 6; i++)
+		for (size_t i = 0; i < 7; i++)
 			has &= cJSON_HasObjectItem(j, keys[i]);
 		T_CHECK(has, "the JSON has every key of the contract");
 		x = cJSON_GetObjectItem(j, "category");
@@ -987,6 +990,152 @@ test_unseen(struct cat *c)
 	cJSON_Delete(root);
 }
 
+
+/* The dev set: parsing with errors that name the entry and the field,
+ * projects that moved into the catalog leave it, calibration on it, and
+ * an honest (cross-fitted) score. */
+static void
+test_devset(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *v;
+	struct clf_model *m = NULL;
+	struct clf_devset d;
+	struct clf_dev_result r;
+	struct buf b;
+	size_t n;
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+		{"{}", "a dev set is a JSON array"},
+		{"[{\"name\": \"A\", \"text\": \"x\"}]",
+		 "entry 1 (A): \"category\" is missing"},
+		{"[{\"name\": \"A\", \"text\": \"x\", \"category\": \"nope\"}]",
+		 "entry 1 (A): \"category\": no category 'nope'"},
+		{"[{\"name\": \"A\", \"text\": \"x\", \"category\": \"oracle\","
+		 " \"layer\": \"application\"}]",
+		 "entry 1 (A): \"layer\": 'application' is not the layer"},
+		{"[{\"name\": \"A\", \"text\": \"x\", \"category\": \"oracle\","
+		 " \"stages\": [\"flying\"]}]",
+		 "entry 1 (A): \"stages\": no stage 'flying'"},
+		{"[{\"name\": \"A\", \"category\": \"oracle\"}]",
+		 "entry 1 (A): \"text\" is missing"},
+		{"[1]", "entry 1: not an object"},
+	};
+	size_t wrong = 0;
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int rc = clf_dev_parse(t, "dev.json", bad[i].json,
+				       strlen(bad[i].json), &d, err, sizeof err);
+		if (rc != EX_DATAERR || !strstr(err, bad[i].want) ||
+		    strncmp(err, "dev.json", 8) != 0) {
+			fprintf(stderr, "note: %s -> %d %s\n", bad[i].json, rc,
+				err);
+			wrong++;
+		}
+	}
+	T_NONE(wrong, "bad dev sets are refused with the entry and field");
+
+	buf_init(&b, 0);
+	T_EQ_INT(json_read_file("data/devset.json", 1 << 22, &b, err,
+				sizeof err), 0);
+	T_EQ_INT(clf_dev_parse(t, "data/devset.json", b.data, b.len, &d, err,
+			       sizeof err), 0);
+	T_CHECK(d.n >= 100, "the shipped dev set has %zu texts", d.n);
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	{
+		/* A dev text named as a catalog project (any case and
+		 * punctuation) leaves the set. */
+		size_t before = d.n;
+		free(d.v[0].name);
+		d.v[0].name = xstrdup("BIT-tensor");
+		T_EQ_INT(clf_dev_drop_known(&d, v, n), 1);
+		T_EQ_INT(d.n, before - 1);
+	}
+	T_EQ_INT(clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err), 0);
+	{
+		struct clf_summary s0, s1;
+		clf_summary(m, &s0);
+		T_EQ_INT(s0.calib_n, 0);
+		clf_calibrate(m, &d, NULL);
+		clf_summary(m, &s1);
+		T_EQ_INT(s1.calib_n, d.n);
+		T_CHECK(s1.unsure[s1.learner] >= 0.25 &&
+			s1.unsure[s1.learner] <= 0.6,
+			"uncertain below %g", s1.unsure[s1.learner]);
+		T_CHECK(s1.len_h[s1.learner] >= 2, "evidence constant %g",
+			s1.len_h[s1.learner]);
+	}
+	{
+		/* A few words are never near-certain; uncertain marks
+		 * exactly the answers below the threshold. */
+		struct clf_input in = {"GPU network for AI inference", NULL,
+				       NULL, 0};
+		struct clf_prediction p;
+		struct clf_summary s;
+		clf_summary(m, &s);
+		clf_predict(m, CLF_DEFAULT, &in, &p);
+		T_CHECK(p.category_score < 0.9, "five words scored %g",
+			p.category_score);
+		T_EQ_INT(p.uncertain, p.category_score < s.unsure[s.learner]);
+		/* Stages from evidence: an inference-only text gets no
+		 * training stages from the category's prior. */
+		int st = cat_stage_index(t, "pretraining");
+		T_CHECK(!(p.stages & (1ULL << st)), "pretraining from the "
+			"prior alone");
+	}
+	/* The dev set scored on itself is cross-fitted: five folds. */
+	T_EQ_INT(clf_dev_evaluate(t, m, CLF_DEFAULT, &d, &d, &r, err,
+				  sizeof err), 0);
+	T_EQ_INT(r.folds, 5);
+	T_EQ_INT(r.n, d.n);
+	T_CHECK(r.cat_acc > 0.6 && r.cat_acc <= 1, "dev accuracy %g",
+		r.cat_acc);
+	T_CHECK(r.ece >= 0 && r.ece < 0.2, "dev ECE %g", r.ece);
+	clf_dev_result_free(&r);
+	/* Without a calibration set: one pass, nothing cross-fitted. */
+	T_EQ_INT(clf_dev_evaluate(t, m, CLF_DEFAULT, NULL, &d, &r, err,
+				  sizeof err), 0);
+	T_EQ_INT(r.folds, 1);
+	clf_dev_result_free(&r);
+	clf_free(m);
+	clf_dev_free(&d);
+	buf_free(&b);
+	cat_projects_free(v, n);
+}
+
+/* --explain speaks of words and CJK pairs, for the winner and the
+ * runner-up, never of a lone CJK character. */
+static void
+test_explain_human(struct cat *c)
+{
+	const struct cat_taxonomy *t = cat_taxonomy(c);
+	struct cat_project *v;
+	struct clf_model *m = NULL;
+	struct clf_explanation e;
+	struct clf_prediction p;
+	struct clf_input in = {"永久节点网络，为人工智能推理提供显卡算力。",
+			       NULL, NULL, 0};
+	size_t n, lone = 0;
+
+	T_EQ_INT(cat_load(c, &v, &n, err, sizeof err), 0);
+	T_EQ_INT(clf_train(t, v, n, NULL, CLF_DEFAULT, &m, err, sizeof err), 0);
+	clf_predict(m, CLF_DEFAULT, &in, &p);
+	clf_explain(m, &in, &p, &e);
+	T_OK(e.ncategory > 0);
+	T_EQ_INT(e.runner_up, p.alt[0]);
+	T_OK(e.nrunner > 0);
+	const struct clf_reason *all[3] = {e.category, e.runner, e.layer};
+	size_t cnt[3] = {e.ncategory, e.nrunner, e.nlayer};
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; i < cnt[k]; i++)
+			lone += strlen(all[k][i].token) == 3 &&
+				(unsigned char)all[k][i].token[0] >= 0xE3;
+	T_NONE(lone, "no lone CJK character explains");
+	clf_free(m);
+	cat_projects_free(v, n);
+}
+
 static void
 test_catalog_model(void)
 {
@@ -1003,6 +1152,22 @@ test_catalog_model(void)
 	clf_free(m);
 	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
 	T_EQ_INT(why, CLF_STORED);
+	{
+		/* Calibrated on the shipped dev set, and trained on the
+		 * shipped texts: a fetched text makes it stale. */
+		struct clf_summary s;
+		clf_summary(m, &s);
+		T_CHECK(s.calib_n >= 100, "calibrated on %zu texts", s.calib_n);
+		T_CHECK(s.docs > 2 * 328 + 2 * 328, "%zu documents", s.docs);
+	}
+	clf_free(m);
+	T_EQ_INT(cat_begin(c, err, sizeof err), 0);
+	T_EQ_INT(cat_set_text(c, "bittensor", "github", "en",
+			      "Internet-scale neural networks.", 1, err,
+			      sizeof err), 0);
+	T_EQ_INT(cat_commit(c, err, sizeof err), 0);
+	T_EQ_INT(clf_catalog_model(c, &m, &why, err, sizeof err), 0);
+	T_EQ_INT(why, CLF_RETRAIN_STALE);
 	clf_free(m);
 
 	/* Pin nn, then change the catalog: the retrained model keeps it. */
@@ -1086,6 +1251,10 @@ main(void)
 		test_evaluate(c);
 		t_current = "test_unseen";
 		test_unseen(c);
+		t_current = "test_devset";
+		test_devset(c);
+		t_current = "test_explain_human";
+		test_explain_human(c);
 		cat_close(c);
 	}
 	T_RUN(test_catalog_model);

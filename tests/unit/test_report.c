@@ -54,6 +54,7 @@ proj(struct cat_project *p, const char *id, const char *name,
 	p->pred_category = -1;
 	for (int m = 0; m < CAT_M_COUNT; m++)
 		p->metric[m] = NAN;
+	p->change_7d = p->change_30d = NAN;
 }
 
 static void
@@ -83,10 +84,12 @@ fixture(void)
 	fig(&v[ALPHA], CAT_M_FDV, 1.5e9, T2);
 	fig(&v[ALPHA], CAT_M_VOLUME, 4.2e7, T2);
 	fig(&v[ALPHA], CAT_M_CHANGE_24H, 7.31, T2);
+	v[ALPHA].change_7d = 25.0;         /* as cat_load_changes finds */
 	proj(&v[BETA], "beta", "Beta <b>&\"Net\"", "compute-general", inf);
 	fig(&v[BETA], CAT_M_MCAP, 3e8, T2);
 	fig(&v[BETA], CAT_M_TVL, 5e7, T2);
 	fig(&v[BETA], CAT_M_CHANGE_24H, -2.5, T2);
+	v[BETA].change_7d = -25.0;
 	proj(&v[GAMMA], "gamma", "=HYPERLINK(\"http://evil.example/\")",
 	     "storage", dc);
 	fig(&v[GAMMA], CAT_M_STARS, 200, T2);
@@ -622,10 +625,12 @@ test_writers(void)
 	T_EQ_INT(in_order, 10);
 	T_OK(strstr(s, "| 1 | Alpha Compute | General-purpose compute | "
 		    "$1.00B | $1.50B | $42.0M | \xE2\x80\x94 | 5.00K | "
-		    "\xE2\x96\xB2 +7.3% |\n") != NULL);
+		    "\xE2\x96\xB2 +7.3% | \xE2\x96\xB2 +25.0% | \xE2\x80\x94 |\n")
+	     != NULL);
 	T_OK(strstr(s, "| 2 | Beta &lt;b&gt;&amp;\"Net\" | General-purpose "
 		    "compute | $300M | \xE2\x80\x94 | \xE2\x80\x94 | $50.0M | "
-		    "\xE2\x80\x94 | \xE2\x96\xBC -2.5% |\n") != NULL);
+		    "\xE2\x80\x94 | \xE2\x96\xBC -2.5% | \xE2\x96\xBC -25.0% | "
+		    "\xE2\x80\x94 |\n") != NULL);
 	/* Projects without any figure do not rank. */
 	T_EQ_INT(count(s, "\n| 10 |"), 0);
 	T_OK(strstr(s, "| 9 | Theta with") != NULL);

@@ -140,6 +140,7 @@ proj(struct cat_project *p, const char *id, const char *name, int cat)
 	p->pred_category = -1;
 	for (int m = 0; m < CAT_M_COUNT; m++)
 		p->metric[m] = NAN;
+	p->change_7d = p->change_30d = NAN;
 }
 
 static const char *const hostile[] = {
