@@ -126,7 +126,9 @@ struct cat_project {
 	char *token;
 	char **chains;         /* NULL: unknown */
 	size_t nchains;
-	char *source;          /* "seed" or "curated" */
+	char *source;          /* "seed", "curated", "discovered" (accepted
+				  from discovery) or "classified" (saved by
+				  classify --save, unreviewed) */
 	int origin;            /* enum cat_origin */
 	int reviewed;          /* 0 for unreviewed classifier output */
 	char *homepage_text;   /* fetched homepage meta text, or NULL */

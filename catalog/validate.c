@@ -268,9 +268,10 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 		cati_complain(v, "token", "must be a ticker symbol");
 	get_string(v, f[K_SOURCE], "source", 0, 16, &p->source);
 	if (p->source && strcmp(p->source, "seed") &&
-	    strcmp(p->source, "curated") && strcmp(p->source, "discovered"))
-		cati_complain(v, "source", "must be \"seed\", \"curated\" "
-			      "or \"discovered\"");
+	    strcmp(p->source, "curated") && strcmp(p->source, "discovered") &&
+	    strcmp(p->source, "classified"))
+		cati_complain(v, "source", "must be \"seed\", \"curated\", "
+			      "\"discovered\" or \"classified\"");
 	if (!p->source)
 		p->source = xstrdup("curated");
 

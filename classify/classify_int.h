@@ -171,6 +171,8 @@ struct clf_model {
 	double *stage_prior;      /* ncat x nstage: P(s|c) */
 
 	int learner, pinned;
+	uint64_t trained_for;     /* what it was made from besides the
+				     catalog (service.c), 0: unknown */
 	struct clf_summary sum;
 
 	/* Workspace of prediction (see the thread note in classify.h). */

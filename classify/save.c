@@ -263,7 +263,11 @@ clf_save_items(struct cat *c, struct clf_model *m, int learner,
 			continue;
 		}
 		strmap_put(&batch, out[i].id, &out[i]);
+		/* Placed by the classifier and reviewed by nobody: it must
+		 * never pose as curated (list, export, the report). */
 		pv[0].reviewed = 0;
+		free(pv[0].source);
+		pv[0].source = xstrdup("classified");
 		keep[nkeep] = pv[0];
 		free(pv);     /* the entry's strings now belong to keep */
 		j = clf_prediction_json(t, v[i].name, &p, NULL, NULL);

@@ -96,6 +96,7 @@ clf_serialize(const struct clf_model *m, size_t *len)
 		put_f64(&b, m->unsure[l]);
 	}
 	put_u32(&b, m->calib_n);
+	put_u64(&b, m->trained_for);
 	for (int k = 0; k < K; k++)
 		for (int s = 0; s < S; s++)
 			put_f64(&b, m->stage_prior[k * S + s]);
@@ -270,6 +271,7 @@ clf_deserialize(const struct cat_taxonomy *t, const void *blob, size_t len,
 			r.bad = 1;
 	}
 	m->calib_n = get_u32(&r);
+	m->trained_for = get_u64(&r);
 	m->stage_prior = xcalloc((size_t)K * (size_t)S + 1,
 				 sizeof *m->stage_prior);
 	for (int k = 0; k < K; k++)

@@ -11,14 +11,17 @@
 
 #include "util/mem.h"
 
-/* The state a stored model must match: the catalog's training data, the
- * hyperparameters and the model format. Changing any of them retrains. */
+/* The state a stored model must match: the catalog's training data
+ * (cat_state_hash, kept in the models row, where `aimap doctor` reads
+ * it) and everything else it was made from, this hash (kept in the model
+ * itself): the other texts, the dev set, the term lists, the
+ * hyperparameters and the format. Changing any of them retrains. */
 static uint64_t
-model_state(const struct cat_taxonomy *t, const struct cat_project *v,
+model_extra(const struct cat_taxonomy *t, const struct cat_project *v,
 	    size_t n, uint64_t calib)
 {
 	struct clf_params p;
-	uint64_t h = cat_state_hash(t, v, n);
+	uint64_t h = CAT_HASH_INIT;
 
 	/* What the catalog's hash leaves out: the fetched homepage texts
 	 * (documents of their own), the other texts and the dev set (calib,
@@ -134,9 +137,10 @@ train_store(struct cat *c, const struct cat_project *v, size_t n,
 	clf_dev_free(&d);
 	if (rc)
 		return rc;
+	(*out)->trained_for = model_extra(t, v, n, calib);
 	blob = clf_serialize(*out, &len);
 	rc = cat_model_put(c, CLF_MODEL_NAME, blob, len,
-			   model_state(t, v, n, calib), err, errlen);
+			   cat_state_hash(t, v, n), err, errlen);
 	free(blob);
 	if (rc && in_memory && db_read_only(c))
 		rc = 0;
@@ -163,7 +167,7 @@ model_for(struct cat *c, const struct cat_project *v, size_t n,
 	if ((rc = calib_load(c, v, n, &d, &calib, err, errlen)))
 		return rc;
 	clf_dev_free(&d);
-	want = model_state(t, v, n, calib);
+	want = cat_state_hash(t, v, n);
 	if (why)
 		*why = CLF_STORED;
 	rc = cat_model_get(c, CLF_MODEL_NAME, &blob, &len, &have);
@@ -177,7 +181,8 @@ model_for(struct cat *c, const struct cat_project *v, size_t n,
 		struct clf_model *old = NULL;
 		reason = CLF_RETRAIN_FORMAT;
 		if (clf_deserialize(t, blob, len, &old, msg, sizeof msg) == 0) {
-			if (have == want) {
+			if (have == want &&
+			    old->trained_for == model_extra(t, v, n, calib)) {
 				free(blob);
 				*out = old;
 				return 0;

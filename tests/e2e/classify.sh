@@ -266,6 +266,7 @@ assert_true "saved project keeps its fields" python3 - "$OUT" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 assert p["reviewed"] is False and p["category"] == "verification", p
+assert p["source"] == "classified", "a saved project never poses as curated"
 assert p["github"] == "zkinfer/prover", p["github"]
 assert "zkml" in p["stages"], p["stages"]
 PY

@@ -39,6 +39,11 @@ try aimap doctor
 assert_status 0
 assert_out_contains "model m: the catalog changed since it was trained"
 assert_out_contains "0 problem(s), 1 warning(s)"
+# A model the classifier just trained is current, and says so.
+printf '[{"name": "x", "description": "GPU network for AI inference"}]' >"$T/one.json"
+aimap classify "$T/one.json" >/dev/null 2>&1
+try aimap doctor
+assert_out_contains "model classify: trained on the current catalog"
 
 # A damaged file: integrity_check says so (or the open fails), never a crash.
 cp "$AIMAP_DB" "$T/bad.db"
