@@ -317,6 +317,10 @@ model_projects_changed(struct model *m)
 		if (m->map_sort == keys[k])
 			m->map_sort = -1;
 	}
+	/* The detail lists them too. */
+	for (int i = 0; i < MODEL_VIEW_COUNT; i++)
+		if (model_views[i]->reload)
+			model_views[i]->reload(m);
 }
 
 void

@@ -765,6 +765,13 @@ test_changes_later(void)
 	T_OK(contains(s, "+12.5%") && contains(s, "-3.5%") &&
 	     contains(s, "+4.0%"));
 	free(s);
+	/* The detail lists them after the 24h change, once they come. */
+	keys(m, "/bittensor <Enter> <Enter>");
+	s = fx_render(m, 80, 40);
+	T_OK(contains(s, "Change 7d") && contains(s, "Change 30d") &&
+	     contains(s, "from the history"));
+	free(s);
+	keys(m, "<Esc> <Esc>");
 	/* A click on the 7d title sorts by it, biggest first. */
 	s = fx_render(m, 200, 60);
 	const char *line = strstr(s, "\n") + 1, *at = strstr(line, "    7d");
