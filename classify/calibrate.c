@@ -17,6 +17,10 @@
 /* The least evidence constant (clfm_shrink), whatever a dev set says: a
  * text of a few words is never near-certain. */
 #define CLF_MIN_EVIDENCE 2.0
+/* The L2 penalty of the categories' biases (fit_bias). */
+#ifndef CLF_BIAS_L2
+#define CLF_BIAS_L2 0.05
+#endif
 
 /* ---- calibration helpers ---------------------------------------------- */
 
@@ -581,6 +585,40 @@ fit_learner(struct clf_model *m, int l, const struct clf_raw *r,
 	return best;
 }
 
+/* The categories' biases of learner l (m->cbias[l]) that minimise the
+ * dev set's log-loss under the learner's temperature and evidence
+ * constant, with an L2 penalty that keeps a category the dev set barely
+ * holds near 0: gradient descent, from 0. */
+static void
+fit_bias(struct clf_model *m, int l, const struct clf_raw *r, const int *y,
+	 size_t n)
+{
+	int K = m->ncat;
+	double *b = m->cbias[l], g[CLF_MAX_CATEGORIES], z[CLF_MAX_CATEGORIES];
+	double p[CLF_MAX_CATEGORIES], h = m->len_h[l], lambda = CLF_BIAS_L2;
+
+	for (int k = 0; k < K; k++)
+		b[k] = 0;
+	for (int it = 0; it < 200; it++) {
+		for (int k = 0; k < K; k++)
+			g[k] = lambda * b[k];
+		for (size_t i = 0; i < n; i++) {
+			dev_logits(m, l, &r[i], z);
+			for (int k = 0; k < K; k++)
+				z[k] = z[k] / m->temp[l] + b[k];
+			clf_softmax(z, 1, p, K);
+			double nf = r[i].nfeat, a = h > 0 ? nf / (nf + h) : 1;
+			double q = a * p[y[i]] + (1 - a) / K;
+			/* d(-log q)/d b_k = -a p_y (delta_yk - p_k) / q */
+			for (int k = 0; k < K; k++)
+				g[k] -= a * p[y[i]] * ((k == y[i]) - p[k]) / q /
+					(double)n;
+		}
+		for (int k = 0; k < K; k++)
+			b[k] -= 0.5 * g[k];
+	}
+}
+
 struct scored {
 	double score;
 	int right;
@@ -760,6 +798,8 @@ clfcal_dev(struct clf_model *m, const struct clf_raw *r, const int *y,
 		m->len_h[CLF_ENSEMBLE] = keep[2];
 		nll[CLF_ENSEMBLE] = best;
 	}
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		fit_bias(m, l, r, y, n);
 	for (int l = 0; l < CLF_LEARNERS; l++)
 		m->unsure[l] = unsure_below(m, l, r, y, n);
 	/* The ensemble's stage input reads the learners' stackers: last. */

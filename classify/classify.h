@@ -7,9 +7,11 @@
  * pipeline stages (a non-empty set).
  *
  * Features: ASCII words (lowercased, lightly stemmed), numbers, word
- * bigrams, CJK characters and character bigrams (no segmenter), optionally
- * character n-grams of words; binary per document, bigrams counting half
- * (a binarized NB otherwise counts a word twice, once in its bigram).
+ * bigrams, CJK characters and character bigrams (no segmenter: a lone
+ * character counts a quarter, a pair half), optionally character n-grams
+ * of words (the dev set did not reward them); binary per document,
+ * bigrams counting half (a binarized NB otherwise counts a word twice,
+ * once in its bigram).
  * Every feature is hashed into a fixed space of 2^CLF_HASH_BITS buckets;
  * the model keeps rows only for buckets seen in training (at most
  * CLF_MAX_ROWS, int8 per learner and label), so its size is bounded
@@ -28,13 +30,19 @@
  * Scores are calibrated on out-of-fold predictions (temperature scaling
  * for categories; a stacked logistic model over the learner's one-vs-rest
  * score and the category's stage prior for stages, with per-stage
- * thresholds tuned on the same out-of-fold scores). The learner that
- * cross-validates best (lowest out-of-fold log-loss) becomes the model's
- * default.
+ * thresholds tuned on the same out-of-fold scores), then, when the data
+ * ships a realistic dev set (texts about projects outside the catalog,
+ * written as the world writes them), on that: the temperatures, each
+ * category's bias, an evidence constant that shrinks a short text's
+ * scores towards "no idea", the stage stackers and thresholds, the score
+ * below which an answer is uncertain, and the default learner (the one
+ * that generalises best to it). The dev set is never trained on.
  *
- * Training data: the reviewed projects' description and description_zh,
- * and the taxonomy's definitions. Training is deterministic: the same
- * catalog gives the same model, byte for byte.
+ * Training data: the reviewed projects' descriptions and taglines in
+ * both languages, their other texts (the data's world-style texts; the
+ * fetched homepage and repository text at half weight), and the
+ * taxonomy's definitions and term lists. Training is deterministic: the
+ * same catalog gives the same model, byte for byte.
  *
  * Conventions: functions that can fail return 0 or a sysexits code and
  * write a one-line message to err; nothing here prints. A struct clf_model

@@ -162,6 +162,10 @@ struct clf_model {
 	double temp[CLF_LEARNERS];
 	double len_h[CLF_LEARNERS];
 	double unsure[CLF_LEARNERS];
+	/* Each category's bias on the calibrated logits, fitted on the dev
+	 * set (0 without one): the world's texts are not spread over the
+	 * categories as the catalog is. */
+	double cbias[CLF_LEARNERS][CLF_MAX_CATEGORIES];
 	uint32_t calib_n;
 	double ens_w;             /* weight of nb in the ensemble's stage
 				     input (and its logits until a dev set) */

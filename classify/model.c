@@ -259,9 +259,13 @@ clfm_probs(const struct clf_model *m, int learner, const struct clf_raw *r,
 	if (!p)
 		p = tmp;
 	if (learner == CLF_NB) {
-		clf_softmax(r->nb, 1 / m->temp[CLF_NB], p, K);
+		for (int k = 0; k < K; k++)
+			z[k] = r->nb[k] / m->temp[CLF_NB] + m->cbias[CLF_NB][k];
+		clf_softmax(z, 1, p, K);
 	} else if (learner == CLF_NN) {
-		clf_softmax(r->nn, 1 / m->temp[CLF_NN], p, K);
+		for (int k = 0; k < K; k++)
+			z[k] = r->nn[k] / m->temp[CLF_NN] + m->cbias[CLF_NN][k];
+		clf_softmax(z, 1, p, K);
 	} else {
 		/* The ensemble averages the two calibrated logits (a
 		 * product of experts); its own temperature then calibrates
@@ -270,7 +274,10 @@ clfm_probs(const struct clf_model *m, int learner, const struct clf_raw *r,
 		double wm = (1 - m->ens_wc) / m->temp[CLF_NN];
 		for (int k = 0; k < K; k++)
 			z[k] = wn * r->nb[k] + wm * r->nn[k];
-		clf_softmax(z, 1 / m->temp[CLF_ENSEMBLE], p, K);
+		for (int k = 0; k < K; k++)
+			z[k] = z[k] / m->temp[CLF_ENSEMBLE] +
+			       m->cbias[CLF_ENSEMBLE][k];
+		clf_softmax(z, 1, p, K);
 	}
 	clfm_shrink(m, learner, r->nfeat, p);
 	if (!q)

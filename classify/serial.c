@@ -97,6 +97,9 @@ clf_serialize(const struct clf_model *m, size_t *len)
 	}
 	put_u32(&b, m->calib_n);
 	put_u64(&b, m->trained_for);
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		for (int k = 0; k < K; k++)
+			put_f64(&b, m->cbias[l][k]);
 	for (int k = 0; k < K; k++)
 		for (int s = 0; s < S; s++)
 			put_f64(&b, m->stage_prior[k * S + s]);
@@ -272,6 +275,12 @@ clf_deserialize(const struct cat_taxonomy *t, const void *blob, size_t len,
 	}
 	m->calib_n = get_u32(&r);
 	m->trained_for = get_u64(&r);
+	for (int l = 0; l < CLF_LEARNERS; l++)
+		for (int k = 0; k < K; k++) {
+			m->cbias[l][k] = get_f64(&r);
+			if (!(fabs(m->cbias[l][k]) < 100))
+				r.bad = 1;
+		}
 	m->stage_prior = xcalloc((size_t)K * (size_t)S + 1,
 				 sizeof *m->stage_prior);
 	for (int k = 0; k < K; k++)
