@@ -846,7 +846,11 @@ cat_cand_accept_as(struct cat *c, int64_t id, int category, uint64_t stages,
 			}
 			if (!e)
 				break;
-			snprintf(out_id, CAT_ID_MAX + 1, "%s-%d", base, n);
+			/* base leaves room for the suffix (see slug). */
+			char next[CAT_ID_MAX + 16];
+			snprintf(next, sizeof next, "%s-%d", base, n);
+			snprintf(out_id, CAT_ID_MAX + 1, "%.*s", CAT_ID_MAX,
+				 next);
 		}
 	}
 	memset(&p, 0, sizeof p);

@@ -58,7 +58,12 @@ const char cmd_discover_usage[] =
 	"\n"
 	"Exit status: 0 nothing failed; 75 some requests failed, the deadline\n"
 	"was reached, or a fetch or discovery is running; 69 no source could\n"
-	"be reached; 64 usage; 74 database error.\n";
+	"be reached; 64 usage; 74 database error.\n"
+	"\n"
+	"Examples:\n"
+	"  aimap discover --dry-run\n"
+	"  aimap discover --source coingecko --describe 10\n"
+	"  aimap discover --deadline 5m --include-rejected\n";
 
 enum {
 	K_SOURCE = 1, K_LIMIT, K_DESCRIBE, K_MAXWAIT, K_DEADLINE, K_DRY,

@@ -21,7 +21,11 @@ const char cmd_edit_usage[] =
 	"its layer with it, and its default stages unless --stages is given.\n"
 	"\n"
 	"  --status S    active, sunset, acquired, merged or renamed\n"
-	"  --note TEXT   one dated line on the status\n";
+	"  --note TEXT   one dated line on the status\n"
+	"\n"
+	"Examples:\n"
+	"  aimap edit allora --category agent-market\n"
+	"  aimap edit golem --status sunset --note \"2026-12: wound down\"\n";
 
 const char cmd_remove_usage[] =
 	"usage: aimap remove ID [--yes]\n"
@@ -29,7 +33,11 @@ const char cmd_remove_usage[] =
 	"Removes a project from the catalog with its fetched history and\n"
 	"prediction. A project the shipped data holds stays removed across\n"
 	"`aimap init` (importing it again brings it back). Asks first on a\n"
-	"terminal; elsewhere --yes is needed.\n";
+	"terminal; elsewhere --yes is needed.\n"
+	"\n"
+	"Examples:\n"
+	"  aimap remove golem\n"
+	"  aimap remove golem --yes\n";
 
 enum { K_NAME = 1, K_CATEGORY, K_STAGES, K_STATUS, K_NOTE, K_DESC, K_YES };
 

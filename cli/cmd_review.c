@@ -43,7 +43,14 @@ const char cmd_review_usage[] =
 	"is made from the name unless --id gives one. For a project saved by\n"
 	"classify, accept marks it reviewed (with the changes given).\n"
 	"reject keeps it out of every later discovery (unless discover\n"
-	"--include-rejected); snooze sets it aside for now.\n";
+	"--include-rejected); snooze sets it aside for now.\n"
+	"\n"
+	"Examples:\n"
+	"  aimap review\n"
+	"  aimap review --status all --format json\n"
+	"  aimap review show 12\n"
+	"  aimap review accept 12 --category compute-specialized\n"
+	"  aimap review reject 13 --reason \"not an AI project\"\n";
 
 enum {
 	K_FORMAT = 1, K_STATUS, K_LAYER, K_CATEGORY, K_STAGES, K_ID, K_REASON,

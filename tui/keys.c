@@ -21,6 +21,7 @@
 #define SRCH MODEL_CTX_SEARCH
 #define PICK MODEL_CTX_PICKER
 #define PROMPT MODEL_CTX_PROMPT
+#define I MODEL_CTX_INBOX
 
 const struct model_binding model_bindings[] = {
 	/* Everywhere. */
@@ -30,6 +31,7 @@ const struct model_binding model_bindings[] = {
 	 "Map: pipeline stages x layers"},
 	{V, {'3'}, MODEL_ACT_VIEW, MODEL_VIEW_STATS,
 	 "Stats: charts per category"},
+	{V, {'4'}, MODEL_ACT_VIEW, MODEL_VIEW_INBOX, "Inbox: candidates"},
 	{V, {MODEL_KEY_TAB}, MODEL_ACT_VIEW_NEXT, 1, "next view"},
 	{V, {MODEL_KEY_BTAB}, MODEL_ACT_VIEW_NEXT, -1, "previous view"},
 	{V, {'?'}, MODEL_ACT_HELP, 0, "this help"},
@@ -39,13 +41,13 @@ const struct model_binding model_bindings[] = {
 	{P | D, {'o'}, MODEL_ACT_WEBSITE, 0, "open the project's website"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
-	/* Pages: the table, the detail, the stats and the help alike. */
-	{P | D | T | H, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')},
+	/* Pages: every view but the map alike. */
+	{P | D | T | H | I, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')},
 	 MODEL_ACT_PAGE, 1, "page down"},
-	{P | D | T | H, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1,
-	 "page up"},
-	{P | D | T | H, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
-	{P | D | T | H, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
+	{P | D | T | H | I, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE,
+	 -1, "page up"},
+	{P | D | T | H | I, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
+	{P | D | T | H | I, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 
 	/* Projects. */
 	{P, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "next row"},
@@ -80,10 +82,16 @@ const struct model_binding model_bindings[] = {
 	{M, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last stage"},
 	{M, {MODEL_KEY_ENTER}, MODEL_ACT_OPEN, 0, "filter the list to the cell"},
 
-	/* Stats. */
-	{T | H, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
-	{T | H, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
+	/* Stats, the help, and the Inbox's rows. */
+	{T | H | I, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
+	{T | H | I, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
 	{H, {MODEL_KEY_ESC, 'q', '?'}, MODEL_ACT_BACK, 0, "close the help"},
+
+	/* Inbox (its moves are the Stats' above). One line for its four
+	 * keys, which the view tells apart (m->key): the help has room for
+	 * no more. */
+	{I, {'a', 'x', 's', 'c'}, MODEL_ACT_DECIDE, 0,
+	 "accept, reject, snooze; c: other category"},
 
 	/* The search line. */
 	{SRCH, {MODEL_KEY_ENTER}, MODEL_ACT_INPUT_DONE, 0, "keep the search"},

@@ -27,6 +27,7 @@ const struct model_view_ops *const model_views[MODEL_VIEW_COUNT] = {
 	[MODEL_VIEW_MAP] = &model_view_map,
 	[MODEL_VIEW_STATS] = &model_view_stats,
 	[MODEL_VIEW_HELP] = &model_view_help,
+	[MODEL_VIEW_INBOX] = &model_view_inbox,
 };
 
 /* ---- deriving what the views need ------------------------------------- */
@@ -668,6 +669,7 @@ model_key(struct model *m, int key)
 		r = MODEL_REDRAW;
 	}
 	b = model_binding_find(ctx, key);
+	m->key = key;
 	if (b)
 		return r | act(m, ctx, b->action, b->arg);
 	if (ctx & (MODEL_CTX_SEARCH | MODEL_CTX_PROMPT))

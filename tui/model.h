@@ -37,7 +37,7 @@
 
 enum model_view {
 	MODEL_VIEW_PROJECTS, MODEL_VIEW_DETAIL, MODEL_VIEW_MAP,
-	MODEL_VIEW_STATS, MODEL_VIEW_HELP,
+	MODEL_VIEW_STATS, MODEL_VIEW_INBOX, MODEL_VIEW_HELP,
 	MODEL_VIEW_COUNT
 };
 
@@ -77,7 +77,7 @@ enum model_action {
 	MODEL_ACT_RECLASSIFY, MODEL_ACT_REPAINT, MODEL_ACT_INPUT_DONE,
 	MODEL_ACT_INPUT_CANCEL, MODEL_ACT_INPUT_ERASE, MODEL_ACT_INPUT_KILL,
 	MODEL_ACT_PICK, MODEL_ACT_PICK_SECTION, MODEL_ACT_CLOSE,
-	MODEL_ACT_FETCH, MODEL_ACT_WEBSITE
+	MODEL_ACT_FETCH, MODEL_ACT_WEBSITE, MODEL_ACT_DECIDE, MODEL_ACT_CHOOSE
 };
 
 /* Where a binding applies (bits). */
@@ -86,8 +86,9 @@ enum {
 	MODEL_CTX_MAP = 1 << 2, MODEL_CTX_STATS = 1 << 3,
 	MODEL_CTX_HELP = 1 << 4, MODEL_CTX_SEARCH = 1 << 5,
 	MODEL_CTX_PICKER = 1 << 6, MODEL_CTX_PROMPT = 1 << 7,
+	MODEL_CTX_INBOX = 1 << 8,
 	MODEL_CTX_VIEWS = MODEL_CTX_PROJECTS | MODEL_CTX_DETAIL |
-			  MODEL_CTX_MAP | MODEL_CTX_STATS
+			  MODEL_CTX_MAP | MODEL_CTX_STATS | MODEL_CTX_INBOX
 };
 
 /* One line of the key table. The help screen is generated from the same
@@ -157,6 +158,17 @@ struct model_source {
 	int (*history)(void *ctx, const char *project, int metric,
 		       struct cat_point **out, size_t *n);
 	char *(*prediction)(void *ctx, const char *project);
+	/* The Inbox (any may be NULL: the view then says there is no
+	 * inbox). candidates: discovery's candidates (cat_cand_load; the
+	 * caller frees them), 0 or -1. decide: a decision on candidate id,
+	 * status an enum cat_cand_status; accepted with category (-1: the
+	 * predicted one) as a new project, whose id goes to what (else a
+	 * one-line reason); 0 or -1. projects: the catalog again after an
+	 * accept (cat_load; the model takes them), 0 or -1. */
+	int (*candidates)(void *ctx, struct cat_cand **out, size_t *n);
+	int (*decide)(void *ctx, int64_t id, int status, int category,
+		      char *what, size_t len);
+	int (*projects)(void *ctx, struct cat_project **out, size_t *n);
 	void *ctx;
 };
 
@@ -264,5 +276,12 @@ void model_sort(const struct model *m, int *key, int *desc);
 const char *model_url(struct model *m);
 /* 1 while an input line (search or export path) or the picker is open. */
 int model_overlay(const struct model *m);
+/* The Inbox: its open candidates (new and snoozed) in the order shown,
+ * the selected one's index, and the category an accept would give it
+ * (the predicted one until another is chosen; -1 when none). */
+size_t model_inbox_count(const struct model *m);
+const struct cat_cand *model_inbox_row(const struct model *m, size_t i);
+size_t model_inbox_selected(const struct model *m);
+int model_inbox_category(const struct model *m);
 
 #endif

@@ -209,6 +209,14 @@ struct model {
 	struct model_doc stats;
 	size_t stats_top;
 
+	/* Inbox (view_inbox.c): the open candidates, by score; the one
+	 * selected, the category chosen for it (-1: the predicted one), the
+	 * detail pane shown under the list. */
+	struct cat_cand *inbox;
+	size_t ninbox, inbox_sel, inbox_top;
+	int inbox_cat, inbox_detail;
+	int inbox_none;         /* no source of candidates */
+
 	/* Help. */
 	struct model_doc help;
 	size_t help_top;
@@ -216,6 +224,7 @@ struct model {
 
 	char msg[512];
 	int msg_error;
+	int key;                /* the key being handled (model_key) */
 	char activity[256];     /* see model_activity */
 
 	/* Where things were drawn, for the mouse. */
@@ -265,7 +274,7 @@ struct model_view_ops {
 };
 
 extern const struct model_view_ops model_view_projects, model_view_detail,
-	model_view_map, model_view_stats, model_view_help;
+	model_view_map, model_view_stats, model_view_help, model_view_inbox;
 extern const struct model_view_ops *const model_views[MODEL_VIEW_COUNT];
 
 /* ---- model.c, for the views ------------------------------------------- */

@@ -99,6 +99,50 @@ src_prediction(void *ctx, const char *project)
 	return json;
 }
 
+static int
+src_candidates(void *ctx, struct cat_cand **out, size_t *n)
+{
+	char err[CAT_ERRLEN];
+
+	return cat_cand_load(ctx, out, n, err, sizeof err) ? -1 : 0;
+}
+
+/* The Inbox's decisions, each one transaction (an accept makes the
+ * project, as `aimap review accept` does). */
+static int
+src_decide(void *ctx, int64_t id, int status, int category, char *what,
+	   size_t len)
+{
+	char err[CAT_ERRLEN], pid[CAT_ID_MAX + 1];
+	int rc;
+
+	if (status == CAT_CAND_ACCEPTED)
+		rc = cat_cand_accept_as(ctx, id, category, 0, NULL, pid, err,
+					sizeof err);
+	else
+		rc = cat_cand_set_status(ctx, id, status, NULL, err,
+					 sizeof err);
+	if (rc == 1)
+		snprintf(err, sizeof err, "no such candidate any more");
+	snprintf(what, len, "%s", rc ? err : status == CAT_CAND_ACCEPTED
+		 ? pid : "done");
+	return rc ? -1 : 0;
+}
+
+static int
+src_projects(void *ctx, struct cat_project **out, size_t *n)
+{
+	char err[CAT_ERRLEN];
+
+	if (cat_load(ctx, out, n, err, sizeof err))
+		return -1;
+	/* An accept reloads at once: the 7d and 30d changes with it, or
+	 * their columns would go until the next reload (missing when the
+	 * history cannot be read). */
+	cat_load_changes(ctx, *out, *n, err, sizeof err);
+	return 0;
+}
+
 /* ---- colours and attributes ------------------------------------------- */
 
 static attr_t style_attr[MODEL_S_COUNT];
@@ -739,6 +783,9 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	mo.can_reclassify = o->reclassify != NULL;
 	mo.source.history = src_history;
 	mo.source.prediction = src_prediction;
+	mo.source.candidates = src_candidates;
+	mo.source.decide = src_decide;
+	mo.source.projects = src_projects;
 	mo.source.ctx = c;
 	m = model_new(cat_taxonomy(c), v, n, &mo);
 	apply_start(m, o);

@@ -28,11 +28,12 @@ static const struct {
 } sections[] = {
 	{MODEL_CTX_VIEWS, "Everywhere", 0},
 	{MODEL_CTX_PROJECTS | MODEL_CTX_DETAIL | MODEL_CTX_STATS |
-	 MODEL_CTX_HELP, "Table, detail, stats and help", 1},
+	 MODEL_CTX_HELP | MODEL_CTX_INBOX, "Every view but the map", 1},
 	{MODEL_CTX_PROJECTS, "Projects (1)"},
 	{MODEL_CTX_DETAIL, "Detail (Enter on a project)"},
 	{MODEL_CTX_MAP, "Map (2)"},
-	{MODEL_CTX_STATS | MODEL_CTX_HELP, "Stats (3) and this help (?)"},
+	{MODEL_CTX_STATS | MODEL_CTX_HELP | MODEL_CTX_INBOX,
+	 "Stats (3), Inbox (4), this help (?)"},
 	{MODEL_CTX_SEARCH, "Search line (/): other keys are typed"},
 	{MODEL_CTX_PICKER, "Filter picker (f)"},
 	{MODEL_CTX_PROMPT, "Export prompt (e): other keys are typed"},

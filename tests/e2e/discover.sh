@@ -177,6 +177,27 @@ assert_eq "history kept" \
 	"$(sqlite3 "$AIMAP_DB" "SELECT group_concat(event, ',') FROM (SELECT event FROM candidate_history WHERE candidate = $rj ORDER BY id)")" \
 	"found,rejected,seen"
 
+# ---- projects `classify --save` added wait in the review too
+cat >"$T/new.json" <<'JSON'
+[{"name": "Saved Agent Mesh", "description": "A network of autonomous AI agents that trade on-chain."}]
+JSON
+aimap classify "$T/new.json" --save >/dev/null 2>&1
+try aimap review --format json
+assert_true "a saved project listed, as a project" "$PY" - "$OUT" <<'PY'
+import json, sys
+a = [o for o in json.load(open(sys.argv[1])) if o["name"] == "Saved Agent Mesh"]
+assert len(a) == 1 and a[0]["kind"] == "project" and a[0]["sources"] == ["classify"], a
+assert a[0]["prediction"]["category"], a
+PY
+saved=$("$PY" -c 'import json,sys; print([o["id"] for o in json.load(open(sys.argv[1])) if o["name"] == "Saved Agent Mesh"][0])' "$OUT")
+try aimap review accept "$saved" --category agent-market
+assert_status 0
+try aimap show "$saved" --format json
+assert_out_contains '"category":	"agent-market"'
+assert_out_lacks '"reviewed":	false'
+try aimap review --format json
+assert_out_lacks "Saved Agent Mesh"
+
 # ---- edits and removals of curated projects last across init
 try aimap edit allora --category agent-market --status sunset --note "2026-12: test"
 assert_status 0

@@ -318,6 +318,44 @@ test_store(void)
 				     sizeof err), 1);
 	T_EQ_INT(cat_cand_get(c, 424242, &one, err, sizeof err), 1);
 
+	/* Accepting: ids from the name, "-2" when taken, a number for a
+	 * name without ASCII letters; the figures become history. */
+	struct cat_cand w[2];
+	char pid[CAT_ID_MAX + 1];
+	cand(&w[0], "Alpha!", "alpha-two", NULL, NULL, NULL);
+	w[0].category = 0;
+	cand(&w[1], "智能链", NULL, NULL, NULL, NULL);
+	T_EQ_INT(cat_cand_save(c, w, 2, 3000, err, sizeof err), 0);
+	T_EQ_INT(cat_cand_accept_as(c, v[0].id, -1, 0, NULL, pid, err,
+				    sizeof err), 0);
+	T_STR(pid, "alpha");
+	T_EQ_INT(cat_cand_accept_as(c, w[0].id, -1, 0, NULL, pid, err,
+				    sizeof err), 0);
+	T_STR(pid, "alpha-2");
+	T_EQ_INT(cat_cand_accept_as(c, w[0].id, -1, 0, NULL, pid, err,
+				    sizeof err), 65);   /* accepted already */
+	T_EQ_INT(cat_cand_accept_as(c, w[1].id, -1, 0, NULL, pid, err,
+				    sizeof err), 65);   /* not placed */
+	T_EQ_INT(cat_cand_accept_as(c, w[1].id, 2, 0, NULL, pid, err,
+				    sizeof err), 0);
+	char want[32];
+	snprintf(want, sizeof want, "discovered-%lld", (long long)w[1].id);
+	T_STR(pid, want);
+	struct cat_point *hist = NULL;
+	size_t nh = 0;
+	T_EQ_INT(cat_metric_history(c, "alpha", CAT_M_MCAP, &hist, &nh), 0);
+	T_EQ_INT(nh, 1);
+	T_NEAR(nh ? hist[0].v : 0, 6e6, 0);
+	free(hist);
+	struct cat_project p;
+	T_EQ_INT(cat_find(c, "alpha-2", &p, err, sizeof err), 0);
+	T_STR(p.source, "discovered");
+	T_EQ_INT(p.reviewed, 1);
+	T_STR(p.coingecko_id, "alpha-two");
+	cat_project_free(&p);
+	cat_cand_free(&w[0]);
+	cat_cand_free(&w[1]);
+
 	cat_cand_free(&v[0]);
 	cat_cand_free(&v[1]);
 	cat_close(c);
