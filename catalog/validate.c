@@ -177,6 +177,7 @@ cati_parse_one(const struct cat_taxonomy *t, struct cati_vctx *v, const cJSON *o
 	memset(p, 0, sizeof *p);
 	p->layer = p->category = p->pred_category = -1;
 	p->pred_score = NAN;
+	p->change_7d = p->change_30d = NAN;
 	for (int i = 0; i < CAT_M_COUNT; i++)
 		p->metric[i] = NAN;
 	p->reviewed = 1;

@@ -19,7 +19,9 @@ const char cmd_tui_usage[] =
 	"The full-screen dashboard: the projects table (sort, search, filter,\n"
 	"detail with figures and classifier scores), the map of pipeline\n"
 	"stages x layers, and charts per category. Press ? inside for every\n"
-	"key; q quits. Needs a terminal of at least 80x24.\n"
+	"key; q quits. F fetches fresh figures without leaving it, o opens a\n"
+	"project's website; what another process stores (a fetch, an import)\n"
+	"shows within a second. Needs a terminal of at least 80x24.\n"
 	"\n"
 	"  --ascii            draw borders, bars and sparklines in plain ASCII,\n"
 	"                     for terminals whose CJK fonts draw them double\n"
@@ -32,7 +34,8 @@ const char cmd_tui_usage[] =
 	"\n"
 	"Exit status: 0 after q; 64 when standard input or output is not a\n"
 	"terminal; 69 when the terminal cannot be used; 128 + N when signal N\n"
-	"(Ctrl-C: 130) ended it. NO_COLOR turns colours off.\n";
+	"(Ctrl-C: 130) ended it. NO_COLOR turns colours off (bold, underline\n"
+	"and reverse video stay).\n";
 
 enum {
 	K_ASCII = 1, K_VIEW, K_LAYER, K_CATEGORY, K_STAGE, K_SEARCH, K_SORT,

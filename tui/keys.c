@@ -41,14 +41,17 @@ const struct model_binding model_bindings[] = {
 	{P | D, {'o'}, MODEL_ACT_WEBSITE, 0, "open the project's website"},
 	{V | H, {MODEL_CTRL('l')}, MODEL_ACT_REPAINT, 0, "redraw the screen"},
 
+	/* Pages: every view but the map alike. */
+	{P | D | T | H | I, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')},
+	 MODEL_ACT_PAGE, 1, "page down"},
+	{P | D | T | H | I, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE,
+	 -1, "page up"},
+	{P | D | T | H | I, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
+	{P | D | T | H | I, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
+
 	/* Projects. */
 	{P, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "next row"},
 	{P, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "previous row"},
-	{P, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{P, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1, "page up"},
-	{P, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "first row"},
-	{P, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "last row"},
 	{P, {MODEL_KEY_ENTER, 'l', MODEL_KEY_RIGHT}, MODEL_ACT_OPEN, 0,
 	 "open the project's detail"},
 	{P, {'/'}, MODEL_ACT_SEARCH, 0, "search names, ids, descriptions"},
@@ -63,11 +66,6 @@ const struct model_binding model_bindings[] = {
 	/* Detail. */
 	{D, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
 	{D, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
-	{D, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{D, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1, "page up"},
-	{D, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
-	{D, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 	{D, {MODEL_KEY_ESC, 'h', MODEL_KEY_LEFT, MODEL_KEY_BACKSPACE},
 	 MODEL_ACT_BACK, 0, "back to the list"},
 	{D, {'n'}, MODEL_ACT_MATCH, 1, "next project of the list"},
@@ -87,12 +85,6 @@ const struct model_binding model_bindings[] = {
 	/* Stats, the help, and the Inbox's rows. */
 	{T | H | I, {'j', MODEL_KEY_DOWN}, MODEL_ACT_MOVE, 1, "scroll down"},
 	{T | H | I, {'k', MODEL_KEY_UP}, MODEL_ACT_MOVE, -1, "scroll up"},
-	{T | H | I, {MODEL_KEY_PGDN, ' ', MODEL_CTRL('f')}, MODEL_ACT_PAGE, 1,
-	 "page down"},
-	{T | H | I, {MODEL_KEY_PGUP, MODEL_CTRL('b')}, MODEL_ACT_PAGE, -1,
-	 "page up"},
-	{T | H | I, {'g', MODEL_KEY_HOME}, MODEL_ACT_HOME, 0, "top"},
-	{T | H | I, {'G', MODEL_KEY_END}, MODEL_ACT_END, 0, "bottom"},
 	{H, {MODEL_KEY_ESC, 'q', '?'}, MODEL_ACT_BACK, 0, "close the help"},
 
 	/* Inbox (its moves are the Stats' above). One line for its four

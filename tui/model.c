@@ -59,6 +59,7 @@ gather(struct model *m, struct gathered *g)
 		idlen[s] = strlen(t->stages[s].id);
 	memset(m->has_metric, 0, sizeof m->has_metric);
 	m->has_pred = 0;
+	m->has_change[0] = m->has_change[1] = 0;
 	g->namew = g->stagew = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct cat_project *p = &m->proj[i];
@@ -78,6 +79,8 @@ gather(struct model *m, struct gathered *g)
 				m->has_metric[f] = 1;
 		if (p->pred_category >= 0 && !isnan(p->pred_score))
 			m->has_pred = 1;
+		m->has_change[0] |= !isnan(p->change_7d);
+		m->has_change[1] |= !isnan(p->change_30d);
 		/* Name widths are measured on a sample: the column's
 		 * width must not cost a pass over every name's bytes. */
 		if (i < 4096 || i % 64 == 0) {
@@ -285,6 +288,40 @@ model_set_projects(struct model *m, struct cat_project *v, size_t n)
 			model_views[i]->reload(m);
 	free(sel);
 	free(det);
+}
+
+struct cat_project *
+model_projects(struct model *m, size_t *n)
+{
+	*n = m->n;
+	return m->proj;
+}
+
+void
+model_projects_changed(struct model *m)
+{
+	static const int keys[] = {CAT_SORT_CHANGE_7D, CAT_SORT_CHANGE_30D};
+
+	m->has_change[0] = m->has_change[1] = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		m->has_change[0] |= !isnan(m->proj[i].change_7d);
+		m->has_change[1] |= !isnan(m->proj[i].change_30d);
+	}
+	/* Only the orders by the changes were made from what changed. */
+	for (size_t k = 0; k < 2; k++) {
+		for (int d = 0; d < 2; d++) {
+			free(m->order[keys[k]][d]);
+			m->order[keys[k]][d] = NULL;
+		}
+		if (m->sort == keys[k])
+			m->dirty = 1;
+		if (m->map_sort == keys[k])
+			m->map_sort = -1;
+	}
+	/* The detail lists them too. */
+	for (int i = 0; i < MODEL_VIEW_COUNT; i++)
+		if (model_views[i]->reload)
+			model_views[i]->reload(m);
 }
 
 void

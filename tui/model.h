@@ -193,6 +193,15 @@ void model_free(struct model *m);     /* NULL is a no-op */
  * view and the selected project when it still exists. */
 void model_set_projects(struct model *m, struct cat_project *v, size_t n);
 
+/* The projects themselves, for figures the front end reads after the
+ * first screen (the 7d and 30d changes, cat_load_changes: slow on a large
+ * catalog). The array stays the model's; model_projects_changed() must
+ * follow before any other call. */
+struct cat_project *model_projects(struct model *m, size_t *n);
+/* The projects' 7d and 30d changes were filled in: their columns and
+ * orders are made again; the rows, the selection and the view stay. */
+void model_projects_changed(struct model *m);
+
 /* Sets the screen size; later draws and mouse positions use it. */
 void model_layout(struct model *m, int w, int h);
 

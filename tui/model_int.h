@@ -139,7 +139,8 @@ struct search_entry {
 /* Table columns of the Projects view, in their order on screen. */
 enum {
 	COL_NAME, COL_LAYER, COL_CATEGORY, COL_RANK, COL_MCAP, COL_FDV,
-	COL_VOLUME, COL_TVL, COL_STARS, COL_CHANGE, COL_CONF, COL_STAGES,
+	COL_VOLUME, COL_TVL, COL_STARS, COL_CHANGE, COL_CHANGE_7D,
+	COL_CHANGE_30D, COL_CONF, COL_STAGES,
 	COL_COUNT
 };
 
@@ -154,6 +155,7 @@ struct model {
 	uint32_t *order[CAT_SORT_COUNT][2];   /* lazily built */
 	int has_metric[CAT_M_COUNT];
 	int has_pred;
+	int has_change[2];      /* any project's 7d, 30d change */
 	int name_w, cat_w, layer_w, stages_w; /* widest cells, capped */
 
 	/* Search. */

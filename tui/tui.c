@@ -134,7 +134,13 @@ src_projects(void *ctx, struct cat_project **out, size_t *n)
 {
 	char err[CAT_ERRLEN];
 
-	return cat_load(ctx, out, n, err, sizeof err) ? -1 : 0;
+	if (cat_load(ctx, out, n, err, sizeof err))
+		return -1;
+	/* An accept reloads at once: the 7d and 30d changes with it, or
+	 * their columns would go until the next reload (missing when the
+	 * history cannot be read). */
+	cat_load_changes(ctx, *out, *n, err, sizeof err);
+	return 0;
 }
 
 /* ---- colours and attributes ------------------------------------------- */
@@ -335,12 +341,13 @@ struct watch {
 	int64_t version;      /* the catalog's data_version last loaded */
 	int known;            /* version holds something */
 	double next;          /* when to ask again (mono_now) */
+	int changes;          /* the 7d and 30d changes are still to read */
 };
 
 /* Reads the catalog again into the model: 0, or -1 with the reason on the
  * status line. */
 static int
-reload(struct cat *c, struct model *m, size_t *n)
+reload(struct cat *c, struct model *m, struct watch *w, size_t *n)
 {
 	char err[CAT_ERRLEN];
 	struct cat_project *v;
@@ -350,7 +357,34 @@ reload(struct cat *c, struct model *m, size_t *n)
 		return -1;
 	}
 	model_set_projects(m, v, *n);
+	w->changes = 1;
 	return 0;
+}
+
+/* The 7d and 30d changes, read once the screen shows the rest: on a large
+ * catalog they take longer than the whole load (cat_load_changes). Returns
+ * MODEL_* flags. */
+static unsigned
+load_changes(struct cat *c, struct model *m, struct watch *w)
+{
+	char err[CAT_ERRLEN];
+	struct cat_project *v;
+	size_t n;
+
+	double t0 = mono_now(), dt;
+
+	if (!w->changes)
+		return 0;
+	w->changes = 0;
+	v = model_projects(m, &n);
+	if (cat_load_changes(c, v, n, err, sizeof err) != 0)
+		model_message(m, 1, "7d and 30d changes: %s", err);
+	model_projects_changed(m);
+	/* Counted with the reload it follows (see watch_data). */
+	dt = mono_now() - t0;
+	if (w->next < mono_now() + 4 * dt)
+		w->next = mono_now() + 4 * dt;
+	return MODEL_REDRAW;
 }
 
 /* At most once every WATCH_S: when another process committed a change,
@@ -374,7 +408,7 @@ watch_data(struct cat *c, struct model *m, struct watch *w, int quiet)
 		w->known = 1;
 		return 0;
 	}
-	if (reload(c, m, &n) != 0)
+	if (reload(c, m, w, &n) != 0)
 		return MODEL_REDRAW;
 	/* A catalog that takes long to load (100 000 projects) is not
 	 * reloaded more than a fifth of the time a fetch keeps changing
@@ -545,7 +579,7 @@ job_poll(struct job *j, struct cat *c, struct model *m, struct watch *w)
 	model_activity(m, NULL);
 	code = WIFEXITED(j->status) ? WEXITSTATUS(j->status)
 				    : 128 + WTERMSIG(j->status);
-	if (reload(c, m, &np) != 0)
+	if (reload(c, m, w, &np) != 0)
 		return MODEL_REDRAW;
 	/* What was just loaded is no news for watch_data. */
 	w->known = cat_data_version(c, &w->version) == 0;
@@ -603,7 +637,8 @@ open_url(struct model *m)
 /* ---- the classifier --------------------------------------------------- */
 
 static void
-reclassify(struct cat *c, struct model *m, const struct tui_options *o)
+reclassify(struct cat *c, struct model *m, const struct tui_options *o,
+	   struct watch *w)
 {
 	char err[CAT_ERRLEN];
 	size_t n;
@@ -613,7 +648,7 @@ reclassify(struct cat *c, struct model *m, const struct tui_options *o)
 		model_message(m, 1, "classifier: %s", err);
 		return;
 	}
-	if (reload(c, m, &n) != 0)
+	if (reload(c, m, w, &n) != 0)
 		return;
 	model_message(m, 0, "classifier re-run over %zu projects; "
 		      "predictions reloaded", n);
@@ -653,7 +688,7 @@ loop(struct cat *c, struct model *m, const struct tui_options *o,
 		if (flags & MODEL_QUIT)
 			break;
 		if (flags & MODEL_RECLASSIFY) {
-			reclassify(c, m, o);
+			reclassify(c, m, o, wt);
 			flags = MODEL_REDRAW;
 			idle = 1;
 			continue;
@@ -672,7 +707,8 @@ loop(struct cat *c, struct model *m, const struct tui_options *o,
 			if (idle)
 				idle = model_idle(m);
 			reap(&job);
-			flags = job_poll(&job, c, m, wt) |
+			flags = load_changes(c, m, wt) |
+				job_poll(&job, c, m, wt) |
 				watch_data(c, m, wt, job.pid != 0);
 			if (flags)
 				idle = 1;
@@ -739,6 +775,7 @@ tui_run(struct cat *c, const struct tui_options *o, char *err,
 	 * more rather than never. */
 	wt.known = cat_data_version(c, &wt.version) == 0;
 	wt.next = mono_now() + WATCH_S;
+	wt.changes = 1;
 	if ((rc = cat_load(c, &v, &n, err, errlen)))
 		return rc;
 	mo.ascii = o->ascii || !o->utf8;

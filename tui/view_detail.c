@@ -90,6 +90,18 @@ link_field(struct model_doc *d, int width, const char *label,
 	field(d, width, label, buf, MODEL_S_LINK);
 }
 
+/* The Figures table's column titles. */
+static void
+figures_head(struct model_doc *d, int spark_w)
+{
+	model_doc_line(d);
+	model_doc_span(d, LABEL_X, MODEL_S_DIM, "figure");
+	model_doc_span(d, 30 - 5, MODEL_S_DIM, "value");
+	model_doc_span(d, 33, MODEL_S_DIM, "fetched (UTC)");
+	if (spark_w >= 8)
+		model_doc_span(d, 52, MODEL_S_DIM, "history");
+}
+
 static void
 figures(struct model *m, const struct cat_project *p, int width)
 {
@@ -104,16 +116,31 @@ figures(struct model *m, const struct cat_project *p, int width)
 	     k++) {
 		int i = metric_order[k];
 		char value[48], when[32];
+		/* The 7d and 30d changes follow the 24h one; they are
+		 * worked out from the history, not fetched. */
+		if (i == CAT_M_VOLUME) {
+			const double ch[2] = {p->change_7d, p->change_30d};
+			for (int j = 0; j < 2; j++) {
+				if (isnan(ch[j]))
+					continue;
+				if (!any++)
+					figures_head(d, spark_w);
+				fmt_pct(ch[j], value, sizeof value);
+				model_doc_line(d);
+				model_doc_span(d, LABEL_X, MODEL_S_HEAD,
+					       j ? "Change 30d" : "Change 7d");
+				model_doc_spanf(d, 30 - (int)strlen(value),
+						ch[j] < 0 ? MODEL_S_DOWN :
+							    MODEL_S_UP,
+						"%s", value);
+				model_doc_span(d, 33, MODEL_S_DIM,
+					       "from the history");
+			}
+		}
 		if (isnan(p->metric[i]))
 			continue;
-		if (!any++) {
-			model_doc_line(d);
-			model_doc_span(d, LABEL_X, MODEL_S_DIM, "figure");
-			model_doc_span(d, 30 - 5, MODEL_S_DIM, "value");
-			model_doc_span(d, 33, MODEL_S_DIM, "fetched (UTC)");
-			if (spark_w >= 8)
-				model_doc_span(d, 52, MODEL_S_DIM, "history");
-		}
+		if (!any++)
+			figures_head(d, spark_w);
 		model_fmt_metric(i, p->metric[i], value, sizeof value);
 		fmt_date(p->metric_at[i], when, sizeof when);
 		model_doc_line(d);

@@ -17,13 +17,18 @@
 #include "util/utf8.h"
 
 /* The sections, in order. A binding goes under "Everywhere" when it
- * applies in every view, and under each other section whose contexts it
- * names. */
+ * applies in every view; else under a shared section when it applies in
+ * all of that section's contexts (the one of most contexts); else under
+ * each section whose contexts it names. A shared section says once what
+ * several views do alike. */
 static const struct {
 	unsigned ctx;
 	const char *title;
+	int shared;
 } sections[] = {
-	{MODEL_CTX_VIEWS, "Everywhere"},
+	{MODEL_CTX_VIEWS, "Everywhere", 0},
+	{MODEL_CTX_PROJECTS | MODEL_CTX_DETAIL | MODEL_CTX_STATS |
+	 MODEL_CTX_HELP | MODEL_CTX_INBOX, "Every view but the map", 1},
 	{MODEL_CTX_PROJECTS, "Projects (1)"},
 	{MODEL_CTX_DETAIL, "Detail (Enter on a project)"},
 	{MODEL_CTX_MAP, "Map (2)"},
@@ -47,10 +52,25 @@ static int
 in_section(const struct model_binding *b, unsigned s)
 {
 	int everywhere = (b->ctx & MODEL_CTX_VIEWS) == MODEL_CTX_VIEWS;
+	unsigned home = 0;
 
 	if (s == MODEL_CTX_VIEWS)
 		return everywhere;
-	return !everywhere && (b->ctx & s) != 0;
+	if (everywhere)
+		return 0;
+	/* The shared section with the most contexts, all of them b's. */
+	for (size_t i = 1; i < NSECTIONS; i++) {
+		unsigned t = sections[i].ctx;
+		if (sections[i].shared && (t & ~b->ctx) == 0 &&
+		    __builtin_popcount(t) > __builtin_popcount(home))
+			home = t;
+	}
+	if (home)
+		return s == home;
+	for (size_t i = 1; i < NSECTIONS; i++)
+		if (sections[i].ctx == s && sections[i].shared)
+			return 0;
+	return (b->ctx & s) != 0;
 }
 
 /* ---- entries: one line of the help before it is laid out ------------- */

@@ -21,17 +21,19 @@ static const char *const col_title[COL_COUNT] = {
 	[COL_CATEGORY] = "Category", [COL_RANK] = "Rank",
 	[COL_MCAP] = "Mkt cap", [COL_FDV] = "FDV", [COL_VOLUME] = "Volume",
 	[COL_TVL] = "TVL", [COL_STARS] = "Stars", [COL_CHANGE] = "24h",
+	[COL_CHANGE_7D] = "7d", [COL_CHANGE_30D] = "30d",
 	[COL_CONF] = "Conf", [COL_STAGES] = "Stages",
 };
 
-/* The sort a column's heading stands for; -1: none (the catalog has no
- * sort by it), and s passes it by. */
+/* The sort a column's heading stands for. */
 static const int col_sort_key[COL_COUNT] = {
 	[COL_NAME] = CAT_SORT_NAME, [COL_LAYER] = CAT_SORT_LAYER,
-	[COL_CATEGORY] = CAT_SORT_CATEGORY, [COL_RANK] = -1,
-	[COL_MCAP] = CAT_SORT_MCAP, [COL_FDV] = -1,
+	[COL_CATEGORY] = CAT_SORT_CATEGORY, [COL_RANK] = CAT_SORT_RANK,
+	[COL_MCAP] = CAT_SORT_MCAP, [COL_FDV] = CAT_SORT_FDV,
 	[COL_VOLUME] = CAT_SORT_VOLUME, [COL_TVL] = CAT_SORT_TVL,
 	[COL_STARS] = CAT_SORT_STARS, [COL_CHANGE] = CAT_SORT_CHANGE,
+	[COL_CHANGE_7D] = CAT_SORT_CHANGE_7D,
+	[COL_CHANGE_30D] = CAT_SORT_CHANGE_30D,
 	[COL_CONF] = CAT_SORT_CONFIDENCE, [COL_STAGES] = CAT_SORT_STAGES,
 };
 
@@ -52,17 +54,21 @@ col_shown(const struct model *m, int col)
 	case COL_TVL: return m->has_metric[CAT_M_TVL];
 	case COL_STARS: return m->has_metric[CAT_M_STARS];
 	case COL_CHANGE: return m->has_metric[CAT_M_CHANGE_24H];
+	case COL_CHANGE_7D: return m->has_change[0];
+	case COL_CHANGE_30D: return m->has_change[1];
 	case COL_CONF: return m->has_pred;
 	}
 	return 1;
 }
 
-/* Text sorts first ascending; figures and stage counts biggest first. */
+/* Text sorts first ascending, and the rank (#1 first); figures and stage
+ * counts biggest first. */
 static int
 default_desc(int key)
 {
 	return key != CAT_SORT_NAME && key != CAT_SORT_ID &&
-	       key != CAT_SORT_LAYER && key != CAT_SORT_CATEGORY;
+	       key != CAT_SORT_LAYER && key != CAT_SORT_CATEGORY &&
+	       key != CAT_SORT_RANK;
 }
 
 static unsigned
@@ -76,7 +82,7 @@ sort_cycle(struct model *m, int step)
 	col = cur < 0 ? (step > 0 ? -1 : COL_COUNT) : cur;
 	do {
 		col = (col + step + COL_COUNT) % COL_COUNT;
-	} while (!col_shown(m, col) || col_sort_key[col] < 0);
+	} while (!col_shown(m, col));
 	return model_sort_set(m, col_sort_key[col],
 			      default_desc(col_sort_key[col]));
 }
@@ -118,19 +124,21 @@ col_heading(const struct model *m, int col, char *out, size_t len)
 static void
 layout_columns(struct model *m, int w)
 {
-	/* Volume, FDV and rank are the optional figures: on a wide
-	 * screen, never at the cost of the others. */
+	/* The 7d and 30d changes, volume, FDV and rank are the optional
+	 * figures: on a wide screen, never at the cost of the others or of
+	 * the stages (the map's other axis). */
 	static const int prio[] = {
 		COL_NAME, COL_CATEGORY, COL_MCAP, COL_CONF, COL_TVL,
-		COL_STARS, COL_CHANGE, COL_LAYER, COL_VOLUME, COL_FDV,
-		COL_RANK, COL_STAGES,
+		COL_STARS, COL_CHANGE, COL_LAYER, COL_STAGES, COL_CHANGE_7D,
+		COL_CHANGE_30D, COL_VOLUME, COL_FDV, COL_RANK,
 	};
 	int want[COL_COUNT] = {
 		[COL_NAME] = m->name_w < 16 ? m->name_w : 16,
 		[COL_LAYER] = m->layer_w, [COL_CATEGORY] = m->cat_w,
 		[COL_RANK] = 5, [COL_MCAP] = 8, [COL_FDV] = 8,
 		[COL_VOLUME] = 8, [COL_TVL] = 8, [COL_STARS] = 6,
-		[COL_CHANGE] = 7, [COL_CONF] = 5, [COL_STAGES] = 10,
+		[COL_CHANGE] = 7, [COL_CHANGE_7D] = 7, [COL_CHANGE_30D] = 7,
+		[COL_CONF] = 5, [COL_STAGES] = 10,
 	};
 	int avail = w - 2, used = 0, x = 2, extra, grow;
 	const struct model_pen pen = {NULL, m->opt.utf8, m->g->repl, m->g};
@@ -255,6 +263,12 @@ cell_text(const struct model *m, const struct cat_project *p, int col,
 	case COL_CHANGE:
 		fmt_pct(p->metric[CAT_M_CHANGE_24H], out, len);
 		break;
+	case COL_CHANGE_7D:
+		fmt_pct(p->change_7d, out, len);
+		break;
+	case COL_CHANGE_30D:
+		fmt_pct(p->change_30d, out, len);
+		break;
 	case COL_CONF: {
 		/* "?": the classifier marked its answer uncertain */
 		char sc[16];
@@ -323,10 +337,12 @@ projects_draw(struct model *m, const struct model_pen *p)
 			if (!m->col_w[c])
 				continue;
 			cell_text(m, pr, c, buf, sizeof buf, &alloc);
-			if (c == COL_CHANGE && !sel &&
-			    !isnan(pr->metric[CAT_M_CHANGE_24H]))
-				style = pr->metric[CAT_M_CHANGE_24H] < 0 ?
-						MODEL_S_DOWN : MODEL_S_UP;
+			double move = c == COL_CHANGE ?
+				pr->metric[CAT_M_CHANGE_24H] :
+				c == COL_CHANGE_7D ? pr->change_7d :
+				c == COL_CHANGE_30D ? pr->change_30d : NAN;
+			if (!sel && !isnan(move))
+				style = move < 0 ? MODEL_S_DOWN : MODEL_S_UP;
 			if ((c == COL_STAGES || c == COL_LAYER) && !sel)
 				style = MODEL_S_DIM;
 			model_put_fit(p, m->col_x[c], y, m->col_w[c],
@@ -408,8 +424,6 @@ projects_mouse(struct model *m, int kind, int x, int y)
 			    x >= m->col_x[c] + m->col_w[c])
 				continue;
 			int key = col_sort_key[c];
-			if (key < 0)
-				return 0;
 			return model_sort_set(m, key, key == m->sort ? !m->desc
 							: default_desc(key));
 		}

@@ -208,6 +208,13 @@ see "the new project is listed first" "> 00 Reload Test"
 infra=$((infra + 1))
 total=$((total + 1))
 
+# ---- a new sort starts at its top
+typed "jjj"
+see "down three rows" "row 4/$infra"
+typed "s"
+see "s sorts by the next column" "sorted by layer"
+see "and goes to the top" "row 1/$infra"
+
 # ---- q: exit 0, the terminal restored
 typed "q"
 E2E_NAME="q leaves the dashboard"

@@ -3,8 +3,7 @@
 # server: F runs a fetch in the background (progress on the status line,
 # keys still answered, the figures shown when it ends), o opens a website
 # (xdg-open with a display, never through a shell; the address without
-# one), and the confidence column is there from the start when the
-# catalog holds predictions.
+# one), and the 7d change shows once the history spans a week.
 . "$(dirname "$0")/../lib/e2e.sh"
 
 if ! command -v tmux >/dev/null; then
@@ -58,6 +57,24 @@ see "the cursor stayed where it was" "row 2/3"
 assert_eq "the fetch stored the figures" \
 	"$(sql "SELECT count(*) FROM metrics_latest WHERE project = 'p-rocket' AND metric = 'github.stars'")" 1
 
+# ---- the 7d change, from the history once it spans a week: another
+# process adds the price of 8 days ago, half today's
+"$PY" - "$AIMAP_DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("""INSERT INTO metrics(project, source, metric, value, observed_at)
+  SELECT project, source, metric, value / 2, observed_at - 8 * 86400
+  FROM metrics_latest WHERE project = 'p-rocket'
+  AND metric = 'coingecko.price_usd'""")
+db.commit()
+PY
+tm resize-window -t t -x 150 -y 30
+see "a week of history brings the 7d column" "     7d "
+see "the 7d change: the price doubled" "+100"
+E2E_NAME="no 30d column while the history spans less"
+grep -qF " 30d" "$OUT" && _bad "a 30d column" || _ok
+tm resize-window -t t -x 100 -y 30
+
 # ---- q while a fetch runs: the dashboard leaves, the fetch ends with it
 typed "F"
 see "another fetch starts" "fetch: "
@@ -66,7 +83,6 @@ see "q leaves at once during a fetch" "EXIT=0"
 E2E_NAME="no fetch is left running"
 sleep 0.5
 pgrep -f "$AIMAP_DB fetch" >/dev/null && _bad "a fetch outlived the dashboard" || _ok
-tm kill-session -t t
 
 # ---- o: the website, never through a shell
 cat >"$T/web.json" <<'JSON'
@@ -85,7 +101,9 @@ cat >"$T/bin/xdg-open" <<EOF2
 printf '%s\n' "\$#" "\$@" >"$T/opened"
 EOF2
 chmod +x "$T/bin/xdg-open"
-tm new-session -d -x 100 -y 30 -s t \
+# respawn-pane, not a new session: the server may still be shutting down
+# after its last session went.
+tm respawn-pane -k -t t \
 	"env -u DISPLAY -u WAYLAND_DISPLAY $AIMAP_BIN tui; sleep 60"
 see "start-up" "5 of 5 projects"
 typed "o"
@@ -94,9 +112,13 @@ see "o without a display shows the address" \
 typed "j"
 typed "o"
 see "o on a project without one says so" "Ab None has no website"
-tm kill-session -t t
-tm new-session -d -x 100 -y 30 -s t \
+tm respawn-pane -k -t t \
 	"env PATH=$T/bin:\$PATH DISPLAY=:99 $AIMAP_BIN tui; sleep 60"
+# The new dashboard's first screen replaces the last one's.
+for _ in $(seq $((LIMIT * 20))); do
+	tm capture-pane -p -t t | grep -qF "has no website" || break
+	sleep 0.05
+done
 see "start-up with a display" "5 of 5 projects"
 typed "o"
 see "o with a display hands it to xdg-open" "opening https://example.org/"
@@ -110,6 +132,5 @@ see "the detail" "Aa Web  (p-web)"
 rm -f "$T/opened"
 typed "o"
 see "o in the detail opens its project's website" "opening https://example.org/"
-tm kill-session -t t
 
 finish

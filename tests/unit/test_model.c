@@ -719,15 +719,71 @@ test_optional_columns(void)
 	T_OK(!contains(s, "Volume") && contains(s, "Mkt cap") &&
 	     contains(s, "24h"));
 	free(s);
-	/* s visits Volume (a sort the catalog has), not FDV or rank. */
+	/* s visits them in their order on screen; the rank goes #1
+	 * first. */
 	keys(m, "sss");
 	int key, desc;
 	model_sort(m, &key, &desc);
-	T_EQ_INT(key, CAT_SORT_MCAP);
-	keys(m, "s");
-	model_sort(m, &key, &desc);
-	T_EQ_INT(key, CAT_SORT_VOLUME);
+	T_OK(key == CAT_SORT_RANK && !desc);
 	T_STR(model_selected(m)->id, "chainlink");
+	keys(m, "sss");
+	model_sort(m, &key, &desc);
+	T_OK(key == CAT_SORT_VOLUME && desc);
+	T_STR(model_selected(m)->id, "chainlink");
+	model_free(m);
+}
+
+/* The 7d and 30d changes come after the first screen (they are slow to
+ * read on a large catalog): their columns appear then, in colour, and
+ * sort. */
+static void
+test_changes_later(void)
+{
+	struct model *m = fx_model(0, 1);
+	struct cat_project *v;
+	size_t n;
+	int key, desc;
+	char *s;
+
+	s = fx_render(m, 200, 60);
+	T_OK(!contains(s, " 7d ") && !contains(s, " 30d "));
+	free(s);
+	keys(m, "jj");
+	const char *keep = model_selected(m)->id;
+	v = model_projects(m, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, "bittensor") == 0) {
+			v[i].change_7d = 12.5;
+			v[i].change_30d = -3.5;
+		} else if (strcmp(v[i].id, "chainlink") == 0) {
+			v[i].change_7d = 4;
+		}
+	model_projects_changed(m);
+	T_STR(model_selected(m)->id, keep);
+	s = fx_render(m, 200, 60);
+	T_OK(contains(s, "    7d     30d"));
+	T_OK(contains(s, "+12.5%") && contains(s, "-3.5%") &&
+	     contains(s, "+4.0%"));
+	free(s);
+	/* The detail lists them after the 24h change, once they come. */
+	keys(m, "/bittensor <Enter> <Enter>");
+	s = fx_render(m, 80, 40);
+	T_OK(contains(s, "Change 7d") && contains(s, "Change 30d") &&
+	     contains(s, "from the history"));
+	free(s);
+	keys(m, "<Esc> <Esc>");
+	/* A click on the 7d title sorts by it, biggest first. */
+	s = fx_render(m, 200, 60);
+	const char *line = strstr(s, "\n") + 1, *at = strstr(line, "    7d");
+	int x = 4;     /* in columns: "Name↑" has more bytes than cells */
+	for (const char *c = line; c < at; c++)
+		x += ((unsigned char)*c & 0xC0) != 0x80;
+	free(s);
+	model_mouse(m, MODEL_MOUSE_CLICK, x, 1);
+	model_sort(m, &key, &desc);
+	T_OK(key == CAT_SORT_CHANGE_7D && desc);
+	T_STR(model_row(m, 0)->id, "bittensor");
+	T_STR(model_row(m, 1)->id, "chainlink");
 	model_free(m);
 }
 
@@ -1483,6 +1539,7 @@ main(void)
 	T_RUN(test_map_order);
 	T_RUN(test_live_keys);
 	T_RUN(test_optional_columns);
+	T_RUN(test_changes_later);
 	T_RUN(test_views);
 	T_RUN(test_view_table);
 	T_RUN(test_key_table);
