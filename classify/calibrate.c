@@ -325,6 +325,66 @@ clfcal_metrics(const struct clf_model *m, const struct clf_oof *o, int learner,
 	*nll = sum / (double)o->n;
 }
 
+/* The stackers of stages[0..S) from their inputs pa, pb and labels py
+ * (n rows of S, row-major): a stage with at least 8 positive and 8
+ * negative rows gets its own fit, one with fewer the pooled fit over
+ * every stage that has a positive, one with none is switched off (off)
+ * or left as it was. a, b, y: n scratch each. */
+static void
+fit_stackers(struct clf_stack *st, const double *pa, const double *pb,
+	     const unsigned char *py, size_t n, int S, int off, double *a,
+	     double *b, unsigned char *y)
+{
+	double pwa = 1, pwb = 1, pw0 = 0;
+	double *xa = xmalloc((n * (size_t)S + 1) * sizeof *xa);
+	double *xb = xmalloc((n * (size_t)S + 1) * sizeof *xb);
+	unsigned char *xy = xmalloc(n * (size_t)S + 1);
+	size_t np = 0;
+
+	for (int s = 0; s < S; s++) {
+		size_t pos = 0;
+		for (size_t i = 0; i < n; i++)
+			pos += py[i * (size_t)S + (size_t)s];
+		if (pos == 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			size_t at = i * (size_t)S + (size_t)s;
+			xa[np] = pa[at];
+			xb[np] = pb[at];
+			xy[np++] = py[at];
+		}
+	}
+	if (np)
+		fit_stack(xa, xb, xy, np, &pwa, &pwb, &pw0);
+	free(xa);
+	free(xb);
+	free(xy);
+	for (int s = 0; s < S; s++) {
+		size_t pos = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t at = i * (size_t)S + (size_t)s;
+			a[i] = pa[at];
+			b[i] = pb[at];
+			y[i] = py[at];
+			pos += y[i];
+		}
+		if (pos == 0) {
+			if (off) {
+				st->wa[s] = 0;
+				st->wb[s] = 0;
+				st->w0[s] = -12;
+			}
+		} else if (pos < 8 || n - pos < 8) {
+			st->wa[s] = pwa;
+			st->wb[s] = pwb;
+			st->w0[s] = pw0;
+		} else {
+			fit_stack(a, b, y, n, &st->wa[s], &st->wb[s],
+				  &st->w0[s]);
+		}
+	}
+}
+
 /* Stage calibration for one learner: the stacker's weights, then the
  * thresholds. The ensemble's input uses the nb and nn stackers, so it
  * comes last. */
@@ -342,8 +402,6 @@ clfcal_stages(struct clf_model *m, const struct clf_corpus *c,
 	double *pb = xmalloc((n * (size_t)S + 1) * sizeof *pb);
 	unsigned char *py = xmalloc(n * (size_t)S + 1);
 	struct clf_stack *st = &m->stack[learner];
-	double pwa = 1, pwb = 1, pw0 = 0;
-	size_t np = 0;
 
 	{
 		/* Features of the stacker: the learner's one-vs-rest input
@@ -365,53 +423,7 @@ clfcal_stages(struct clf_model *m, const struct clf_corpus *c,
 				py[at] = (unsigned char)((c->d[o->doc[i]].stages >> s) & 1);
 			}
 		}
-		/* A pooled fit for stages with little evidence. */
-		{
-			double *xa = xmalloc((n * (size_t)S + 1) * sizeof *xa);
-			double *xb = xmalloc((n * (size_t)S + 1) * sizeof *xb);
-			unsigned char *xy = xmalloc(n * (size_t)S + 1);
-			for (int s = 0; s < S; s++) {
-				size_t pos = 0;
-				for (size_t i = 0; i < n; i++)
-					pos += py[i * (size_t)S + (size_t)s];
-				if (pos == 0)
-					continue;
-				for (size_t i = 0; i < n; i++) {
-					size_t at = i * (size_t)S + (size_t)s;
-					xa[np] = pa[at];
-					xb[np] = pb[at];
-					xy[np] = py[at];
-					np++;
-				}
-			}
-			if (np)
-				fit_stack(xa, xb, xy, np, &pwa, &pwb, &pw0);
-			free(xa);
-			free(xb);
-			free(xy);
-		}
-		for (int s = 0; s < S; s++) {
-			size_t pos = 0;
-			for (size_t i = 0; i < n; i++) {
-				size_t at = i * (size_t)S + (size_t)s;
-				a[i] = pa[at];
-				bb[i] = pb[at];
-				y[i] = py[at];
-				pos += y[i];
-			}
-			if (pos == 0) {
-				st->wa[s] = 0;
-				st->wb[s] = 0;
-				st->w0[s] = -12;
-			} else if (pos < 8 || n - pos < 8) {
-				st->wa[s] = pwa;
-				st->wb[s] = pwb;
-				st->w0[s] = pw0;
-			} else {
-				fit_stack(a, bb, y, n, &st->wa[s], &st->wb[s],
-					  &st->w0[s]);
-			}
-		}
+		fit_stackers(st, pa, pb, py, n, S, 1, a, bb, y);
 	}
 	/* Thresholds on the calibrated out-of-fold stage probabilities. */
 	for (size_t i = 0; i < n; i++) {
@@ -680,8 +692,8 @@ unsure_below(const struct clf_model *m, int l, const struct clf_raw *r,
  * texts that give stages (ys[i], has[i]): how much the text's own
  * evidence and how much the category's prior deserve is then learnt
  * from the world's texts, where a stage needs support in the text. A
- * stage with fewer than 8 positive or negative texts takes the pooled
- * fit; one with none keeps what out-of-fold training fitted. */
+ * stage the dev set never names keeps what out-of-fold training fitted
+ * (see fit_stackers). */
 static void
 dev_stages(struct clf_model *m, int l, const struct clf_raw *r,
 	   const uint64_t *ys, const unsigned char *has, size_t n)
@@ -694,8 +706,8 @@ dev_stages(struct clf_model *m, int l, const struct clf_raw *r,
 	double *a = xmalloc((n + 1) * sizeof *a), *b = xmalloc((n + 1) *
 							       sizeof *b);
 	unsigned char *y = xmalloc(n + 1);
-	double pwa = 1, pwb = 1, pw0 = 0, p[CLF_MAX_CATEGORIES];
-	size_t nd = 0, np = 0;
+	double p[CLF_MAX_CATEGORIES];
+	size_t nd = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!has[i])
@@ -714,41 +726,15 @@ dev_stages(struct clf_model *m, int l, const struct clf_raw *r,
 	}
 	if (nd < 20)
 		goto done;
-	{
-		double *xa = xmalloc((nd * (size_t)S + 1) * sizeof *xa);
-		double *xb = xmalloc((nd * (size_t)S + 1) * sizeof *xb);
-		unsigned char *xy = xmalloc(nd * (size_t)S + 1);
-		for (int s = 0; s < S; s++)
-			for (size_t i = 0; i < nd; i++) {
-				size_t at = i * (size_t)S + (size_t)s;
-				xa[np] = pa[at];
-				xb[np] = pb[at];
-				xy[np++] = py[at];
-			}
-		fit_stack(xa, xb, xy, np, &pwa, &pwb, &pw0);
-		free(xa);
-		free(xb);
-		free(xy);
-	}
+	fit_stackers(st, pa, pb, py, nd, S, 0, a, b, y);
 	for (int s = 0; s < S; s++) {
 		size_t pos = 0;
 		for (size_t i = 0; i < nd; i++) {
-			size_t at = i * (size_t)S + (size_t)s;
-			a[i] = pa[at];
-			b[i] = pb[at];
-			y[i] = py[at];
+			y[i] = py[i * (size_t)S + (size_t)s];
 			pos += y[i];
 		}
 		if (pos == 0)
 			continue;
-		if (pos < 8 || nd - pos < 8) {
-			st->wa[s] = pwa;
-			st->wb[s] = pwb;
-			st->w0[s] = pw0;
-		} else {
-			fit_stack(a, b, y, nd, &st->wa[s], &st->wb[s],
-				  &st->w0[s]);
-		}
 		for (size_t i = 0; i < nd; i++)
 			a[i] = clf_sigmoid(st->wa[s] * pa[i * (size_t)S + s] +
 					   st->wb[s] * pb[i * (size_t)S + s] +
