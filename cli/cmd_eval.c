@@ -60,6 +60,38 @@ num_or_null(double x)
 	return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(r4(x));
 }
 
+/* The ten calibration bins of the category score that hold anything. */
+static cJSON *
+bins_json(const size_t *count, const double *score, const double *acc)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int b = 0; b < 10; b++) {
+		cJSON *y;
+		if (!count[b])
+			continue;
+		y = cJSON_CreateObject();
+		cJSON_AddNumberToObject(y, "from", b / 10.0);
+		cJSON_AddNumberToObject(y, "to", (b + 1) / 10.0);
+		cJSON_AddNumberToObject(y, "count", (double)count[b]);
+		cJSON_AddNumberToObject(y, "mean_score", r4(score[b]));
+		cJSON_AddNumberToObject(y, "accuracy", r4(acc[b]));
+		cJSON_AddItemToArray(a, y);
+	}
+	return a;
+}
+
+static void
+bins_table(const size_t *count, const double *score, const double *acc)
+{
+	printf("\nCalibration: category score vs. how often it was right\n");
+	for (int b = 0; b < 10; b++)
+		if (count[b])
+			printf("  %3d-%3d%%  %5zu predictions  mean score %5.1f%%  "
+			       "right %5.1f%%\n", b * 10, b * 10 + 10, count[b],
+			       score[b] * 100, acc[b] * 100);
+}
+
 static cJSON *
 pred_json(const struct cat_taxonomy *t, const struct clf_eval_doc *d,
 	  const struct cat_project *v)
@@ -139,19 +171,8 @@ eval_json(const struct cat_taxonomy *t, const struct clf_eval *e,
 				(double)e->confusion[(size_t)k * e->ncat + l]));
 		cJSON_AddItemToArray(a, row);
 	}
-	a = cJSON_AddArrayToObject(j, "calibration");
-	for (int b = 0; b < 10; b++) {
-		cJSON *y;
-		if (!e->bin_count[b])
-			continue;
-		y = cJSON_CreateObject();
-		cJSON_AddNumberToObject(y, "from", b / 10.0);
-		cJSON_AddNumberToObject(y, "to", (b + 1) / 10.0);
-		cJSON_AddNumberToObject(y, "count", (double)e->bin_count[b]);
-		cJSON_AddNumberToObject(y, "mean_score", r4(e->bin_score[b]));
-		cJSON_AddNumberToObject(y, "accuracy", r4(e->bin_acc[b]));
-		cJSON_AddItemToArray(a, y);
-	}
+	cJSON_AddItemToObject(j, "calibration", bins_json(e->bin_count,
+			      e->bin_score, e->bin_acc));
 	if (o->keep_predictions) {
 		x = cJSON_AddObjectToObject(j, "fold_of");
 		for (size_t i = 0; i < n; i++) {
@@ -218,13 +239,7 @@ eval_table(const struct cat_taxonomy *t, const struct clf_eval *e,
 		}
 		printf("\n");
 	}
-	printf("\nCalibration: category score vs. how often it was right\n");
-	for (int b = 0; b < 10; b++)
-		if (e->bin_count[b])
-			printf("  %3d-%3d%%  %5zu predictions  mean score %5.1f%%  "
-			       "right %5.1f%%\n", b * 10, b * 10 + 10,
-			       e->bin_count[b], e->bin_score[b] * 100,
-			       e->bin_acc[b] * 100);
+	bins_table(e->bin_count, e->bin_score, e->bin_acc);
 }
 
 static cJSON *
@@ -282,19 +297,8 @@ dev_json(const struct cat_taxonomy *t, const char *file,
 	cJSON_AddNumberToObject(x, "count", (double)r->n_uncertain);
 	cJSON_AddItemToObject(x, "accuracy", num_or_null(r->acc_uncertain));
 	cJSON_AddItemToObject(x, "accuracy_rest", num_or_null(r->acc_certain));
-	a = cJSON_AddArrayToObject(j, "calibration");
-	for (int b = 0; b < 10; b++) {
-		cJSON *y;
-		if (!r->bin_count[b])
-			continue;
-		y = cJSON_CreateObject();
-		cJSON_AddNumberToObject(y, "from", b / 10.0);
-		cJSON_AddNumberToObject(y, "to", (b + 1) / 10.0);
-		cJSON_AddNumberToObject(y, "count", (double)r->bin_count[b]);
-		cJSON_AddNumberToObject(y, "mean_score", r4(r->bin_score[b]));
-		cJSON_AddNumberToObject(y, "accuracy", r4(r->bin_acc[b]));
-		cJSON_AddItemToArray(a, y);
-	}
+	cJSON_AddItemToObject(j, "calibration", bins_json(r->bin_count,
+			      r->bin_score, r->bin_acc));
 	if (keep) {
 		a = cJSON_AddArrayToObject(j, "predictions");
 		for (size_t i = 0; i < d->n; i++)
@@ -342,13 +346,7 @@ dev_table(const char *file, size_t dropped, const struct clf_dev_result *r,
 	printf("  uncertain: %zu, right %.1f%%; the others right %.1f%%\n",
 	       r->n_uncertain, r->n_uncertain ? r->acc_uncertain * 100 : 0.0,
 	       r->acc_certain * 100);
-	printf("\nCalibration: category score vs. how often it was right\n");
-	for (int b = 0; b < 10; b++)
-		if (r->bin_count[b])
-			printf("  %3d-%3d%%  %5zu predictions  mean score %5.1f%%  "
-			       "right %5.1f%%\n", b * 10, b * 10 + 10,
-			       r->bin_count[b], r->bin_score[b] * 100,
-			       r->bin_acc[b] * 100);
+	bins_table(r->bin_count, r->bin_score, r->bin_acc);
 }
 
 #define DEV_LIMIT (64u << 20)   /* as classify's input */
