@@ -81,6 +81,16 @@ bins_json(const size_t *count, const double *score, const double *acc)
 	return a;
 }
 
+/* A share as "NN.N%", or "    -" when there was nothing to count. */
+static void
+pct_cell(double x, char *out)
+{
+	if (isnan(x))
+		snprintf(out, 16, "    -");
+	else
+		snprintf(out, 16, "%5.1f%%", x * 100);
+}
+
 static void
 bins_table(const size_t *count, const double *score, const double *acc)
 {
@@ -332,15 +342,18 @@ dev_table(const char *file, size_t dropped, const struct clf_dev_result *r,
 	printf("  layer      accuracy %5.1f%%\n", r->layer_acc * 100);
 	printf("  category   accuracy %5.1f%%   macro-F1 %5.1f%%\n",
 	       r->cat_acc * 100, r->cat_macro_f1 * 100);
-	printf("             English %5.1f%% (%zu)   Chinese %5.1f%% (%zu)\n",
-	       r->acc_lang[0] * 100, r->n_lang[0], r->acc_lang[1] * 100,
-	       r->n_lang[1]);
-	printf("             short %5.1f%% (%zu)   medium %5.1f%% (%zu)   "
-	       "long %5.1f%% (%zu)\n", r->acc_len[0] * 100, r->n_len[0],
-	       r->acc_len[1] * 100, r->n_len[1], r->acc_len[2] * 100,
-	       r->n_len[2]);
-	printf("  stages     micro-F1 %5.1f%% (%zu texts with stages)\n",
-	       r->stage_micro_f1 * 100, r->stage_docs);
+	char c[5][16];
+	pct_cell(r->acc_lang[0], c[0]);
+	pct_cell(r->acc_lang[1], c[1]);
+	printf("             English %s (%zu)   Chinese %s (%zu)\n", c[0],
+	       r->n_lang[0], c[1], r->n_lang[1]);
+	for (int l = 0; l < 3; l++)
+		pct_cell(r->acc_len[l], c[l]);
+	printf("             short %s (%zu)   medium %s (%zu)   long %s (%zu)\n",
+	       c[0], r->n_len[0], c[1], r->n_len[1], c[2], r->n_len[2]);
+	pct_cell(r->stage_micro_f1, c[3]);
+	printf("  stages     micro-F1 %s (%zu texts with stages)\n", c[3],
+	       r->stage_docs);
 	printf("  calibration: expected error %.3f, log-loss %.3f\n", r->ece,
 	       r->log_loss);
 	printf("  uncertain: %zu, right %.1f%%; the others right %.1f%%\n",
