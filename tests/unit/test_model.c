@@ -587,6 +587,34 @@ test_set_projects(void)
 	model_free(m);
 }
 
+/* An answer the classifier marked uncertain shows a "?" before its score
+ * in the Conf column (issue 15); a sure one does not. */
+static void
+test_conf_uncertain(void)
+{
+	struct model *m = fx_model(0, 1);
+	struct cat_project *v;
+	size_t n;
+
+	v = fx_projects(&n);
+	for (size_t i = 0; i < n; i++) {
+		v[i].pred_category = v[i].category;
+		v[i].pred_score = 0.9;
+		v[i].pred_uncertain = 0;
+		if (strcmp(v[i].id, "kaito") == 0) {
+			v[i].pred_score = 0.3;
+			v[i].pred_uncertain = 1;
+		}
+	}
+	model_set_projects(m, v, n);
+	keys(m, "/kaito");
+	char *s = fx_render(m, 120, 40);
+	T_OK(contains(s, "?30%"));
+	T_OK(!contains(s, "?90%"));
+	free(s);
+	model_free(m);
+}
+
 /* A reload with a new project that sorts first (another process imported
  * it): the cursor stays on its project, one row down, on the screen too. */
 static void
@@ -1535,6 +1563,7 @@ main(void)
 	T_RUN(test_search_keys);
 	T_RUN(test_selection);
 	T_RUN(test_set_projects);
+	T_RUN(test_conf_uncertain);
 	T_RUN(test_reload_new_first);
 	T_RUN(test_map_order);
 	T_RUN(test_live_keys);
