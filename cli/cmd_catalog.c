@@ -796,11 +796,15 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)))
 		return rc;
 	rc = cat_find(c->cat, key, &p, err, sizeof err);
-	if (rc == 1)
+	if (rc == 1) {
+		/* Not an id or a name: a token? (It says what went wrong
+		 * itself: err is cat_find's.) */
 		rc = find_by_token(c, key, &p);
-	if (rc == 1)
-		return not_found(c, key);
-	if (rc) {
+		if (rc == 1)
+			return not_found(c, key);
+		if (rc)
+			return rc;
+	} else if (rc) {
 		cli_err("%s", err);
 		return rc;
 	}
